@@ -1,0 +1,21 @@
+# kho — the two commands a user needs: `make demo` (run) and `make test` (test).
+.PHONY: deps lint test demo bench-quick clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+lint: deps
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+test: deps lint
+	.venv/bin/pytest
+
+demo: deps
+	.venv/bin/kho demo
+
+bench-quick: deps
+	.venv/bin/python benchmarks/ingest.py --quick
+
+clean:
+	rm -rf .kho test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Alert rules on the reading stream, alert state and history, notifications."""

@@ -1,0 +1,1 @@
+"""Turns MQTT messages from sensor nodes into validated, room-attributed readings in InfluxDB."""

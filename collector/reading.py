@@ -1,0 +1,54 @@
+"""What the collector hands to InfluxDB and to stream consumers (the alert engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# Field names of measurement ``climate`` (DESIGN §5).
+CLIMATE_FIELDS = ("temperature_c", "humidity_pct", "dew_point_c", "smoke", "smoke_level", "battery_v")
+
+
+@dataclass(slots=True)
+class Reading:
+    """One validated, room-attributed reading of one node at one instant."""
+
+    device_id: str
+    site: str
+    room: str
+    room_id: int
+    ts_ms: int
+    received_ms: int
+    fields: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def smoke(self) -> bool:
+        """True when the node reports smoke (binary input)."""
+        return self.fields.get("smoke", 0.0) >= 1.0
+
+
+@dataclass(slots=True)
+class StatusEvent:
+    """A node's online/offline announcement (status topic or MQTT last will)."""
+
+    device_id: str
+    site: str
+    room: str
+    room_id: int
+    online: bool
+    ts_ms: int
+    # Retained messages replayed on subscribe describe the past: consumers must not notify on them.
+    retained: bool = False
+
+
+class StreamConsumer(Protocol):
+    """Receives readings and status events as they arrive, before InfluxDB batching.
+
+    Called from the collector's processing thread: implementations must return quickly
+    (hand off to their own queue) and must not raise.
+    """
+
+    def on_readings(self, readings: Sequence[Reading]) -> None: ...
+
+    def on_status(self, event: StatusEvent) -> None: ...

@@ -1,0 +1,48 @@
+"""Settings sections owned by the collector package."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, SecretStr
+
+
+class MqttSettings(BaseModel):
+    """Broker connection used by the collector and the simulator."""
+
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: SecretStr | None = None
+    client_id: str = "kho-collector"
+    # When set, subscribe with $share/<group>/... so several collectors split the stream.
+    shared_group: str | None = None
+    keepalive_s: int = 30
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+
+class InfluxSettings(BaseModel):
+    """InfluxDB through its v1-compatible HTTP API (/write, /query)."""
+
+    url: str = "http://127.0.0.1:8086"
+    database: str = "kho"
+    retention_policy: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    # InfluxDB 2.x/3.x compat endpoints: "Authorization: Token <token>".
+    token: SecretStr | None = None
+    timeout_s: float = 10.0
+
+
+class CollectorSettings(BaseModel):
+    """Behaviour of the ingest pipeline."""
+
+    batch_max_lines: int = 5000
+    flush_interval_s: float = 1.0
+    skew_window_s: float = 300.0
+    max_payload_bytes: int = 65536
+    spool_max_mb: float = 512.0
+    deadletter_max: int = 10000
+    registry_refresh_s: float = 5.0
+    health_host: str = "127.0.0.1"
+    health_port: int = 8081

@@ -1,0 +1,1 @@
+"""Sensor node firmware configs (ESPHome, Tasmota) and broker credentials generated from the registry."""

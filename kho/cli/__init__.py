@@ -1,0 +1,64 @@
+"""`kho` command line: one typer app; each area's commands live in their own module here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from inventory.errors import RegistryError
+from kho.cli import db_cmds, devices_cmds
+from kho.cli.common import CliContext, err_console
+from kho.localservers import ServerError
+
+app = typer.Typer(
+    name="kho",
+    help="kho — archive storage monitoring and box inventory (kho lưu trữ).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmds.app, name="db")
+app.add_typer(devices_cmds.sites_app, name="sites")
+app.add_typer(devices_cmds.rooms_app, name="rooms")
+app.add_typer(devices_cmds.devices_app, name="devices")
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(None, "--config", envvar="KHO_CONFIG", help="TOML settings file"),
+) -> None:
+    ctx.obj = CliContext(config_file=config)
+
+
+def _register_optional() -> None:
+    """Mount the command modules of the other areas (each owns its module)."""
+    import importlib
+
+    for name in ("collector_cmds", "alerts_cmds", "inventory_cmds", "grafana_cmds", "firmware_cmds",
+                 "demo_cmd", "serve_cmd"):
+        try:
+            mod = importlib.import_module(f"kho.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"kho.cli.{name}":
+                raise
+            continue
+        mod.register(app)
+
+
+_register_optional()
+
+# Errors that are the user's input or environment: shown as one line, never as a traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (RegistryError, ServerError, ValidationError, FileNotFoundError)
+
+
+def main() -> None:
+    """Entry point of the ``kho`` script."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except USER_ERRORS as e:
+        err_console.print(f"[bold red]error:[/] {e}")
+        raise SystemExit(1) from None

@@ -37,8 +37,10 @@ def _register_optional() -> None:
     """Mount the command modules of the other areas (each owns its module)."""
     import importlib
 
-    for name in ("collector_cmds", "alerts_cmds", "inventory_cmds", "grafana_cmds", "firmware_cmds",
-                 "demo_cmd", "serve_cmd"):
+    for name in (
+        "collector_cmds", "alerts_cmds", "inventory_cmds", "inventory_tools_cmds",
+        "grafana_cmds", "firmware_cmds", "demo_cmd", "serve_cmd",
+    ):
         try:
             mod = importlib.import_module(f"kho.cli.{name}")
         except ModuleNotFoundError as e:

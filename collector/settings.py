@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
+
+from collector.decoders.dispatch import DEFAULT_TOPICS
 
 
 class MqttSettings(BaseModel):
@@ -32,6 +34,10 @@ class InfluxSettings(BaseModel):
     # InfluxDB 2.x/3.x compat endpoints: "Authorization: Token <token>".
     token: SecretStr | None = None
     timeout_s: float = 10.0
+    # Duration of the default retention policy "raw" (InfluxQL duration, e.g. 730d); hourly means are kept forever.
+    raw_retention: str = "INF"
+    # Create the database, retention policies and downsampling query at start (off for 2.x/3.x without DDL).
+    manage_database: bool = True
 
 
 class CollectorSettings(BaseModel):
@@ -40,9 +46,17 @@ class CollectorSettings(BaseModel):
     batch_max_lines: int = 5000
     flush_interval_s: float = 1.0
     skew_window_s: float = 300.0
+    # Readings in a batched array (buffered by an offline node) may be this old and keep their own time.
+    backfill_window_s: float = 7 * 86400.0
     max_payload_bytes: int = 65536
     spool_max_mb: float = 512.0
     deadletter_max: int = 10000
     registry_refresh_s: float = 5.0
     health_host: str = "127.0.0.1"
     health_port: int = 8081
+    # MQTT subscriptions (prefixed with $share/<group>/ when mqtt.shared_group is set); default: every profile.
+    topics: list[str] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
+    # MQTT v5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us.
+    receive_maximum: int = 20000
+    # Read the MQTT socket in 64 KiB chunks (see collector/fastsock.py); turn off if a paho upgrade breaks it.
+    buffered_socket: bool = True

@@ -6,9 +6,19 @@ from pydantic import BaseModel, SecretStr
 
 
 class GrafanaSettings(BaseModel):
-    """Grafana instance that `kho grafana publish` talks to."""
+    """Grafana instance that `kho grafana publish` talks to, and how generated dashboards look."""
 
     url: str = "http://127.0.0.1:3000"
     token: SecretStr | None = None
     folder: str = "kho"
     datasource_name: str = "kho-influxdb"
+    # Stable uid of the InfluxDB datasource every panel refers to.
+    datasource_uid: str = "kho-influxdb"
+    # InfluxDB as Grafana's server reaches it (e.g. http://influxdb:8086 in docker compose);
+    # empty means the collector's influx.url.
+    influx_url: str = ""
+    # Dashboard wording: "vi" (default) or "en".
+    language: str = "vi"
+    timeout_s: float = 10.0
+    # Oldest Grafana whose dashboard JSON (schemaVersion 39, stat/timeseries options) we target.
+    min_version: str = "9.0.0"

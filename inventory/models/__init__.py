@@ -1,6 +1,17 @@
-"""Registry tables. Each module holds one part of the physical world; import them all here for Alembic."""
+"""Inventory tables. Each module holds one part of the model; import them all here for Alembic."""
 
+from inventory.models.auth import ROLE_ORDER, ApiToken, Role, User
+from inventory.models.cleaning import CleaningKind, CleaningSchedule, CleaningTask
 from inventory.models.devices import Device, DeviceAssignment, DeviceProfile, RegistryVersion
+from inventory.models.events import BoxEvent, EventKind, Stocktake, StocktakeScan, StocktakeState
+from inventory.models.labels import LabelKind, LabelToken
 from inventory.models.places import Room, Site
+from inventory.models.records import Access, Box, BoxStatus, Catalogue, File, Fonds, Media, ProcessingState
+from inventory.models.storage import Shelf, ShelvingUnit, Slot
 
-__all__ = ["Device", "DeviceAssignment", "DeviceProfile", "RegistryVersion", "Room", "Site"]
+__all__ = [
+    "ROLE_ORDER", "Access", "ApiToken", "Box", "BoxEvent", "BoxStatus", "Catalogue", "CleaningKind",
+    "CleaningSchedule", "CleaningTask", "Device", "DeviceAssignment", "DeviceProfile", "EventKind", "File", "Fonds",
+    "LabelKind", "LabelToken", "Media", "ProcessingState", "RegistryVersion", "Role", "Room", "Shelf",
+    "ShelvingUnit", "Site", "Slot", "Stocktake", "StocktakeScan", "StocktakeState", "User",
+]

@@ -1,0 +1,31 @@
+"""SMS through an HTTP gateway: ``url_template`` with ``{to}`` and ``{text}`` (URL-encoded)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+
+from alerts.notifiers.base import Message, NotifyError
+from alerts.settings import SmsSettings
+
+SMS_MAX = 480  # about three concatenated Unicode SMS
+
+
+class SmsNotifier:
+    def __init__(self, settings: SmsSettings) -> None:
+        self.s = settings
+        self.client = httpx.Client(timeout=10.0)
+
+    def send(self, address: str, message: Message) -> None:
+        if not self.s.url_template:
+            raise NotifyError("SMS gateway URL is not configured (KHO_ALERTS__SMS__URL_TEMPLATE)", True)
+        text = f"{message.subject}\n{message.text}"[:SMS_MAX]
+        url = self.s.url_template.format(to=quote(address, safe=""), text=quote(text, safe=""))
+        try:
+            resp = self.client.request(self.s.method.upper(), url)
+        except httpx.HTTPError as e:
+            raise NotifyError(f"sms gateway: {type(e).__name__}") from None
+        if resp.status_code >= 300:
+            raise NotifyError(f"sms gateway: HTTP {resp.status_code}", permanent=400 <= resp.status_code < 500
+                              and resp.status_code not in (408, 429))

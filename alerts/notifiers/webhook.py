@@ -1,0 +1,40 @@
+"""Generic webhook: POST the alert as JSON; with a secret, ``X-Kho-Signature: sha256=<hmac of body>``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import httpx
+import orjson
+
+from alerts.notifiers.base import Message, NotifyError
+from alerts.settings import WebhookSettings
+
+SIGNATURE_HEADER = "X-Kho-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookNotifier:
+    def __init__(self, settings: WebhookSettings) -> None:
+        self.s = settings
+        self.client = httpx.Client(timeout=settings.timeout_s)
+
+    def send(self, address: str, message: Message) -> None:
+        body = orjson.dumps({"subject": message.subject, "text": message.text, **message.payload})
+        headers = {"Content-Type": "application/json"}
+        secret = self.s.secret.get_secret_value()
+        if secret:
+            headers[SIGNATURE_HEADER] = sign(secret, body)
+        try:
+            resp = self.client.post(address, content=body, headers=headers)
+        except httpx.HTTPError as e:
+            raise NotifyError(f"webhook {address}: {e}") from None
+        if resp.status_code >= 300:
+            # 4xx other than throttling means the receiver will never take it.
+            permanent = 400 <= resp.status_code < 500 and resp.status_code not in (408, 429)
+            raise NotifyError(f"webhook {address}: HTTP {resp.status_code}", permanent=permanent)

@@ -1,0 +1,54 @@
+"""Mould risk: IPI days-to-germination accumulated over time (DESIGN §6) → warning 0.5, critical 1.0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.preservation import mould_step
+from alerts.rules.base import Rule, Signal
+from collector.reading import Reading
+from inventory.directory import RoomEntry
+
+
+class MouldRule:
+    """Per device: ``acc += dt / days_to_germination``; 24 h of unfavourable conditions reset it."""
+
+    def __init__(self, warning: float, critical: float, max_gap_ms: int = 3_600_000) -> None:
+        self.warning = warning
+        self.critical = critical
+        # A gap in the data counts at most this long (we do not know what happened meanwhile).
+        self.max_gap_ms = max_gap_ms
+        self.state: dict[str, dict[str, Any]] = {}  # device -> {acc, last_ts, unfav, level}
+
+    def export(self) -> dict[str, Any]:
+        return dict(self.state)
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.state.update(data)
+
+    def on_reading(self, r: Reading, room: RoomEntry) -> list[Signal]:
+        t = r.fields.get("temperature_c")
+        rh = r.fields.get("humidity_pct")
+        if t is None or rh is None:
+            return []
+        st = self.state.setdefault(r.device_id, {"acc": 0.0, "last_ts": None, "unfav": None, "level": 0})
+        last = st["last_ts"]
+        if last is not None and r.ts_ms <= last:
+            return []
+        st["last_ts"] = r.ts_ms
+        if last is None:
+            return []
+        dt = min(r.ts_ms - last, self.max_gap_ms)
+        st["acc"], st["unfav"] = mould_step(st["acc"], st["unfav"], r.ts_ms, dt, t, rh)
+        acc = st["acc"]
+        level = 2 if acc >= self.critical else 1 if acc >= self.warning else 0
+        prev = st["level"]
+        if level == prev or (level < prev and level > 0):
+            return []
+        st["level"] = level
+        if level == 0:
+            return [Signal(Rule.MOULD, r.site, r.room, r.room_id, r.device_id, False, r.ts_ms, value=acc)]
+        return [Signal(Rule.MOULD, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms,
+                       severity="critical" if level == 2 else "warning", value=round(acc, 3),
+                       limit=self.critical if level == 2 else self.warning,
+                       details={"temperature_c": t, "humidity_pct": rh})]

@@ -1,0 +1,64 @@
+"""Native profile: ``<topic>/telemetry`` carries one JSON object or an array of them (a buffered batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collector.decoders.common import DecodeError, number, parse_json, timestamp_ms
+from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
+
+# Payload keys kho stores; others (rssi, uptime, …) are ignored so firmware can add fields freely.
+NUMERIC_KEYS = ("temperature_c", "humidity_pct", "smoke_level", "battery_v")
+
+
+def decode_native(device_id: str, payload: bytes) -> list[Outcome]:
+    """Decode a native telemetry payload; a bad element of a batch rejects only that element."""
+    try:
+        doc = parse_json(payload)
+    except DecodeError as e:
+        return [e.reject(device_id)]
+    if isinstance(doc, dict):
+        return [_one(device_id, doc, 0, False)]
+    if isinstance(doc, list):
+        if not doc:
+            return [DecodeError(EMPTY, "empty batch array").reject(device_id)]
+        batched = len(doc) > 1
+        return [_one(device_id, item, i, batched) for i, item in enumerate(doc)]
+    return [DecodeError(BAD_TYPE, f"payload must be a JSON object or array, got {type(doc).__name__}")
+            .reject(device_id)]
+
+
+def _one(device_id: str, obj: Any, index: int, batched: bool) -> Outcome:
+    try:
+        return sample_from_object(device_id, obj, index, batched)
+    except DecodeError as e:
+        if batched:
+            e.detail = f"batch element {index}: {e.detail}"
+        return e.reject(device_id)
+
+
+def sample_from_object(device_id: str, obj: Any, index: int = 0, batched: bool = False) -> Sample:
+    """One reading object → :class:`Sample` (raises :class:`DecodeError`)."""
+    if not isinstance(obj, dict):
+        raise DecodeError(BAD_TYPE, f"reading must be a JSON object, got {type(obj).__name__}")
+    fields: dict[str, float] = {}
+    for key in NUMERIC_KEYS:
+        v = obj.get(key)
+        if v is not None:
+            fields[key] = number(v, key)
+    smoke = obj.get("smoke")
+    if smoke is not None:
+        if isinstance(smoke, bool):
+            fields["smoke"] = 1.0 if smoke else 0.0
+        elif isinstance(smoke, int | float) and smoke in (0, 1):
+            fields["smoke"] = float(smoke)
+        else:
+            raise DecodeError(BAD_TYPE, "smoke must be true/false or 0/1")
+    if not fields:
+        raise DecodeError(EMPTY, "no measurement fields (temperature_c, humidity_pct, smoke, smoke_level, battery_v)")
+    ts = obj.get("ts")
+    ts_ms = timestamp_ms(ts) if ts is not None else None
+    seq = obj.get("seq")
+    if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+        raise DecodeError(BAD_TYPE, "seq must be an integer")
+    return Sample(device_id, fields, ts_ms, seq, index, batched)

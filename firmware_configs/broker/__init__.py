@@ -1,0 +1,1 @@
+"""Mosquitto accounts for the fleet: password file, ACL, per-node rotation."""

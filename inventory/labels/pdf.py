@@ -1,0 +1,171 @@
+"""Render label records to an A4 PDF: vector QR codes, human code under each, details beside it.
+
+Text uses DejaVu Sans (embedded, subset) so Vietnamese diacritics print correctly on any printer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from fpdf import FPDF
+
+from inventory.labels.layout import L7160, SheetLayout
+from inventory.labels.qr import QUIET_ZONE, QrSymbol, label_url, make_symbols
+from inventory.labels.records import LabelRecord
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
+FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+
+QR_SIDE_MM = 27.0  # including the quiet zone; ~0.7 mm modules for version 3-4, easy for phone cameras
+CODE_PT = 8.0
+LINE_PT = 6.5
+
+
+def _require_fonts() -> None:
+    for f in (FONT_REGULAR, FONT_BOLD):
+        if not f.is_file():
+            raise FileNotFoundError(f"font {f} missing: install it with `apt-get install fonts-dejavu-core`")
+
+
+class LabelPdf:
+    """An fpdf2 document that knows how to place labels on a sheet layout."""
+
+    def __init__(self, layout: SheetLayout = L7160, title: str = "kho labels") -> None:
+        _require_fonts()
+        self.layout = layout
+        self.pdf = FPDF(orientation="P", unit="mm", format=(layout.page_w, layout.page_h))
+        self.pdf.set_auto_page_break(False)
+        self.pdf.set_margins(0, 0, 0)
+        self.pdf.set_title(title)
+        self.pdf.set_creator("kho")
+        self.pdf.add_font("DejaVu", "", str(FONT_REGULAR))
+        self.pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+        self.count = 0
+        self._fit_cache: dict[tuple[str, str, float, float], str] = {}
+
+    def add(self, record: LabelRecord, symbol: QrSymbol) -> None:
+        """Place one label in the next free position (new page when the sheet is full)."""
+        lay = self.layout
+        pos = self.count % lay.per_page
+        if pos == 0:
+            self.pdf.add_page()
+        x, y = lay.origin(pos)
+        self.count += 1
+        pad = lay.padding
+        self._draw_qr(symbol, x + pad, y + pad, QR_SIDE_MM)
+        pdf = self.pdf
+        # human code centred under the QR, shrunk to the QR's width if needed
+        pdf.set_font("DejaVu", "B", CODE_PT)
+        code = self._fit(record.code, QR_SIDE_MM, "B", CODE_PT)
+        cw = pdf.get_string_width(code)
+        pdf.text(x + pad + (QR_SIDE_MM - cw) / 2, y + pad + QR_SIDE_MM + 3.2, code)
+        # detail lines beside the QR
+        tx = x + pad + QR_SIDE_MM + 1.5
+        tw = lay.label_w - (tx - x) - pad
+        line_h = LINE_PT * 0.3528 * 1.35
+        ty = y + pad + 3.0
+        pdf.set_font("DejaVu", "", LINE_PT)
+        max_lines = int((lay.label_h - 2 * pad - 1.0) / line_h)
+        lines = list(record.lines[:max_lines])
+        if lines:
+            # the last line (usually the title) may wrap over the free lines below it
+            room = min(3, max_lines - len(lines) + 1)
+            lines[-1:] = self._wrap(lines[-1], tw, room)
+        for line in lines:
+            pdf.text(tx, ty, self._fit(line, tw, "", LINE_PT))
+            ty += line_h
+
+    def _wrap(self, text: str, width: float, max_lines: int) -> list[str]:
+        """Greedy word wrap of ``text`` into at most ``max_lines`` lines (the last one may be cut later)."""
+        out: list[str] = []
+        current = ""
+        for word in text.split():
+            trial = f"{current} {word}" if current else word
+            if current and self.pdf.get_string_width(trial) > width:
+                out.append(current)
+                current = word
+                if len(out) == max_lines - 1:
+                    # everything left goes on the last line; _fit adds the ellipsis
+                    rest = text.split()
+                    current = " ".join(rest[sum(len(o.split()) for o in out) :])
+                    break
+            else:
+                current = trial
+        if current:
+            out.append(current)
+        return out
+
+    def _fit(self, text: str, width: float, style: str, size: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width`` mm (font already set); cached per string."""
+        key = (text, style, size, width)
+        hit = self._fit_cache.get(key)
+        if hit is not None:
+            return hit
+        out = text
+        if self.pdf.get_string_width(out) > width:
+            while out and self.pdf.get_string_width(out + "…") > width:
+                out = out[:-1]
+            out = out.rstrip() + "…"
+        if len(self._fit_cache) < 50_000:
+            self._fit_cache[key] = out
+        return out
+
+    def _draw_qr(self, symbol: QrSymbol, x: float, y: float, side: float) -> None:
+        """Draw the dark modules as one filled path (no seams between modules, tiny output)."""
+        k = self.pdf.k
+        page_h = self.layout.page_h
+        modules = symbol.size + 2 * QUIET_ZONE
+        m = side / modules
+        ox = x + QUIET_ZONE * m
+        oy = y + QUIET_ZONE * m
+        mk = m * k
+        parts = ["q 0 g"]
+        for r, c, n in symbol.runs:
+            px = (ox + c * m) * k
+            py = (page_h - (oy + (r + 1) * m)) * k
+            parts.append(f"{px:.2f} {py:.2f} {n * mk:.2f} {mk:.2f} re")
+        parts.append("f Q")
+        self.pdf._out("\n".join(parts))
+
+    def output(self, out: Path) -> None:
+        """Write the PDF file."""
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.pdf.output(str(out))
+
+
+def render_labels(
+    records: Sequence[LabelRecord],
+    base_url: str,
+    out: Path,
+    *,
+    layout: SheetLayout = L7160,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    title: str = "kho labels",
+) -> int:
+    """Write ``records`` as labels to ``out`` (PDF); returns the number of pages.
+
+    ``progress(n)`` is called with the number of labels just placed (for a progress bar).
+    """
+    if not records:
+        raise ValueError("no labels to print")
+    doc = LabelPdf(layout, title=title)
+    normalized = [r.normalized() for r in records]
+    urls = [label_url(base_url, r.token) for r in normalized]
+    step = 0
+    for record, symbol in zip(normalized, _symbols(urls, workers), strict=True):
+        doc.add(record, symbol)
+        step += 1
+        if progress is not None and step == 50:
+            progress(step)
+            step = 0
+    if progress is not None and step:
+        progress(step)
+    doc.output(out)
+    return doc.pdf.page
+
+
+def _symbols(urls: Sequence[str], workers: int | None) -> Iterable[QrSymbol]:
+    return make_symbols(urls, workers=workers)

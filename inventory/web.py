@@ -1,0 +1,34 @@
+"""The inventory's web part: keeper pages and JSON API (``router``), and ``setup_app`` for sessions and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from inventory import api, pages
+from inventory.auth import AuthError, LoginRateLimiter
+from inventory.errors import RegistryError
+from inventory.webutil import auth_error_handler, registry_error_handler
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(pages.router)
+
+STATIC = Path(__file__).parent / "static"
+SESSION_MAX_AGE_S = 12 * 3600
+
+
+def setup_app(app: FastAPI) -> None:
+    """Signed-cookie sessions (key ``app.state.secret_key``), login rate limiter, error pages, static files."""
+    settings = getattr(app.state, "settings", None)
+    https = bool(settings and settings.web.public_base_url.startswith("https://"))
+    app.add_middleware(SessionMiddleware, secret_key=app.state.secret_key, session_cookie="kho_session",
+                       max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=https)
+    if getattr(app.state, "login_limiter", None) is None:
+        app.state.login_limiter = LoginRateLimiter()
+    app.add_exception_handler(RegistryError, registry_error_handler)
+    app.add_exception_handler(AuthError, auth_error_handler)
+    app.mount("/static/inventory", StaticFiles(directory=STATIC), name="inventory-static")

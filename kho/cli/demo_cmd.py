@@ -1,0 +1,325 @@
+"""`kho demo`: the whole pipeline on one machine — broker, InfluxDB, registry, collector, web app, simulator.
+
+Everything lives under ``settings.state_dir`` (default ``.kho/``): the ports chosen on the first run are
+saved there and reused, so a second run finds its data, its broker sessions and its URLs where they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import signal
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import typer
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory import registry
+from inventory.db import session_scope
+from inventory.directory import DeviceEntry, load_directory
+from inventory.models import Site
+from kho.cli.common import console, ctx_of
+from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
+from kho.settings import Settings
+
+log = logging.getLogger("kho.demo")
+
+SITE_CODE = "QT"
+SITE_NAME = "Kho lưu trữ tỉnh Quảng Trị"
+ORGANISATION = "Trung tâm Lưu trữ lịch sử tỉnh Quảng Trị"
+# (code, name, climate class)
+ROOMS = [
+    ("P1", "Phòng kho giấy số 1 (paper)", "paper"),
+    ("P2", "Phòng kho phim, ảnh (photo/film)", "photo"),
+]
+# (device id, profile, room, has smoke detector, hardware)
+NODES = [
+    ("qt-p1-a", "native", "P1", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
+    ("qt-p1-esp", "esphome", "P1", False, "ESP32 + BME280 (ESPHome)"),
+    ("qt-p1-tas", "tasmota", "P1", False, "Sonoff TH + SHT3X (Tasmota)"),
+    ("qt-p2-a", "native", "P2", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
+    ("qt-p2-esp", "esphome", "P2", False, "ESP8266 + SHT3X (ESPHome)"),
+    ("qt-p2-tas", "tasmota", "P2", False, "Sonoff TH + AM2301 (Tasmota)"),
+]
+PORTS_FILE = "demo-ports.json"
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``kho demo`` on the root app."""
+    app.command("demo")(demo)
+
+
+# -------------------------------------------------------------------------------------------- ports
+
+
+def choose_ports(state_dir: Path, web_default: int) -> tuple[dict[str, int], list[str]]:
+    """Ports saved by an earlier run (or new free ones), with a note for each that had to change."""
+    path = state_dir / PORTS_FILE
+    saved: dict[str, int] = {}
+    if path.exists():
+        with contextlib.suppress(ValueError, OSError):
+            saved = {k: int(v) for k, v in json.loads(path.read_text()).items()}
+    wanted = {"mqtt": saved.get("mqtt"), "influx": saved.get("influx"), "web": saved.get("web", web_default)}
+    ports: dict[str, int] = {}
+    notes: list[str] = []
+    for name, port in wanted.items():
+        if port and not port_open(port) and port not in ports.values():
+            ports[name] = port
+            continue
+        new = free_port()
+        while new in ports.values():
+            new = free_port()
+        if port and name in saved:
+            notes.append(f"cổng {port} ({name}) đang bận / port {port} for {name} is taken: using {new}")
+        ports[name] = new
+    path.write_text(json.dumps(ports, indent=1) + "\n")
+    return ports, notes
+
+
+# ------------------------------------------------------------------------------------------- seeding
+
+
+def seed_demo_site(sessions: sessionmaker[Session]) -> bool:
+    """Create the demo site, its two rooms and six nodes unless they exist; True when created now."""
+    with session_scope(sessions) as s:
+        if s.scalar(select(Site).where(Site.code == SITE_CODE)) is not None:
+            return False
+        registry.create_site(s, SITE_CODE, SITE_NAME, ORGANISATION)
+        for code, name, climate in ROOMS:
+            registry.create_room(s, SITE_CODE, code, name, climate)
+        for dev, profile, room, smoke, hardware in NODES:
+            registry.add_device(s, dev, profile, SITE_CODE, room, hardware=hardware, has_smoke=smoke,
+                                interval_s=5, actor="demo", description="simulated by kho demo")
+    return True
+
+
+def seed_demo_inventory(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Shelving, boxes and demo users from ``inventory.demo_data`` (idempotent); username → password."""
+    seed = _optional("inventory.demo_data", "seed_demo_inventory")
+    if seed is None:
+        return {}
+    with session_scope(sessions) as s:
+        result = seed(s, SITE_CODE)
+    return dict(getattr(result, "users", {}) or {})
+
+
+def _optional(module: str, attr: str) -> Callable[..., Any] | None:
+    """``module.attr`` when another area has built it, else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            raise
+        return None
+    fn = getattr(mod, attr, None)
+    return fn if callable(fn) else None
+
+
+def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:
+    """The demo site's nodes as the registry sees them now (a node moved elsewhere is not simulated)."""
+    with sessions() as s:
+        directory = load_directory(s)
+    now_ms = int(time.time() * 1000)
+    fleet = []
+    for dev in directory.devices.values():
+        pl = dev.placement_at(now_ms)
+        if pl is not None and pl.site == SITE_CODE:
+            fleet.append(dev)
+    return sorted(fleet, key=lambda d: d.id)
+
+
+# ----------------------------------------------------------------------------------------- web server
+
+
+class WebServer:
+    """uvicorn serving the kho web app on a background thread (the main thread keeps the signals)."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, name="kho-web", daemon=True)
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self._thread.is_alive():
+            if self.server.started:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the web app did not start on port {self.server.config.port}")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(10)
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+def where_to_look(
+    ports: dict[str, int], settings: Settings, fleet: list[DeviceEntry], users: dict[str, str] | None = None,
+) -> Panel:
+    """Every URL and an example query for each part that runs."""
+    host = settings.web.host
+    web = f"http://{host}:{ports['web']}"
+    influx = f"http://127.0.0.1:{ports['influx']}"
+    db = settings.influx.database
+    q = "SELECT last(temperature_c), last(humidity_pct) FROM climate GROUP BY room, device"
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold cyan", no_wrap=True)
+    t.add_column(overflow="fold")
+    t.add_row("Web / giao diện", f"{web}/   (API docs: {web}/api/docs)")
+    if users:
+        t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
+    t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
+    t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement climate (tags site, room, device)")
+    t.add_row("", f"influx -port {ports['influx']} -database {db} -execute '{q}'")
+    t.add_row("", f"curl -sG {influx}/query --data-urlencode db={db} --data-urlencode "
+                  f"\"q=SELECT mean(temperature_c) FROM climate WHERE time > now() - 5m GROUP BY room\"")
+    t.add_row("MQTT broker", f"127.0.0.1:{ports['mqtt']}   mosquitto_sub -p {ports['mqtt']} -t '#' -v")
+    t.add_row("Grafana", "not started by the demo / demo không chạy Grafana: `kho grafana render` writes dashboards "
+                         "for a Grafana you run, `kho grafana publish` sends them (docs/dashboards.md)")
+    t.add_row("State / dữ liệu", f"{settings.state_dir.resolve()}  (delete it to start afresh)")
+    nodes = ", ".join(f"{d.id} ({d.profile}{', smoke' if d.has_smoke else ''})" for d in fleet)
+    t.add_row("Nodes / cảm biến", f"{SITE_CODE} {SITE_NAME}: {nodes}")
+    return Panel(t, title="[bold green]kho demo đang chạy / is running[/] — Ctrl-C để dừng / to stop",
+                 border_style="green")
+
+
+def status_line(h: dict[str, Any], sim_published: int, elapsed: float) -> Text:
+    """One line: rate, totals, spool and rejects from the collector's health."""
+    rejects = ", ".join(f"{k}={v}" for k, v in sorted(h.get("rejects_by_reason", {}).items())) or "0"
+    ok = "[green]khỏe / healthy[/]" if h.get("healthy") else "[red]lỗi / unhealthy[/]"
+    return Text.from_markup(
+        f"{ok}  {elapsed:5.0f} s  sim published {sim_published}  received {h.get('received_total', 0)}  "
+        f"readings/s {h.get('readings_per_s', 0)}  written {h.get('written_total', 0)}  "
+        f"spool {h.get('spool_depth', 0)}  rejects {rejects}  broker "
+        f"{'✓' if h.get('broker_connected') else '✗'}  influx {'✓' if h.get('influx_reachable') else '✗'}"
+    )
+
+
+# ------------------------------------------------------------------------------------------ lifecycle
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT/SIGTERM while the demo runs (previous handlers restored after)."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _wants_browser(browser: bool | None) -> bool:
+    if browser is not None:
+        return browser
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def demo(
+    ctx: typer.Context,
+    duration: float = typer.Option(0.0, help="stop after this many seconds (0 = until Ctrl-C)"),
+    rate: float = typer.Option(1.0, help="readings per second per simulated node"),
+    browser: bool | None = typer.Option(None, "--browser/--no-browser",
+                                        help="open the web app in a browser (default: when a display is set)"),
+    smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
+) -> None:
+    """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
+    from collector.service import Collector
+    from collector.simulator import Simulator
+    from kho import db as kho_db
+    from kho.app import create_app
+    from kho.wiring import build_consumers
+
+    c = ctx_of(ctx)
+    base = c.settings
+    state_dir = base.state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    ports, notes = choose_ports(state_dir, base.web.port)
+    for note in notes:
+        console.print(f"[yellow]{note}[/]")
+    # One settings object for every part, pointed at the servers this demo runs.
+    settings = base.model_copy(update={
+        "state_dir": state_dir,
+        "mqtt": base.mqtt.model_copy(update={"host": "127.0.0.1", "port": ports["mqtt"]}),
+        "influx": base.influx.model_copy(update={"url": f"http://127.0.0.1:{ports['influx']}"}),
+        "web": base.web.model_copy(update={"port": ports["web"]}),
+    })
+    reused = (state_dir / "influxdb" / "meta").exists()
+    console.print(("[green]Dùng lại dữ liệu / reusing state[/] in " if reused else
+                   "[green]Tạo mới / new state[/] in ") + str(state_dir))
+
+    # Signals first, so a second Ctrl-C during shutdown does not cut the clean stop short.
+    with stop_signals() as stop, contextlib.ExitStack() as stack:
+        mq = mosquitto_server(state_dir, ports["mqtt"])
+        influxd = influxd_server(state_dir, ports["influx"])
+        with console.status("Khởi động / starting Mosquitto and InfluxDB …"):
+            mq.start()
+            stack.callback(mq.stop)
+            influxd.start()
+            stack.callback(influxd.stop)
+        with console.status("Cơ sở dữ liệu / migrating the registry …"):
+            logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision is noise here
+            kho_db.upgrade(settings.database_url)
+        sessions = c.sessions
+        if seed_demo_site(sessions):
+            console.print(f"Đã tạo / created demo site {SITE_CODE} ({SITE_NAME}): 2 rooms, {len(NODES)} nodes")
+        with console.status("Kho hồ sơ mẫu / seeding the demo inventory …"):
+            users = seed_demo_inventory(sessions)
+        fleet = demo_fleet(sessions)
+
+        collector = Collector(settings.mqtt, settings.influx, settings.collector, sessions,
+                              state_dir / "collector")
+        for consumer in build_consumers(settings, sessions, collector.health):
+            collector.add_consumer(consumer)
+        collector.start()
+        stack.callback(collector.stop)
+
+        web = WebServer(create_app(settings, collector=collector), settings.web.host, ports["web"])
+        web.start()
+        stack.callback(web.stop)
+
+        smoke = {"qt-p1-a": smoke_at} if smoke_at > 0 and any(d.id == "qt-p1-a" for d in fleet) else {}
+        sim = Simulator(settings.mqtt, fleet, rate, smoke_at=smoke, client_prefix="kho-demo")
+        if fleet:
+            sim.start()
+            stack.callback(sim.stop)
+
+        console.print(where_to_look(ports, settings, fleet, users))
+        if _wants_browser(browser):
+            with contextlib.suppress(Exception):
+                webbrowser.open(f"http://{settings.web.host}:{ports['web']}/")
+        t0 = time.monotonic()
+        with Live(status_line(collector.health(), 0, 0), console=console, refresh_per_second=2,
+                  transient=False) as live:
+            while not stop.wait(1.0):
+                elapsed = time.monotonic() - t0
+                live.update(status_line(collector.health(), sim.published_total, elapsed))
+                if duration and elapsed >= duration:
+                    break
+        console.print()
+        console.print("[yellow]Đang dừng / stopping[/] simulator, web app, collector, InfluxDB, Mosquitto …")
+    console.print(f"[green]Đã dừng / stopped.[/] State kept in {state_dir}; run `kho demo` again to continue.")

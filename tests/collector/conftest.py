@@ -1,0 +1,155 @@
+"""Collector test helpers: a registry with one device per profile, collectors, a QoS 1 publisher, InfluxQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy.orm import Session, sessionmaker
+
+from collector.influx import InfluxClient
+from collector.service import Collector
+from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
+from inventory import registry
+from inventory.db import session_scope
+from kho.localservers import InfluxServer, ManagedServer
+
+
+def setup_registry(sessions: sessionmaker[Session]) -> None:
+    """Site HN with rooms P1, P2 and nodes n1 (native, smoke), e1 (esphome, smoke), t1 (tasmota)."""
+    since = _dt(time.time() - 86400)
+    with session_scope(sessions) as s:
+        registry.create_site(s, "HN", "Kho Hà Nội")
+        registry.create_room(s, "HN", "P1", "Phòng 1")
+        registry.create_room(s, "HN", "P2", "Phòng 2 (phim)", "photo")
+        registry.add_device(s, "n1", "native", "HN", "P1", has_smoke=True, since=since)
+        registry.add_device(s, "e1", "esphome", "HN", "P1", has_smoke=True, since=since)
+        registry.add_device(s, "t1", "tasmota", "HN", "P2", since=since)
+
+
+def _dt(ts: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC)
+
+
+@pytest.fixture
+def registry_sessions(sqlite_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    setup_registry(sqlite_sessions)
+    return sqlite_sessions
+
+
+class Publisher:
+    """A QoS 1 MQTT publisher that waits for the broker's PUBACKs."""
+
+    def __init__(self, port: int, client_id: str | None = None, persistent: bool = False) -> None:
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id or f"pub-{uuid.uuid4().hex[:8]}",
+                                  protocol=paho.MQTTv311, clean_session=not persistent)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(1, 2)
+        self.acked = 0
+        self._lock = threading.Lock()
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port, 30)
+        self.client.loop_start()
+
+    def _on_publish(self, *args: Any) -> None:
+        with self._lock:
+            self.acked += 1
+
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain)
+
+    def wait_acked(self, n: int, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.acked < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.acked >= n, f"broker acknowledged {self.acked} of {n} messages"
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(mosquitto: ManagedServer) -> Iterator[Publisher]:
+    p = Publisher(mosquitto.port)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def influx_settings(influxd: InfluxServer, influx_db_name: str) -> InfluxSettings:
+    return InfluxSettings(url=influxd.url, database=influx_db_name)
+
+
+def fast_cfg(**kw: Any) -> CollectorSettings:
+    """Collector settings for tests: short flush interval and registry polling."""
+    base: dict[str, Any] = {"flush_interval_s": 0.2, "registry_refresh_s": 0.5}
+    base.update(kw)
+    return CollectorSettings(**base)
+
+
+@pytest.fixture
+def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
+    """Factory: a started Collector (own client id and state dir); all stopped at the end."""
+    made: list[Collector] = []
+
+    def make(port: int, influx: InfluxSettings, sessions: sessionmaker[Session], *, client_id: str | None = None,
+             shared_group: str | None = None, state_dir: Path | None = None, consumers: Any = (),
+             **cfg: Any) -> Collector:
+        mq = MqttSettings(port=port, client_id=client_id or f"col-{uuid.uuid4().hex[:8]}", shared_group=shared_group)
+        c = Collector(mq, influx, fast_cfg(**cfg), sessions, state_dir or tmp_path / mq.client_id, consumers)
+        c.start()
+        wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")
+        time.sleep(0.2)  # subscriptions acknowledged
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.stop()
+
+
+def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condition not met") -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(msg)
+
+
+def count_points(influx: InfluxSettings, measurement: str = "climate", field: str = "temperature_c",
+                 where: str = "") -> int:
+    """Distinct points (series + timestamp) having ``field``."""
+    client = InfluxClient(influx)
+    try:
+        q = f'SELECT count("{field}") FROM "{measurement}"' + (f" WHERE {where}" if where else "")
+        series = client.query(q)
+    finally:
+        client.close()
+    return int(series[0]["values"][0][1]) if series else 0
+
+
+def query(influx: InfluxSettings, q: str) -> list[dict[str, Any]]:
+    """Rows of the first series as dicts (``[]`` when none); multi-series results are concatenated with tags."""
+    client = InfluxClient(influx)
+    try:
+        out: list[dict[str, Any]] = []
+        for s in client.query(q):
+            for v in s["values"]:
+                row = dict(zip(s["columns"], v, strict=True))
+                row.update(s.get("tags") or {})
+                out.append(row)
+        return out
+    finally:
+        client.close()

@@ -1,0 +1,310 @@
+"""End to end on real Mosquitto + influxd + SQLite: profiles, batches, rejects, moves, skew, status, consumers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from collector.api import health_app, router
+from collector.deadletter import DeadLetterStore
+from collector.influx import InfluxClient
+from collector.reading import Reading, StatusEvent
+from collector.service import Collector
+from collector.settings import InfluxSettings
+from inventory import registry
+from inventory.db import session_scope
+from kho.localservers import ManagedServer
+
+from .conftest import Publisher, count_points, query, wait_for
+
+MakeCollector = Callable[..., Collector]
+
+
+class Recorder:
+    """A stream consumer that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.readings: list[Reading] = []
+        self.statuses: list[StatusEvent] = []
+
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        self.readings.extend(readings)
+
+    def on_status(self, event: StatusEvent) -> None:
+        self.statuses.append(event)
+
+
+class Exploding:
+    calls = 0
+
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        self.calls += 1
+        raise RuntimeError("consumer bug")
+
+    def on_status(self, event: StatusEvent) -> None:
+        raise RuntimeError("consumer bug")
+
+
+def _now() -> float:
+    return time.time()
+
+
+def test_each_profile_end_to_end(mosquitto: ManagedServer, influx_settings: InfluxSettings,
+                                 registry_sessions: sessionmaker[Session], publisher: Publisher,
+                                 make_collector: MakeCollector) -> None:
+    rec = Recorder()
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec])
+    ts = round(_now() - 5, 3)
+    publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": ts, "seq": 1, "temperature_c": 20.0,
+                                                        "humidity_pct": 50.0, "smoke": False, "battery_v": 3.9}))
+    publisher.publish("e1/sensor/temperature/state", "21.5")
+    publisher.publish("e1/sensor/humidity/state", "60.0")
+    publisher.publish("e1/binary_sensor/smoke/state", "ON")
+    publisher.publish("tele/t1/SENSOR", orjson.dumps({"Time": datetime.now(UTC).replace(tzinfo=None).isoformat(
+        timespec="seconds"), "SHT3X": {"Temperature": 18.5, "Humidity": 40.0}, "TempUnit": "C"}))
+    publisher.wait_acked(5)
+    assert c.wait_idle(20)
+    rows = {r["device"]: r for r in query(influx_settings, 'SELECT last(*) FROM climate GROUP BY "device", "room", '
+                                                           '"site"')}
+    assert rows["n1"]["last_temperature_c"] == 20.0 and rows["n1"]["last_smoke"] == 0.0
+    assert rows["n1"]["last_dew_point_c"] == 9.26 and rows["n1"]["room"] == "P1" and rows["n1"]["site"] == "HN"
+    n1 = query(influx_settings, "SELECT temperature_c FROM climate WHERE device='n1'")
+    assert n1[0]["time"] == int(ts * 1000)  # the device's own timestamp
+    assert rows["e1"]["last_temperature_c"] == 21.5 and rows["e1"]["last_humidity_pct"] == 60.0
+    assert rows["e1"]["last_smoke"] == 1.0 and rows["e1"]["last_dew_point_c"] is not None  # paired T+RH
+    assert rows["t1"]["last_temperature_c"] == 18.5 and rows["t1"]["room"] == "P2"
+    assert {r.device_id for r in rec.readings} == {"n1", "e1", "t1"}
+    smoke = [r for r in rec.readings if r.smoke]
+    assert smoke and smoke[0].device_id == "e1" and smoke[0].room == "P1"
+    h = c.health()
+    assert h["readings_total"] == 5 and h["written_total"] == 5 and h["rejected_total"] == 0
+
+
+def test_batch_array_keeps_buffered_times(mosquitto: ManagedServer, influx_settings: InfluxSettings,
+                                          registry_sessions: sessionmaker[Session], publisher: Publisher,
+                                          make_collector: MakeCollector) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+    base = int(_now()) - 3600  # buffered an hour ago, older than the skew window
+    batch = [{"ts": base + 60 * i, "seq": i, "temperature_c": 20 + i, "humidity_pct": 50} for i in range(10)]
+    batch[4]["humidity_pct"] = 140  # one broken element
+    publisher.publish("kho/n1/telemetry", orjson.dumps(batch))
+    publisher.wait_acked(1)
+    assert c.wait_idle(20)
+    rows = query(influx_settings, "SELECT temperature_c FROM climate WHERE device='n1'")
+    assert [r["time"] for r in rows] == [(base + 60 * i) * 1000 for i in range(10) if i != 4]
+    assert c.health()["rejects_by_reason"] == {"out_of_range": 1}
+    assert c.health()["clock_skew_total"] == 0
+
+
+BAD = [
+    ("kho/n1/telemetry", b"{temperature", "not_json"),
+    ("kho/n1/telemetry", b'{"temperature_c": "warm"}', "bad_type"),
+    ("kho/n1/telemetry", b'{"temperature_c": NaN}', "not_finite"),
+    ("kho/n1/telemetry", b'{"temperature_c": 20, "humidity_pct": 101}', "out_of_range"),
+    ("kho/n1/telemetry", b'{"temperature_c": -60}', "out_of_range"),
+    ("kho/ghost/telemetry", b'{"temperature_c": 20}', "unknown_device"),
+    ("kho/n1/telemetry", b'{"temperature_c": 20, "pad": "' + b"x" * 2000 + b'"}', "oversized"),
+    ("tele/e1/SENSOR", b'{"SHT3X": {"Temperature": 20}}', "unknown_topic"),
+    ("kho/n1/telemetry", b'{"ts": "not a time", "temperature_c": 20}', "bad_timestamp"),
+    ("kho/n1/status", b"asleep", "bad_status"),
+    ("kho/n1/telemetry", b'{"seq": 4}', "empty"),
+]
+
+
+def test_every_reject_reason_counted_and_dead_lettered(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector, tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, max_payload_bytes=1000,
+                       state_dir=state / "collector")
+    for topic, payload, _ in BAD:
+        publisher.publish(topic, payload)
+    publisher.publish("kho/n1/telemetry", b'{"temperature_c": 20.5}')  # the stream goes on
+    publisher.wait_acked(len(BAD) + 1)
+    assert c.wait_idle(20)
+    h = c.health()
+    expected: dict[str, int] = {}
+    for _, _, reason in BAD:
+        expected[reason] = expected.get(reason, 0) + 1
+    assert h["rejects_by_reason"] == expected
+    assert h["rejected_total"] == len(BAD) and h["deadletter_count"] == len(BAD)
+    assert count_points(influx_settings) == 1
+    letters = c.deadletters.list(limit=100) if c.deadletters else []
+    assert {d.reason for d in letters} == set(expected)
+    ghost = next(d for d in letters if d.reason == "unknown_device")
+    assert ghost.topic == "kho/ghost/telemetry" and ghost.device_id == "ghost"
+
+    from kho.cli import app
+
+    env = {"KHO_STATE_DIR": str(state), "KHO_DATABASE__URL": str(registry_sessions.kw["bind"].url)}
+    res = CliRunner().invoke(app, ["deadletter", "list", "--reason", "out_of_range", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    listed = orjson.loads(res.output)
+    assert len(listed) == 2 and all(d["reason"] == "out_of_range" for d in listed)
+    res = CliRunner().invoke(app, ["deadletter", "list", "--limit", "3"], env=env)
+    assert res.exit_code == 0 and "stored by reason" in res.output
+
+
+def test_deadletter_store_is_bounded(tmp_path: Path) -> None:
+    from collector.deadletter import DeadLetter
+
+    store = DeadLetterStore(tmp_path / "dl.db", max_items=50)
+    for i in range(4):
+        store.add_many(DeadLetter(i, "not_json", "n1", "t", f"#{i}-{j}", b"x") for j in range(30))
+    assert store.count == 50 and len(store.list(limit=1000)) == 50
+    assert store.list(limit=1)[0].detail == "#3-29"  # newest kept
+
+
+def test_moved_device_attributed_by_reading_time(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+    moved_at = _now() - 60
+    with session_scope(registry_sessions) as s:
+        registry.move_device(s, "n1", "HN", "P2", since=datetime.fromtimestamp(moved_at, UTC))
+    v0 = c.health()["registry_version"]
+    wait_for(lambda: c.health()["registry_version"] > v0, 10, "collector did not pick up the registry change")
+    for i, ts in enumerate((moved_at - 30, moved_at + 30)):
+        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": ts, "seq": i, "temperature_c": 20 + i}))
+    publisher.wait_acked(2)
+    assert c.wait_idle(20)
+    rows = query(influx_settings, "SELECT temperature_c, room FROM climate WHERE device='n1'")
+    assert [(r["room"], r["temperature_c"]) for r in rows] == [("P1", 20.0), ("P2", 21.0)]
+
+
+def test_new_device_picked_up_without_restart(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, registry_refresh_s=60)
+    with session_scope(registry_sessions) as s:
+        registry.add_device(s, "n2", "native", "HN", "P1")
+    publisher.publish("kho/n2/telemetry", b'{"temperature_c": 19.0}')
+    publisher.wait_acked(1)
+    assert c.wait_idle(20)
+    assert count_points(influx_settings, where="device='n2'") == 1
+    assert c.health()["rejected_total"] == 0
+
+
+def test_skewed_clock_uses_receive_time(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+    before = int(_now() * 1000)
+    local_as_utc = _now() + 7 * 3600  # Vietnam local time stamped as UTC
+    publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": local_as_utc, "temperature_c": 22.0}))
+    publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": _now() - 86400 * 3, "temperature_c": 23.0}))
+    publisher.wait_acked(2)
+    assert c.wait_idle(20)
+    after = int(_now() * 1000)
+    rows = query(influx_settings, "SELECT temperature_c FROM climate WHERE device='n1'")
+    assert len(rows) == 2 and all(before <= r["time"] <= after for r in rows)
+    assert c.health()["clock_skew_total"] == 2 and c.health()["rejected_total"] == 0
+
+
+def test_retained_status_is_flagged_and_not_rewritten(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    publisher.publish("tele/t1/LWT", "Offline", retain=True)
+    publisher.wait_acked(1)
+    rec = Recorder()
+    try:
+        c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec])
+        wait_for(lambda: rec.statuses, 10, "retained status not delivered")
+        assert [(e.device_id, e.online, e.retained, e.room) for e in rec.statuses] == [("t1", False, True, "P2")]
+        publisher.publish("tele/t1/LWT", "Online", retain=True)
+        publisher.wait_acked(2)
+        wait_for(lambda: len(rec.statuses) == 2, 10, "live status not delivered")
+        assert rec.statuses[1].online and not rec.statuses[1].retained
+        assert c.wait_idle(20)
+        rows = query(influx_settings, "SELECT online FROM device_status WHERE device='t1'")
+        assert [r["online"] for r in rows] == [1.0]  # the replay of the past is not written again
+    finally:
+        publisher.publish("tele/t1/LWT", b"", retain=True)  # clear the retained message for other tests
+        publisher.wait_acked(3)
+
+
+def test_failing_consumer_does_not_stop_ingestion(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    bad, rec = Exploding(), Recorder()
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[bad])
+    c.add_consumer(rec)
+    t0 = int(_now() * 1000) - 10_000
+    for i in range(200):
+        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publisher.publish("kho/n1/status", "online")
+    publisher.wait_acked(201)
+    assert c.wait_idle(20)
+    assert count_points(influx_settings) == 200
+    assert len(rec.readings) == 200 and len(rec.statuses) == 1
+    assert bad.calls >= 1 and c.health()["consumer_errors_total"] >= 1
+
+
+def test_influx_refused_lines_are_dead_lettered(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, flush_interval_s=1.0)
+    # Someone else wrote battery_v as an integer: our float lines for it conflict (HTTP 400 partial write).
+    t0 = int(_now() * 1000) - 10_000
+    client = InfluxClient(influx_settings)  # same shard as our points: field types are per shard
+    client.write_lines(b"climate,device=x,room=P1,site=HN battery_v=4i %d" % (t0 - 1))
+    client.close()
+    for i in range(50):
+        doc = {"ts": t0 + i, "seq": i, "temperature_c": 20.0}
+        if i == 25:
+            doc["battery_v"] = 3.7
+        publisher.publish("kho/n1/telemetry", orjson.dumps(doc))
+    publisher.wait_acked(50)
+    assert c.wait_idle(30)
+    assert count_points(influx_settings, where="device='n1'") == 49  # InfluxDB drops the whole point
+    letters = c.deadletters.list("influx_rejected") if c.deadletters else []
+    assert len(letters) == 1 and b"battery_v=3.7" in letters[0].payload and letters[0].device_id == "n1"
+    assert c.health()["influx_rejected_total"] == 1
+
+
+def test_health_endpoints(mosquitto: ManagedServer, influx_settings: InfluxSettings,
+                          registry_sessions: sessionmaker[Session], make_collector: MakeCollector) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+    with TestClient(health_app(c)) as http:
+        r = http.get("/healthz")
+        assert r.status_code == 200 and r.json()["broker_connected"] is True
+        assert set(r.json()) >= {"influx_reachable", "spool_depth", "rejects_by_reason", "readings_per_s",
+                                 "received_total", "written_total", "deadletter_count", "uptime_s"}
+        m = http.get("/metrics")
+        assert m.status_code == 200 and "kho_collector_up 1" in m.text
+        assert "kho_collector_lines_written_total" in m.text
+    bare = FastAPI()
+    bare.include_router(router)
+    with TestClient(bare) as http:
+        r = http.get("/healthz")
+        assert r.status_code == 503 and "kho collect" in r.json()["error"]
+        assert http.get("/metrics").status_code == 503
+
+
+def test_database_and_downsampling_created(influx_settings: InfluxSettings) -> None:
+    client = InfluxClient(influx_settings)
+    try:
+        client.ensure_database()
+        client.ensure_database()  # idempotent
+        rps = {v[0]: v for s in client.query("SHOW RETENTION POLICIES") for v in s["values"]}
+        assert rps["raw"][-1] is True and "forever" in rps
+        cqs = [v[0] for s in client.query("SHOW CONTINUOUS QUERIES") for v in s.get("values", [])
+               if s["name"] == influx_settings.database]
+        assert cqs == ["climate_1h"]
+    finally:
+        client.close()

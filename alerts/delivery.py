@@ -101,10 +101,23 @@ class DeliveryWorker:
                 log.exception("delivery worker pass failed")
             self._wake.wait(self.poll_s)
 
+    def send_now(self, ids: list[int]) -> None:
+        """Dispatch these just-queued deliveries at once (smoke), without waiting for the worker's poll."""
+        if not ids:
+            return
+        try:
+            self._dispatch(ids)
+        except Exception:
+            log.exception("immediate dispatch failed; the worker will retry")
+        self._wake.set()
+
     def process_due(self) -> int:
         """Claim and dispatch every due delivery; returns how many were dispatched."""
+        return self._dispatch(self._due_ids())
+
+    def _dispatch(self, ids: list[int]) -> int:
         n = 0
-        for did in self._due_ids():
+        for did in ids:
             with self._lock:
                 if did in self._inflight:
                     continue

@@ -9,10 +9,12 @@ repeats, escalation and silences ending. All state that matters survives a resta
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import store
 from alerts.delivery import DeliveryWorker
-from alerts.models import Alert, AlertState, Severity
+from alerts.models import Alert, AlertState, Delivery, DeliveryStatus, Severity
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.routing import Router
 from alerts.rules.base import Rule, Signal
@@ -95,12 +97,15 @@ class AlertEngine:
         self.open: dict[str, _Open] = {}
         self.directory = DeviceDirectory(0, {}, {}, {})
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        # Smoke-bearing readings also go here and are evaluated (smoke rule only) ahead of the climate backlog.
+        self._urgent: deque[Sequence[Reading]] = deque()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._start_ms = 0
         self._next_tick = 0.0
         self._next_checkpoint = 0.0
         self._next_dir_check = 0.0
+        self._next_miss_reload = 0.0
         self.errors = 0
 
     def _default_loader(self) -> DeviceDirectory:
@@ -114,8 +119,12 @@ class AlertEngine:
 
     def on_readings(self, readings: Sequence[Reading]) -> None:
         """Queue readings for the engine thread (never blocks, never raises)."""
-        if readings:
-            self._q.put(("r", readings))
+        if not readings:
+            return
+        smoky = [r for r in readings if "smoke" in r.fields or "smoke_level" in r.fields]
+        if smoky:
+            self._urgent.append(smoky)
+        self._q.put(("r", readings))
 
     def on_status(self, event: StatusEvent) -> None:
         """Queue a status event for the engine thread."""
@@ -132,12 +141,15 @@ class AlertEngine:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="kho-alerts", daemon=True)
         self._thread.start()
+        # A host process that forgets stop() still gets queued work evaluated and rule memory saved.
+        atexit.register(self.stop)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish queued work, checkpoint rule memory, stop the threads."""
         if self._thread is None:
             return
+        atexit.unregister(self.stop)
         self.flush(timeout)
         self._stop.set()
         self._q.put(("stop", None))
@@ -163,18 +175,26 @@ class AlertEngine:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._run_urgent()
             wait = max(0.0, self._next_tick - time.monotonic())
             try:
-                kind, item = self._q.get(timeout=wait if wait > 0 else 0.001)
+                kind, item = self._q.get(timeout=min(wait, 0.05) if wait > 0 else 0.001)
             except queue.Empty:
-                kind, item = "tick", None
+                if time.monotonic() >= self._next_tick:
+                    self._tick_safely()
+                continue
             batch: list[tuple[str, Any]] = [(kind, item)]
-            # Drain what is already there: transitions of one burst share one transaction.
-            while len(batch) < 500:
+            n = len(item) if kind == "r" else 1
+            # Take what is already there, in chunks: transitions of a burst share one transaction, and
+            # smoke gets a look-in between chunks however long the climate backlog is.
+            while n < 300:
                 try:
-                    batch.append(self._q.get_nowait())
+                    k, it = self._q.get_nowait()
                 except queue.Empty:
                     break
+                batch.append((k, it))
+                n += len(it) if k == "r" else 1
+            self._run_urgent()
             syncs: list[threading.Event] = []
             signals: list[Signal] = []
             for k, it in batch:
@@ -191,15 +211,34 @@ class AlertEngine:
             if signals:
                 self._apply_safely(signals)
             if syncs or time.monotonic() >= self._next_tick:
+                self._run_urgent()
                 self._tick_safely()
             for ev in syncs:
                 ev.set()
+
+    def _run_urgent(self) -> None:
+        """Evaluate the smoke rule on smoke-bearing readings queued since the last look."""
+        signals: list[Signal] = []
+        while self._urgent:
+            readings = self._urgent.popleft()
+            try:
+                for r in readings:
+                    room = self._room(r.room_id) or RoomEntry(
+                        r.room_id, r.site, r.room, r.room, r.site, "paper", limits_for("paper"))
+                    signals.extend(self.smoke.on_reading(r, room))
+            except Exception:
+                self.errors += 1
+                log.exception("smoke rule evaluation failed")
+        if signals:
+            self._apply_safely(signals)
 
     # ---- evaluation ---------------------------------------------------------------------------------------------
 
     def _room(self, room_id: int) -> RoomEntry | None:
         room = self.directory.rooms.get(room_id)
-        if room is None:
+        if room is None and time.monotonic() >= self._next_miss_reload:
+            # A room added since the last load; do not reload for every reading of an unknown one.
+            self._next_miss_reload = time.monotonic() + 5.0
             self._reload_directory()
             room = self.directory.rooms.get(room_id)
         return room
@@ -209,11 +248,10 @@ class AlertEngine:
         stale_before = now - self.s.stale_after_s * 1000
         out: list[Signal] = []
         for r in readings:
-            room = self._room(r.room_id)
-            if room is None:  # registry lost the room: smoke still counts, with default limits
-                room = RoomEntry(r.room_id, r.site, r.room, r.room, r.site, "paper", limits_for("paper"))
-            out.extend(self.smoke.on_reading(r, room))
             out.extend(self.offline.on_reading(r, now, self.directory))
+            room = self._room(r.room_id)
+            if room is None:  # the registry lost the room: smoke (the urgent path) still counts
+                continue
             if r.ts_ms < stale_before:
                 # A node replaying its buffer: history for mould/swing, but no alert about the past.
                 self.mould.on_reading(r, room)
@@ -236,6 +274,7 @@ class AlertEngine:
     def _apply(self, signals: list[Signal]) -> None:
         """Turn signals into transitions, all in one transaction; route what fired at once."""
         fired: list[int] = []
+        new_ids: list[int] = []
         resolved = False
         with session_scope(self.sessions) as s:
             for sig in signals:
@@ -247,7 +286,12 @@ class AlertEngine:
             if fired:
                 alerts = list(s.scalars(select(Alert).where(Alert.id.in_(fired))))
                 self.router.route(s, alerts, self._now_dt())
-        if fired or resolved:
+                s.flush()
+                new_ids = list(s.scalars(select(Delivery.id).where(
+                    Delivery.alert_id.in_(fired), Delivery.status == DeliveryStatus.QUEUED.value)))
+        if fired:
+            self.worker.send_now(new_ids)
+        elif resolved:
             self.worker.kick()
 
     def _now_dt(self) -> datetime:

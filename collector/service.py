@@ -17,10 +17,18 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.orm import Session, sessionmaker
 
-from collector import fastsock
 from collector.attribution import Attribution
 from collector.deadletter import DeadLetter, DeadLetterStore
-from collector.decoders.types import CLOCK_SKEW, REJECT_REASONS, UNKNOWN_DEVICE, Ignored, Reject, Sample, Status
+from collector.decoders.types import (
+    CLOCK_SKEW,
+    INTERNAL_ERROR,
+    REJECT_REASONS,
+    UNKNOWN_DEVICE,
+    Ignored,
+    Reject,
+    Sample,
+    Status,
+)
 from collector.dewpoint import dew_point_c
 from collector.influx import InfluxClient, InfluxError
 from collector.lineprotocol import format_fields
@@ -99,7 +107,8 @@ class Collector:
                 log.warning("InfluxDB not ready at start (%s); readings will be spooled", e)
         self.writer = Writer(
             self.influx, spool, self.deadletters, self._ack, batch_max_lines=self.cfg.batch_max_lines,
-            flush_interval_s=self.cfg.flush_interval_s, ack_threshold=max(1, self.cfg.receive_maximum // 2),
+            flush_interval_s=self.cfg.flush_interval_s,
+            ack_threshold=max(1, min(self.cfg.ack_every, self.cfg.receive_maximum // 2)),
             ensure_database=self.influx.ensure_database if self.influx_settings.manage_database else None,
         )
         self.writer.start()
@@ -110,15 +119,22 @@ class Collector:
             self._threads.append(t)
         self._client = self._make_client()
         m = self.mqtt_settings
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 7 * 86400  # keep our queue at the broker across restarts
-        props.ReceiveMaximum = max(1, min(65535, self.cfg.receive_maximum))
-        self._client.connect_async(m.host, m.port, m.keepalive_s, clean_start=False, properties=props)
+        if m.protocol == "5":
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 7 * 86400  # keep our queue at the broker across restarts
+            props.ReceiveMaximum = max(1, min(65535, self.cfg.receive_maximum))
+            self._client.connect_async(m.host, m.port, m.keepalive_s, clean_start=False, properties=props)
+        else:
+            self._client.connect_async(m.host, m.port, m.keepalive_s)
         self._client.loop_start()
 
     def _make_client(self) -> paho.Client:
         m = self.mqtt_settings
-        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
+        if m.protocol == "5":
+            c = paho.Client(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
+        else:  # persistent session: the broker queues for us while we are away
+            c = paho.Client(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311,
+                            clean_session=False)
         c.manual_ack_set(True)
         if m.username:
             c.username_pw_set(m.username, m.password.get_secret_value() if m.password else None)
@@ -186,10 +202,10 @@ class Collector:
             return
         self._gen += 1
         self._connected = True
-        if self.cfg.buffered_socket:
-            fastsock.install(client)
-        opts = SubscribeOptions(qos=1)
-        client.subscribe([(t, opts) for t in self._subscriptions()])
+        if self.mqtt_settings.protocol == "5":
+            client.subscribe([(t, SubscribeOptions(qos=1)) for t in self._subscriptions()])
+        else:
+            client.subscribe([(t, 1) for t in self._subscriptions()])
         log.info("MQTT connected to %s:%s (session present: %s)", self.mqtt_settings.host,
                  self.mqtt_settings.port, getattr(flags, "session_present", "?"))
 
@@ -247,49 +263,54 @@ class Collector:
         policy = self.policy
         restamped = self._restamped
         for gen, mid, topic, payload, retain, qos in chunk:
-            outcomes = snap.dispatcher.decode(topic, payload)
-            if (len(outcomes) == 1 and type(outcomes[0]) is Reject and outcomes[0].reason == UNKNOWN_DEVICE
-                    and self.attribution.refresh_soon()):
-                snap = self.attribution.snapshot
+            try:
                 outcomes = snap.dispatcher.decode(topic, payload)
-            for o in outcomes:
-                if type(o) is Sample:
-                    bad = check_values(o)
-                    if bad is not None:
-                        letters.append(self._reject(bad, topic, payload, now_ms))
-                        continue
-                    dev = snap.devices[o.device_id]
-                    ts, skewed = effective_ts(o, now_ms, policy)
-                    if skewed or o.ts_ms is None:
-                        # Receive-time stamps of one device must not collide (same series + time overwrites).
-                        last = restamped.get(o.device_id, 0)
-                        if ts <= last:
-                            ts = last + 1
-                        restamped[o.device_id] = ts
-                    if skewed:
-                        self.clock_skew_total += 1
-                        self._log_once(o.device_id, CLOCK_SKEW, "device %s clock is off by %.0f s; using receive "
-                                       "time", o.device_id, ((o.ts_ms or now_ms) - now_ms) / 1000)
-                    pl = dev.placement_at(ts)
-                    if pl is None:
-                        letters.append(self._reject(Reject(UNKNOWN_DEVICE, f"device {dev.id} has no room",
-                                                           dev.id), topic, payload, now_ms))
-                        continue
-                    fields = self._with_dew_point(o.device_id, o.fields, ts)
-                    lines.append(f"{snap.prefix('climate', dev, pl)}{format_fields(fields)} {ts}")
-                    readings.append(Reading(dev.id, pl.site, pl.room, pl.room_id, ts, now_ms, fields))
-                elif type(o) is Status:
-                    dev = snap.devices[o.device_id]
-                    pl = dev.placement_at(now_ms)
-                    if pl is None:
-                        continue
-                    statuses.append(StatusEvent(dev.id, pl.site, pl.room, pl.room_id, o.online, now_ms, retain))
-                    if not retain:  # a retained replay describes the past; it was written when it happened
-                        lines.append(f"{snap.prefix('device_status', dev, pl)}online={float(o.online)!r} {now_ms}")
-                elif type(o) is Reject:
-                    letters.append(self._reject(o, topic, payload, now_ms))
-                elif type(o) is Ignored:
-                    self.ignored_total += 1
+                if (len(outcomes) == 1 and type(outcomes[0]) is Reject and outcomes[0].reason == UNKNOWN_DEVICE
+                        and self.attribution.refresh_soon()):
+                    snap = self.attribution.snapshot
+                    outcomes = snap.dispatcher.decode(topic, payload)
+                for o in outcomes:
+                    if type(o) is Sample:
+                        bad = check_values(o)
+                        if bad is not None:
+                            letters.append(self._reject(bad, topic, payload, now_ms))
+                            continue
+                        dev = snap.devices[o.device_id]
+                        ts, skewed = effective_ts(o, now_ms, policy)
+                        if skewed or o.ts_ms is None:
+                            # Receive-time stamps of one device must not collide (same series + time overwrites).
+                            last = restamped.get(o.device_id, 0)
+                            if ts <= last:
+                                ts = last + 1
+                            restamped[o.device_id] = ts
+                        if skewed:
+                            self.clock_skew_total += 1
+                            self._log_once(o.device_id, CLOCK_SKEW, "device %s clock is off by %.0f s; using receive "
+                                           "time", o.device_id, ((o.ts_ms or now_ms) - now_ms) / 1000)
+                        pl = dev.placement_at(ts)
+                        if pl is None:
+                            letters.append(self._reject(Reject(UNKNOWN_DEVICE, f"device {dev.id} has no room",
+                                                               dev.id), topic, payload, now_ms))
+                            continue
+                        fields = self._with_dew_point(o.device_id, o.fields, ts)
+                        lines.append(f"{snap.prefix('climate', dev, pl)}{format_fields(fields)} {ts}")
+                        readings.append(Reading(dev.id, pl.site, pl.room, pl.room_id, ts, now_ms, fields))
+                    elif type(o) is Status:
+                        dev = snap.devices[o.device_id]
+                        pl = dev.placement_at(now_ms)
+                        if pl is None:
+                            continue
+                        statuses.append(StatusEvent(dev.id, pl.site, pl.room, pl.room_id, o.online, now_ms, retain))
+                        if not retain:  # a retained replay describes the past; it was written when it happened
+                            lines.append(f"{snap.prefix('device_status', dev, pl)}online={float(o.online)!r} {now_ms}")
+                    elif type(o) is Reject:
+                        letters.append(self._reject(o, topic, payload, now_ms))
+                    elif type(o) is Ignored:
+                        self.ignored_total += 1
+            except Exception as e:  # a bug must not stall the stream: keep the message for inspection, ack it
+                log.exception("internal error on a message from %s", topic)
+                letters.append(self._reject(Reject(INTERNAL_ERROR, f"{type(e).__name__}: {e}"), topic, payload,
+                                            now_ms))
             if qos:
                 acks.append((gen, mid, qos))
         self.received_total += len(chunk)
@@ -297,7 +318,10 @@ class Collector:
         self.status_total += len(statuses)
         self.last_message_ms = now_ms
         if letters:
-            self.deadletters.add_many(letters)
+            try:
+                self.deadletters.add_many(letters)
+            except Exception as e:  # e.g. disk full: the rejects are counted and logged, the stream goes on
+                self._log_once("deadletter", "store", "dead-letter store failed: %s", e)
         if readings or statuses:
             self._feed(readings, statuses)
         self.writer.submit(lines, acks)

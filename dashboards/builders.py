@@ -54,12 +54,16 @@ def _smoke_mappings(lang: str) -> list[Json]:
     return value_map([(0, tr("no_smoke", lang), "green"), (1, tr("smoke_alarm", lang), "red")])
 
 
-def _room_tiles(grid: Grid, room: RoomView, ds: Json, lang: str, width: int, big: bool) -> None:
+# A 1080p kiosk screen shows about 27 grid rows (30 px each plus margins) without scrolling.
+SCREEN_ROWS = 27
+
+
+def _room_tiles(grid: Grid, room: RoomView, ds: Json, lang: str, width: int, h: int) -> None:
     """Temperature, RH, smoke and offline-node tiles of one room, coloured by its limits."""
     lim = room.limits
     prefix = f"{room.label} · "
     wt = ws = wr = width // 4
-    h = 7 if big else 5
+    big = h >= 7
     band_t = f"{tr('target', lang)} {lim.target_t_c[0]:g}–{lim.target_t_c[1]:g} °C"
     band_rh = f"{tr('target', lang)} {lim.target_rh_pct[0]:g}–{lim.target_rh_pct[1]:g} %"
     grid.add(stat(prefix + tr("temperature", lang), [target(ds, q.last_value("temperature_c", room.site, room.code))],
@@ -67,11 +71,13 @@ def _room_tiles(grid: Grid, room: RoomView, ds: Json, lang: str, width: int, big
     grid.add(stat(prefix + tr("humidity", lang), [target(ds, q.last_value("humidity_pct", room.site, room.code))],
                   ds, unit="percent", thresholds=humidity_thresholds(lim), big=big, description=band_rh), wt, h)
     if room.smoke_devices or not room.devices:
-        grid.add(stat(tr("smoke", lang), [target(ds, q.smoke_state(room.site, room.code))], ds, decimals=0,
+        grid.add(stat(f"{room.code} · {tr('smoke', lang)}", [target(ds, q.smoke_state(room.site, room.code))], ds,
+                      decimals=0,
                       thresholds=steps("green", (1, "red")), mappings=_smoke_mappings(lang), big=big), ws, h)
     else:
-        grid.add(text(tr("smoke", lang), f"### {tr('no_detector', lang)}"), ws, h)
-    grid.add(stat(tr("offline", lang), [target(ds, q.offline_nodes(q.room_filter(room.site, room.code)))], ds,
+        grid.add(text(f"{room.code} · {tr('smoke', lang)}", f"### {tr('no_detector', lang)}"), ws, h)
+    grid.add(stat(f"{room.code} · {tr('offline', lang)}",
+                  [target(ds, q.offline_nodes(q.room_filter(room.site, room.code)))], ds,
                   decimals=0, thresholds=steps("green", (1, "red")), big=big, no_value="0"), wr, h)
 
 
@@ -81,10 +87,13 @@ def wall_dashboard(site: SiteView, ds_uid: str, lang: str = "vi") -> Json:
     grid = Grid()
     per_line = 1 if len(site.rooms) <= 3 else 2
     width = 24 // per_line
+    lines = max(1, -(-len(site.rooms) // per_line))
+    # Fill one screen when the rooms fit; past that, keep tiles readable and let the kiosk scroll.
+    h = min(13, max(5, SCREEN_ROWS // lines))
     for i, room in enumerate(site.rooms):
         if i % per_line == 0:
             grid.newline()
-        _room_tiles(grid, room, ds, lang, width, big=per_line == 1)
+        _room_tiles(grid, room, ds, lang, width, h)
     if not site.rooms:
         grid.add(text(site.name, tr("no_rooms", lang)), 24, 4)
     links = [{"title": tr("overview", lang), "type": "link", "url": f"/d/{OVERVIEW_UID}", "icon": "dashboard"}]

@@ -53,6 +53,16 @@ def _status(e: GrafanaException) -> str:
     return str(resp.get("status", "")) if isinstance(resp, dict) else ""
 
 
+def _transport(text: str) -> str:
+    """The useful end of a connection error (requests/urllib3 messages are long)."""
+    for needle, short in (("refused", "connection refused"), ("timed out", "timed out"),
+                          ("Name or service not known", "unknown host name"), ("resolve", "unknown host name"),
+                          ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted")):
+        if needle in text:
+            return short
+    return text[:160]
+
+
 def _message(e: GrafanaException) -> str:
     resp = getattr(e, "response", None)
     if isinstance(resp, dict) and resp.get("message"):
@@ -89,10 +99,10 @@ class Publisher:
             raise
         except GrafanaException as e:
             if e.status_code == 0:
-                raise PublishError(f"Grafana at {self.url} is unreachable while {what}: {e.message}") from None
+                raise PublishError(f"Grafana at {self.url} is unreachable ({_transport(str(e.message))})") from None
             raise PublishError(f"Grafana at {self.url} failed while {what}: {_message(e)}") from None
         except OSError as e:
-            raise PublishError(f"Grafana at {self.url} is unreachable while {what}: {e}") from None
+            raise PublishError(f"Grafana at {self.url} is unreachable ({_transport(str(e))})") from None
 
     def check_version(self) -> str:
         """Grafana's version from ``/api/health``; too old or unreadable is an error."""

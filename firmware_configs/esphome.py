@@ -79,10 +79,15 @@ def read_secrets(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def write_secrets(path: Path, updates: dict[str, str]) -> dict[str, str]:
-    """Merge ``updates`` into the node's secrets.yaml (mode 0600), keeping every other key; returns all keys."""
-    values = {"wifi_ssid": PLACEHOLDER, "wifi_password": PLACEHOLDER,
-              "ota_password": pysecrets.token_urlsafe(16), "mqtt_password": PLACEHOLDER}
+def write_secrets(path: Path, updates: dict[str, str], esphome: bool = True) -> dict[str, str]:
+    """Merge ``updates`` into the node's secrets.yaml (mode 0600), keeping every other key; returns all keys.
+
+    ESPHome nodes also get the keys their config references (Wi-Fi placeholders, a random OTA password).
+    """
+    values: dict[str, str] = {}
+    if esphome:
+        values = {"wifi_ssid": PLACEHOLDER, "wifi_password": PLACEHOLDER,
+                  "ota_password": pysecrets.token_urlsafe(16), "mqtt_password": PLACEHOLDER}
     values.update(read_secrets(path))
     values.update(updates)
     path.parent.mkdir(parents=True, exist_ok=True)

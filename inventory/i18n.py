@@ -33,6 +33,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "processed": ("Đã chỉnh lý", "Processed"),
     "backlog": ("Tồn đọng", "Backlog"),
     "condition": ("Tình trạng vật lý", "Condition"),
+    "cond_good": ("Tốt", "Good"),
+    "cond_fair": ("Khá", "Fair"),
+    "cond_poor": ("Kém", "Poor"),
     "files": ("Hồ sơ", "Files"),
     "pages": ("tờ", "pages"),
     "permanent": ("Vĩnh viễn", "Permanent"),
@@ -140,10 +143,11 @@ def normalize_lang(lang: str | None, default: str = "vi") -> str:
     return lang if lang in LANGUAGES else default
 
 
-def t(lang: str, key: str, **kw: object) -> str:
-    """The text ``key`` in ``lang`` (Vietnamese if ``lang`` is unknown); unknown keys show as themselves."""
+def t(lang: str, key: str, default: str | None = None, **kw: object) -> str:
+    """The text ``key`` in ``lang`` (Vietnamese if ``lang`` is unknown); unknown keys show ``default`` or
+    themselves."""
     pair = TEXTS.get(key)
     if pair is None:
-        return key
+        return key if default is None else default
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**kw) if kw else text

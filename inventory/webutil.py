@@ -53,7 +53,7 @@ def lang_of(request: Request) -> str:
 
 def flash(request: Request, key: str, kind: str = "ok", **kw: object) -> None:
     """Show a message on the next page (stored in the session, translated when shown)."""
-    request.session["flash"] = {"text": t(lang_of(request), key, **kw), "kind": kind}
+    request.session["flash"] = {"text": t(lang_of(request), key, None, **kw), "kind": kind}
 
 
 def flash_text(request: Request, text: str, kind: str = "error") -> None:
@@ -65,8 +65,12 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     lang = lang_of(request)
     has_session = "session" in request.scope
     message = request.session.pop("flash", None) if has_session else None
+
+    def tr(key: str, default: str | None = None, **kw: object) -> str:
+        return t(lang, key, default, **kw)
+
     html = _env.get_template(template).render(
-        request=request, lang=lang, t=lambda key, **kw: t(lang, key, **kw),
+        request=request, lang=lang, t=tr,
         me=optional_principal(request) if has_session else None,
         csrf=csrf_token(request) if has_session else "", flash=message, **ctx)
     resp = HTMLResponse(html, status_code=status)

@@ -20,6 +20,7 @@ from pydantic_settings import (
 from alerts.settings import AlertSettings
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from dashboards.settings import GrafanaSettings
+from firmware_configs.settings import FirmwareSettings
 from inventory.settings import DatabaseSettings, WebSettings
 
 
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    firmware: FirmwareSettings = Field(default_factory=FirmwareSettings)
 
     @classmethod
     def settings_customise_sources(

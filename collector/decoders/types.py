@@ -16,12 +16,14 @@ BAD_TIMESTAMP = "bad_timestamp"
 BAD_STATUS = "bad_status"
 EMPTY = "empty"
 INFLUX_REJECTED = "influx_rejected"
+# A bug in kho met this message; it is kept in the dead-letter store and the stream goes on.
+INTERNAL_ERROR = "internal_error"
 # Not a reject: the device clock was off, the reading was kept with the receive time.
 CLOCK_SKEW = "clock_skew"
 
 REJECT_REASONS = (
     NOT_JSON, BAD_TYPE, NOT_FINITE, OUT_OF_RANGE, UNKNOWN_DEVICE, UNKNOWN_TOPIC, OVERSIZED,
-    BAD_TIMESTAMP, BAD_STATUS, EMPTY, INFLUX_REJECTED,
+    BAD_TIMESTAMP, BAD_STATUS, EMPTY, INFLUX_REJECTED, INTERNAL_ERROR,
 )
 
 

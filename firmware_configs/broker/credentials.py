@@ -79,7 +79,8 @@ def generate_credentials(nodes: list[Node], broker_dir: Path, firmware_dir: Path
             continue
         password = new_password()
         entries[node.id] = hash_password(password)
-        write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password})
+        write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password},
+                      esphome=node.profile == "esphome")
         result.created.append(node.id)
     result.removed = sorted(set(old) - set(entries))
     write_passwd(passwd_path, entries)
@@ -98,6 +99,7 @@ def rotate_password(node: Node, broker_dir: Path, firmware_dir: Path) -> str:
         raise NotFound(f"device {node.id} has no broker account yet: run `kho broker credentials` first")
     password = new_password()
     entries[node.id] = hash_password(password)
-    write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password})
+    write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password},
+                  esphome=node.profile == "esphome")
     write_passwd(passwd_path, entries)
     return password

@@ -8,7 +8,8 @@ the same database neither create a task twice nor notify an overdue task twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -117,6 +118,16 @@ def install(app: Any, *, tick_s: float = 60.0, overdue_after: timedelta = DEFAUL
     sched = CleaningScheduler(app.state.sessions, notifier=lambda: getattr(app.state, "overdue_notifier", None),
                               tick_s=tick_s, overdue_after=overdue_after)
     app.state.cleaning_scheduler = sched
-    app.add_event_handler("startup", sched.start)
-    app.add_event_handler("shutdown", sched.shutdown)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        sched.start()
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            sched.shutdown()
+
+    app.router.lifespan_context = lifespan
     return sched

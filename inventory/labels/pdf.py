@@ -115,19 +115,13 @@ class LabelPdf:
     def _draw_qr(self, symbol: QrSymbol, x: float, y: float, side: float) -> None:
         """Draw the dark modules as one filled path (no seams between modules, tiny output)."""
         k = self.pdf.k
-        page_h = self.layout.page_h
         modules = symbol.size + 2 * QUIET_ZONE
         m = side / modules
-        ox = x + QUIET_ZONE * m
-        oy = y + QUIET_ZONE * m
+        ox = (x + QUIET_ZONE * m) * k
+        oy = (self.layout.page_h - (y + (QUIET_ZONE + symbol.size) * m)) * k
         mk = m * k
-        parts = ["q 0 g"]
-        for r, c, n in symbol.runs:
-            px = (ox + c * m) * k
-            py = (page_h - (oy + (r + 1) * m)) * k
-            parts.append(f"{px:.2f} {py:.2f} {n * mk:.2f} {mk:.2f} re")
-        parts.append("f Q")
-        self.pdf._out("\n".join(parts))
+        path = symbol.pdf_path or symbol.path()
+        self.pdf._out(f"q 0 g {mk:.4f} 0 0 {mk:.4f} {ox:.3f} {oy:.3f} cm {path} f Q")
 
     def output(self, out: Path) -> None:
         """Write the PDF file."""

@@ -45,6 +45,17 @@ def _file_matches(session: Session, terms: list[str], limit: int) -> list[tuple[
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
+def _code_prefix(session: Session, prefix: str, limit: int) -> list[int]:
+    """Ids of boxes whose code starts with ``prefix``, in code order, through the code index."""
+    if session.get_bind().dialect.name == "sqlite":
+        # GLOB is case sensitive, so SQLite can use the code index for the prefix.
+        cond = Box.code.op("GLOB")(prefix.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*")
+    else:
+        cond = Box.code.like(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                             escape="\\")
+    return list(session.scalars(select(Box.id).where(cond).order_by(Box.code).limit(limit)))
+
+
 def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
     """Boxes matching ``query``: a scanned label or exact code first, then code prefixes, a fonds code, then file
     title words (diacritics and case ignored). At most ``limit`` hits, no duplicates."""
@@ -69,17 +80,10 @@ def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
         pass
     code = q.upper()
     if len(code) >= 2 and " " not in code:
-        if session.get_bind().dialect.name == "sqlite":
-            # GLOB is case sensitive, so SQLite can use the code index for the prefix.
-            cond = Box.code.op("GLOB")(code.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*")
-        else:
-            cond = Box.code.like(code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-                                 escape="\\")
-        add(list(session.scalars(select(Box.id).where(cond).order_by(Box.code).limit(limit))))
-        fonds_id = session.scalar(select(Fonds.id).where(Fonds.code == code))
-        if fonds_id is not None:
-            add(list(session.scalars(select(Box.id).where(Box.fonds_id == fonds_id).order_by(Box.code)
-                                     .limit(limit))))
+        add(_code_prefix(session, code, limit))
+        if session.scalar(select(Fonds.id).where(Fonds.code == code)) is not None:
+            # Box codes start with "<fonds>-", so the code index also serves "all boxes of a fonds" in order.
+            add(_code_prefix(session, code + "-", limit))
     terms = words(q)
     if terms and len(order) < limit:
         for box_id, title in _file_matches(session, terms, limit * 3):

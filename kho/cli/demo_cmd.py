@@ -233,6 +233,18 @@ def stop_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
+def _stop_consumer(consumer: object) -> None:
+    """Stop a stream consumer that runs threads of its own (the alert engine), whatever it calls that."""
+    for name in ("stop", "close"):
+        fn = getattr(consumer, name, None)
+        if callable(fn):
+            try:
+                fn()
+            except Exception as e:  # shutting down: report and go on stopping the rest
+                log.warning("stopping %s: %s", type(consumer).__name__, e)
+            return
+
+
 def _wants_browser(browser: bool | None) -> bool:
     if browser is not None:
         return browser
@@ -295,6 +307,8 @@ def demo(
                               state_dir / "collector")
         for consumer in build_consumers(settings, sessions, collector.health):
             collector.add_consumer(consumer)
+            # Registered before the collector's stop, so it runs after it: the engine sees the last readings.
+            stack.callback(_stop_consumer, consumer)
         collector.start()
         stack.callback(collector.stop)
 

@@ -9,16 +9,15 @@ from rich.progress import track
 
 from firmware_configs.settings import FirmwareSettings
 from inventory.db import session_scope
-from kho.cli.common import console, ctx_of, fail
+from inventory.errors import RegistryError
+from kho.cli.common import console, ctx_of, err_console, fail
 
 firmware_app = typer.Typer(help="Sensor node firmware configs generated from the registry.", no_args_is_help=True)
 broker_app = typer.Typer(help="Mosquitto password file and ACL for the fleet.", no_args_is_help=True)
 
 
 def _settings(ctx: typer.Context) -> FirmwareSettings:
-    # The lead composes this section into kho.settings.Settings as `firmware`; until then, defaults.
-    fw = getattr(ctx_of(ctx).settings, "firmware", None)
-    return fw if isinstance(fw, FirmwareSettings) else FirmwareSettings()
+    return ctx_of(ctx).settings.firmware
 
 
 def _dir(ctx: typer.Context, given: Path | None, configured: str, default: str) -> Path:
@@ -53,8 +52,16 @@ def render_cmd(
     if not nodes:
         fail(f"no nodes registered{f' in site {site}' if site else ''}")
     written = skipped = 0
+    failed: list[str] = []
     for node in track(nodes, description="rendering", console=console, transient=True):
-        res = render_node(node, target, fw)
+        try:
+            res = render_node(node, target, fw)
+        except RegistryError as e:
+            if device:
+                raise
+            failed.append(node.id)  # one bad node must not stop the rest of the site
+            err_console.print(f"[bold red]error:[/] {node.id}: {e}")
+            continue
         if res.skipped:
             skipped += 1
             console.print(f"  [yellow]{node.id}[/]: {res.skipped}")
@@ -63,6 +70,36 @@ def render_cmd(
             console.print(f"  {p}")
     console.print(f"[green]{written} file(s) written[/] in {target}" + (f", {skipped} node(s) skipped" if skipped
                                                                          else ""))
+    if failed:
+        fail(f"{len(failed)} node(s) not rendered: {', '.join(failed)}")
+
+
+@firmware_app.command("topics")
+def topics_cmd(
+    ctx: typer.Context,
+    device: str = typer.Option(..., "--device", help="node id"),
+    out: Path | None = typer.Option(None, "--out", help="where the node's files were rendered"),
+) -> None:
+    """List the topics and example payloads a rendered node will publish (to check with mosquitto_sub)."""
+    from firmware_configs.expected import esphome_publications, tasmota_publications
+    from firmware_configs.nodes import load_node
+
+    fw = _settings(ctx)
+    target = _dir(ctx, out, fw.firmware_dir, "firmware")
+    with session_scope(ctx_of(ctx).sessions) as s:
+        node = load_node(s, device)
+    if node.profile == "esphome":
+        path = target / node.id / f"{node.id}.yaml"
+        pubs = esphome_publications(path.read_text(encoding="utf-8")) if path.exists() else None
+    elif node.profile == "tasmota":
+        path = target / node.id / "tasmota-commands.txt"
+        pubs = tasmota_publications(path.read_text(encoding="utf-8")) if path.exists() else None
+    else:
+        fail(f"{node.id} is a native node: it publishes kho/{node.id}/telemetry and kho/{node.id}/status")
+    if pubs is None:
+        fail(f"{path} not found: run `kho firmware render --device {node.id}` first")
+    for p in pubs:
+        console.print(f"{p.topic}  {p.example}" + ("  (retained)" if p.retain else ""))
 
 
 @broker_app.command("credentials")

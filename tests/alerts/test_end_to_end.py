@@ -49,11 +49,11 @@ def test_smoke_over_mqtt_reaches_the_webhook(tmp_path: Path, mosquitto: ManagedS
     consumers = build_consumers(settings, sessions, col.health)
     for c in consumers:
         col.add_consumer(c)
+    # a retained "offline" from the past replays at subscribe time: it must not notify
+    _publish(mosquitto.port, "kho/s1/status", "offline", retain=True)
     col.start()
     try:
-        # a retained "offline" from the past replays at subscribe time: it must not notify
-        _publish(mosquitto.port, "kho/s1/status", "offline", retain=True)
-        time.sleep(1.0)
+        time.sleep(1.5)
         t_pub = time.time()
         _publish(mosquitto.port, "kho/s1/telemetry", {"seq": 1, "smoke": True, "smoke_level": 0.5})
         [req] = webhook.wait_for(1, timeout=15)
@@ -64,6 +64,7 @@ def test_smoke_over_mqtt_reaches_the_webhook(tmp_path: Path, mosquitto: ManagedS
         assert "KHÓI" in body["text"]
         assert latency < 5.0
         assert [a.rule for a in alerts_in(sessions)] == ["smoke"]
+        assert col.health()["status_total"] >= 1  # the retained replay did arrive
     finally:
         col.stop()
         for c in consumers:

@@ -105,8 +105,9 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
 
     def make(port: int, influx: InfluxSettings, sessions: sessionmaker[Session], *, client_id: str | None = None,
              shared_group: str | None = None, state_dir: Path | None = None, consumers: Any = (),
-             **cfg: Any) -> Collector:
-        mq = MqttSettings(port=port, client_id=client_id or f"col-{uuid.uuid4().hex[:8]}", shared_group=shared_group)
+             protocol: str = "3.1.1", **cfg: Any) -> Collector:
+        mq = MqttSettings(port=port, client_id=client_id or f"col-{uuid.uuid4().hex[:8]}", shared_group=shared_group,
+                          protocol=protocol)
         c = Collector(mq, influx, fast_cfg(**cfg), sessions, state_dir or tmp_path / mq.client_id, consumers)
         c.start()
         wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")
@@ -117,6 +118,20 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
     yield make
     for c in made:
         c.stop()
+        forget_session(c.mqtt_settings.port, c.mqtt_settings.client_id)
+
+
+def forget_session(port: int, client_id: str) -> None:
+    """Drop a persistent session at the broker so it does not queue other tests' messages."""
+    c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=True)
+    try:
+        c.connect("127.0.0.1", port, 10)
+        c.loop_start()
+        time.sleep(0.1)
+        c.disconnect()
+        c.loop_stop()
+    except OSError:
+        pass  # the broker is gone already
 
 
 def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condition not met") -> None:

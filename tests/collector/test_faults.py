@@ -141,13 +141,14 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
     assert "stopped" in log.read_text()
 
 
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
 def test_shared_subscription_two_collectors_split_the_stream(
     mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    publisher: Publisher, make_collector: MakeCollector, protocol: str,
 ) -> None:
     group = f"g{uuid.uuid4().hex[:6]}"
-    a = make_collector(mosquitto.port, influx_settings, registry_sessions, shared_group=group)
-    b = make_collector(mosquitto.port, influx_settings, registry_sessions, shared_group=group)
+    a = make_collector(mosquitto.port, influx_settings, registry_sessions, shared_group=group, protocol=protocol)
+    b = make_collector(mosquitto.port, influx_settings, registry_sessions, shared_group=group, protocol=protocol)
     n = 6000
     t0 = int(time.time() * 1000) - n - 1000
     _publish_range(publisher, 0, n, t0)

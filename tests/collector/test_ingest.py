@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,11 +58,12 @@ def _now() -> float:
     return time.time()
 
 
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
 def test_each_profile_end_to_end(mosquitto: ManagedServer, influx_settings: InfluxSettings,
                                  registry_sessions: sessionmaker[Session], publisher: Publisher,
-                                 make_collector: MakeCollector) -> None:
+                                 make_collector: MakeCollector, protocol: str) -> None:
     rec = Recorder()
-    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec])
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec], protocol=protocol)
     ts = round(_now() - 5, 3)
     publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": ts, "seq": 1, "temperature_c": 20.0,
                                                         "humidity_pct": 50.0, "smoke": False, "battery_v": 3.9}))

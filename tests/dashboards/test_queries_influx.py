@@ -77,8 +77,8 @@ def test_queries_compute_the_right_values(influxd: InfluxServer, loaded_db: str,
         return float(r.json()["results"][0]["series"][0]["values"][-1][1])
 
     # P1 has three nodes, the last (qt-p1-tas) went offline; nobody reports smoke now (the event was 15 min ago)
-    assert value("wall-QT.json", "Nút mất kết nối") == 1
-    assert value("wall-QT.json", "Khói") == 0
+    assert value("wall-QT.json", "P1 · Nút mất kết nối") == 1
+    assert value("wall-QT.json", "P1 · Khói") == 0
     # latest T of P1: nodes at mid 20 + 0, 1, 2 → mean 21
     assert value("wall-QT.json", "P1 · Phòng kho giấy số 1 (paper) · Nhiệt độ") == pytest.approx(21.0)
     assert value("room-QT-P2.json", "Dao động nhiệt 24 h") == pytest.approx(2.2)

@@ -86,6 +86,9 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     col = clients(broker.port, "kho-collector", _pw(tmp_path, "kho-collector"))
     assert col.connect() == 0
     col.subscribe("#")
+    shared = clients(broker.port, "kho-collector", _pw(tmp_path, "kho-collector"))
+    assert shared.connect() == 0
+    shared.subscribe("$share/kho/+/sensor/+/state")  # scaled-out collectors (DESIGN §4) pass the ACL too
     spy = clients(broker.port, "qt-bme", _pw(tmp_path, "qt-bme"))
     assert spy.connect() == 0
     spy.subscribe("#")  # a node may read nothing
@@ -113,6 +116,7 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     assert sorted(col.topics()) == ["cmnd/qt-tas/TelePeriod", "qt-sht/sensor/temperature_c/state",
                                     "tele/qt-tas/SENSOR"]
     assert spy.messages == []
+    assert shared.topics() == ["qt-sht/sensor/temperature_c/state"]
 
     collector.wait_idle(20)
     deadline = time.monotonic() + 10

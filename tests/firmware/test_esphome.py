@@ -12,6 +12,8 @@ from firmware_configs.esphome import TEMPLATES, Node, esphome_name, read_secrets
 from firmware_configs.expected import esphome_publications, load_config
 from firmware_configs.hardware import parse_hardware
 from firmware_configs.settings import FirmwareSettings
+from inventory import registry
+from inventory.db import session_scope
 from inventory.errors import RegistryError
 
 
@@ -63,6 +65,21 @@ def test_sensor_platforms_and_object_ids(node_sessions, sqlite_url: str, tmp_pat
     dht = load_config((out / "qt-dht" / "qt-dht.yaml").read_text())
     assert dht["binary_sensor"][0]["state_topic"] == "qt-dht/binary_sensor/smoke/state"
     assert (out / "hn-sht" / "hn-sht.yaml").exists()
+
+
+def test_topics_command_lists_what_the_node_publishes(node_sessions, sqlite_url: str, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    from kho.cli import app
+
+    out = _render_all(tmp_path, sqlite_url, monkeypatch, "--all")
+    runner = CliRunner()
+    res = runner.invoke(app, ["firmware", "topics", "--device", "qt-dht", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "qt-dht/binary_sensor/smoke/state  ON" in res.output and "qt-dht/status  online  (retained)" in res.output
+    res = runner.invoke(app, ["firmware", "topics", "--device", "qt-tas", "--out", str(out)])
+    assert "tele/qt-tas/SENSOR" in res.output and "tele/qt-tas/LWT  Online" in res.output
+    res = runner.invoke(app, ["firmware", "topics", "--device", "qt-nat", "--out", str(out)])
+    assert res.exit_code == 1 and "kho/qt-nat/telemetry" in res.output
 
 
 def test_rerender_keeps_existing_secrets(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
@@ -121,3 +138,8 @@ def test_cli_errors_are_one_line(node_sessions, sqlite_url: str, tmp_path: Path,
     assert res.exit_code == 1 and "--device" in res.output
     res = runner.invoke(app, ["firmware", "render", "--device", "nope", "--out", str(tmp_path)])
     assert res.exit_code != 0 and isinstance(res.exception, RegistryError) and "no device nope" in str(res.exception)
+    with session_scope(node_sessions) as s:
+        registry.add_device(s, "qt-bad", "esphome", "QT", "P1", hardware="rpi-sht3x")
+    res = runner.invoke(app, ["firmware", "render", "--all", "--out", str(tmp_path / "all")])
+    assert res.exit_code == 1 and "qt-bad" in res.output and "not an ESPHome node" in res.output
+    assert (tmp_path / "all" / "qt-sht" / "qt-sht.yaml").exists()  # the other nodes were still rendered

@@ -1,0 +1,183 @@
+"""Keeper pages through forms (no JS): every action, errors shown as pages, size ≤ 100 kB, vi/en."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory import services as sv
+from tests.inventory.conftest import World, csrf_of
+
+MAX_PAGE = 100 * 1024
+
+
+def _get(c: TestClient, url: str) -> str:
+    r = c.get(url)
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    assert len(r.content) <= MAX_PAGE, (url, len(r.content))
+    return r.text
+
+
+def test_every_page_renders_small(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("keeper")
+    box = world.box_ids["P12-ML3-H001"]
+    for url in ("/", f"/box/{box}", f"/slot/{world.slot_ids['K1-G01-T1-V01']}",
+                f"/shelf/{world.shelf_ids['K1-G01-T1']}", f"/room/{world.room_id}", "/search?q=dat",
+                "/login", "/static/inventory/scan.js"):
+        _get(c, url)
+    text = _get(c, f"/box/{box}")
+    assert "P12-ML3-H001" in text and "Hồ sơ đất đai xã 1" in text and "K1-G01-T1-V01" in text
+    assert 'name="viewport"' in text
+
+
+def test_big_box_page_stays_under_100kb(client_factory: Callable[..., TestClient], world: World,
+                                        sessions: sessionmaker[Session]) -> None:
+    with sessions() as s:
+        b = sv.create_box(s, sv.BoxIn("P12", 9, 1, files=[
+            sv.FileIn(i, f"Hồ sơ số {i} về việc quản lý đất đai và xây dựng cơ bản của xã trong giai đoạn dài")
+            for i in range(1, 201)]), "t")
+        for _ in range(60):
+            sv.mark_cleaned(s, b, "keeper", note="lau bụi định kỳ")
+        s.commit()
+        box_id = b.id
+    _get(client_factory("keeper"), f"/box/{box_id}")
+
+
+def test_language_switch(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("keeper")
+    box = world.box_ids["P12-ML3-H001"]
+    assert "Trên giá" in _get(c, f"/box/{box}")
+    r = c.get(f"/box/{box}?lang=en")
+    assert "In place" in r.text and r.cookies.get("lang") == "en"
+    assert "In place" in _get(c, f"/box/{box}"), "the choice sticks through the cookie"
+    assert "Trên giá" in _get(c, f"/box/{box}?lang=vi")
+
+
+def test_move_check_out_return_damage_clean_by_forms(client_factory: Callable[..., TestClient],
+                                                     world: World, sessions: sessionmaker[Session]) -> None:
+    c = client_factory("keeper")
+    tok = csrf_of(c)
+    box = world.box_ids["P12-ML3-H001"]
+    version = int(re.search(r'name="version" value="(\d+)"', _get(c, f"/box/{box}")).group(1))  # type: ignore[union-attr]
+    r = c.post(f"/box/{box}/move", data={"csrf": tok, "slot": "K1-G01-T2-V02", "version": str(version)})
+    assert r.status_code == 303
+    page = _get(c, f"/box/{box}")
+    assert "Đã chuyển hộp P12-ML3-H001 vào K1-G01-T2-V02" in page and "Để sai vị trí" in page
+    # the stale form (old version) is refused with a clear page
+    r = c.post(f"/box/{box}/move", data={"csrf": tok, "slot": "K1-G01-T2-V03", "version": str(version)})
+    assert r.status_code == 409 and "changed by someone else" in r.text
+    r = c.post(f"/box/{box}/move", data={"csrf": tok, "slot": "K1-G01-T1-V01"})  # back home, now room for it
+    assert r.status_code == 303
+    r = c.post(f"/box/{world.box_ids['P12-ML3-H004']}/move", data={"csrf": tok, "slot": "K1-G01-T1-V01"})
+    assert r.status_code == 409 and "is full" in r.text
+    r = c.post(f"/box/{box}/checkout", data={"csrf": tok, "custodian": "Trần Văn Bình", "purpose": "processing",
+                                             "due_back": "2099-12-31"})
+    assert r.status_code == 303
+    page = _get(c, f"/box/{box}")
+    assert "Đang cho mượn" in page and "Trần Văn Bình" in page and "Chỉnh lý" in page
+    assert c.post(f"/box/{box}/checkout", data={"csrf": tok, "custodian": "X", "due_back": "31/12"}).status_code == 400
+    assert c.post(f"/box/{box}/return", data={"csrf": tok}).status_code == 303
+    assert "Trên giá" in _get(c, f"/box/{box}")
+    r = c.post(f"/box/{box}/return", data={"csrf": tok})
+    assert r.status_code == 409 and "not checked out" in r.text
+    r = c.post(f"/box/{box}/damage", data={"csrf": tok, "kind": "water", "note": "dột mái"},
+               files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")})
+    assert r.status_code == 303
+    r = c.post(f"/box/{box}/damage", data={"csrf": tok, "kind": "water"},
+               files={"photo": ("p.gif", b"GIF89a", "image/gif")})
+    assert r.status_code == 400 and "JPEG" in r.text
+    assert c.post(f"/box/{box}/cleaned", data={"csrf": tok}).status_code == 303
+    page = _get(c, f"/box/{box}")
+    assert "Ngấm nước" in page and "dột mái" in page
+    with sessions() as s:
+        kinds = [e.kind for e in sv.box_view(s, box).events]
+    assert kinds[:6] == ["cleaned", "damaged", "returned", "checked_out", "moved", "moved"]
+
+
+def test_carry_then_place_here(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("keeper")
+    tok = csrf_of(c)
+    box = world.box_ids["P12-ML3-H004"]
+    assert c.post(f"/box/{box}/carry", data={"csrf": tok}).status_code == 303
+    slot = world.slot_ids["K1-G01-T2-V03"]
+    page = _get(c, f"/slot/{slot}")
+    assert "Đặt hộp P12-ML3-H004 vào đây" in page
+    r = c.post(f"/slot/{slot}/place", data={"csrf": tok, "box": str(box)})
+    assert r.status_code == 303 and r.headers["location"] == f"/box/{box}"
+    assert "K1-G01-T2-V03" in _get(c, f"/box/{box}")
+    assert "vào đây" not in _get(c, f"/slot/{slot}"), "after placing, the keeper carries nothing"
+
+
+def test_viewer_sees_no_actions(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("viewer")
+    page = _get(c, f"/box/{world.box_ids['P12-ML3-H001']}")
+    assert "/move" not in page and "/checkout" not in page
+    r = c.post(f"/box/{world.box_ids['P12-ML3-H001']}/cleaned", data={"csrf": csrf_of(c)})
+    assert r.status_code == 403 and "không có quyền" in r.text
+
+
+def test_stocktake_by_forms(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("keeper")
+    tok = csrf_of(c)
+    c.post(f"/box/{world.box_ids['P12-ML3-H004']}/move", data={"csrf": tok, "slot": "K1-G01-T2-V01"})
+    shelf = world.shelf_ids["K1-G01-T1"]
+    r = c.post(f"/shelf/{shelf}/stocktake", data={"csrf": tok})
+    assert r.status_code == 303
+    url = r.headers["location"]
+    sid = url.rsplit("/", 1)[1]
+    for label in ("P12-ML3-H001", "P12-ML3-H003", "P12-ML3-H004", "XYZ"):
+        assert c.post(f"/stocktake/{sid}/scan", data={"csrf": tok, "label": label}).status_code == 303
+    page = _get(c, url)
+    found = re.search(r'id="found">(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
+    missing = re.search(r'id="missing">(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
+    misplaced = re.search(r'id="misplaced">(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "P12-ML3-H001" in found and "P12-ML3-H003" in found
+    assert "P12-ML3-H002" in missing and "P12-ML3-H004" in misplaced and "K1-G01-T2-V01" in misplaced
+    assert "XYZ" in page
+    assert c.post(f"/stocktake/{sid}/confirm", data={"csrf": tok}).status_code == 303
+    assert "Đã xác nhận" in _get(c, url)
+    assert "Thất lạc" in _get(c, f"/box/{world.box_ids['P12-ML3-H002']}")
+
+
+class FakeClimate:
+    def latest(self, room_ids: list[int]) -> dict[int, dict[str, Any]]:
+        return {r: {"temperature_c": 21.5, "humidity_pct": 52.0, "smoke": 0, "ts_ms": 1} for r in room_ids}
+
+
+class FakeAlerts:
+    def open_for_room(self, room_id: int) -> list[dict[str, Any]]:
+        return [{"kind": "rh_high", "severity": "warning", "message": "Độ ẩm cao 68%"}]
+
+
+class BrokenClimate:
+    def latest(self, room_ids: list[int]) -> dict[int, dict[str, Any]]:
+        raise ConnectionError("influx down")
+
+
+def test_room_page_with_and_without_providers(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("keeper")
+    page = _get(c, f"/room/{world.room_id}")
+    assert page.count("không có dữ liệu") == 2
+    app = c.app
+    app.state.climate_provider = FakeClimate()  # type: ignore[attr-defined]
+    app.state.alerts_provider = FakeAlerts()  # type: ignore[attr-defined]
+    page = _get(c, f"/room/{world.room_id}")
+    assert "21.5 °C" in page and "52 %" in page and "Độ ẩm cao 68%" in page
+    app.state.climate_provider = BrokenClimate()  # type: ignore[attr-defined]
+    assert "không có dữ liệu" in _get(c, f"/room/{world.room_id}")
+
+
+def test_unknown_things_give_404_pages(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory("viewer")
+    for url in ("/box/999999", "/slot/999999", "/shelf/999999", "/room/999999", "/stocktake/999999",
+                "/s/unknown-token"):
+        r = c.get(url)
+        assert r.status_code == 404 and "<html" in r.text, url
+    r = c.get("/go?code=P12-ML3-H002")
+    assert r.status_code == 303 and r.headers["location"] == f"/box/{world.box_ids['P12-ML3-H002']}"
+    r = c.get("/go?code=đất đai")
+    assert r.status_code == 303 and r.headers["location"].startswith("/search?q=")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import links, messages, store
 from alerts.models import Alert, AlertEvent, Contact, Silence
+from alerts.providers import OpenAlertsProvider
 from inventory.auth import AuthError, Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
@@ -305,7 +306,12 @@ def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLR
 
 
 def setup_app(app: FastAPI) -> None:
-    """Give auth failures an answer if the inventory web layer has not installed its own handler."""
+    """Offer the room pages their open alerts, and answer auth failures if the inventory web layer
+    has not installed its own handler."""
+    if getattr(app.state, "alerts_provider", None) is None:
+        settings = getattr(app.state, "settings", None)
+        app.state.alerts_provider = OpenAlertsProvider(
+            app.state.sessions, settings.alerts.default_language if settings is not None else "vi")
     if AuthError not in app.exception_handlers:
         async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
             assert isinstance(exc, AuthError)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import store
 from alerts.delivery import DeliveryWorker
-from alerts.models import Alert, AlertState, Delivery, DeliveryStatus, Severity
+from alerts.models import Alert, AlertState, Severity
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.routing import Router
 from alerts.rules.base import Rule, Signal
@@ -95,6 +95,7 @@ class AlertEngine:
         self.system = SystemRule(settings.system_silence_s * 1000, settings.system_duration_s * 1000,
                                  settings.spool_warning_ratio)
         self.open: dict[str, _Open] = {}
+        self._fresh: dict[int, Alert] = {}
         self.directory = DeviceDirectory(0, {}, {}, {})
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         # Smoke-bearing readings also go here and are evaluated (smoke rule only) ahead of the climate backlog.
@@ -247,7 +248,10 @@ class AlertEngine:
         now = self.now_ms()
         stale_before = now - self.s.stale_after_s * 1000
         out: list[Signal] = []
+        urgent = self._urgent
         for r in readings:
+            if urgent:  # smoke arrived meanwhile: it goes first (a deque's truth test costs nothing)
+                self._run_urgent()
             out.extend(self.offline.on_reading(r, now, self.directory))
             room = self._room(r.room_id)
             if room is None:  # the registry lost the room: smoke (the urgent path) still counts
@@ -276,6 +280,7 @@ class AlertEngine:
         fired: list[int] = []
         new_ids: list[int] = []
         resolved = False
+        self._fresh.clear()
         with session_scope(self.sessions) as s:
             for sig in signals:
                 kind = self._transition(s, sig)
@@ -284,11 +289,13 @@ class AlertEngine:
                 elif kind == "resolved":
                     resolved = True
             if fired:
-                alerts = list(s.scalars(select(Alert).where(Alert.id.in_(fired))))
-                self.router.route(s, alerts, self._now_dt())
+                # Alerts born in this transaction are in hand; others (pending → firing) are read.
+                found = [self._fresh.get(i) or s.get(Alert, i) for i in fired]
+                alerts = [a for a in found if a is not None]
+                queued = self.router.route(s, alerts, self._now_dt())
                 s.flush()
-                new_ids = list(s.scalars(select(Delivery.id).where(
-                    Delivery.alert_id.in_(fired), Delivery.status == DeliveryStatus.QUEUED.value)))
+                new_ids = [d.id for d in queued]
+        self._fresh.clear()
         if fired:
             self.worker.send_now(new_ids)
         elif resolved:
@@ -303,16 +310,23 @@ class AlertEngine:
             if oa is None:
                 if not sig.notify:
                     return None
+                immediate = sig.hold_ms <= 0
+                now = self._now_dt()
+                # Without a hold time the alert is born firing: one INSERT on the smoke path, not two writes.
+                state = AlertState.FIRING if immediate else AlertState.PENDING
                 alert = Alert(
-                    open_key=sig.key, rule=sig.rule, severity=sig.severity, state=AlertState.PENDING.value,
+                    open_key=sig.key, rule=sig.rule, severity=sig.severity, state=state.value,
                     site=sig.site, room=sig.room, room_id=sig.room_id, device_id=sig.device_id, value=sig.value,
                     limit_value=sig.limit, details=sig.details, started_at=_dt(sig.ts_ms), notify_count=0, tier=0,
-                    acknowledged_by="", ack_comment="", resolve_notified=False,
+                    acknowledged_by="", ack_comment="", resolve_notified=False, fired_at=now if immediate else None,
                 )
                 s.add(alert)
                 s.flush()
-                store.add_event(s, alert.id, "pending", _dt(sig.ts_ms), severity=sig.severity, value=sig.value)
-                oa = self.open[sig.key] = _Open(alert.id, AlertState.PENDING.value, sig.severity, sig.ts_ms)
+                self._fresh[alert.id] = alert
+                store.add_event(s, alert.id, "fired" if immediate else "pending", now if immediate else
+                                _dt(sig.ts_ms), severity=sig.severity, value=sig.value, limit=sig.limit)
+                self.open[sig.key] = _Open(alert.id, state.value, sig.severity, sig.ts_ms)
+                return "fired" if immediate else None
             if oa.state == AlertState.PENDING:
                 if sig.severity == Severity.CRITICAL:
                     oa.severity = Severity.CRITICAL.value
@@ -388,7 +402,7 @@ class AlertEngine:
             self._apply(signals)
         with session_scope(self.sessions) as s:
             firing = list(s.scalars(select(Alert).where(Alert.state == AlertState.FIRING.value)))
-            queued = self.router.route(s, firing, self._now_dt()) if firing else 0
+            queued = self.router.route(s, firing, self._now_dt()) if firing else []
         if queued:
             self.worker.kick()
         if mono >= self._next_checkpoint:

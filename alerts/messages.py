@@ -29,11 +29,13 @@ WORDS = {
     "vi": {"critical": "NGHIÊM TRỌNG", "warning": "Cảnh báo", "site": "Kho", "room": "Phòng", "device": "Thiết bị",
            "value": "Giá trị", "limit": "Giới hạn", "since": "Kéo dài", "ack": "Xác nhận", "resolved": "Đã hết",
            "repeat": "Nhắc lại (chưa ai xác nhận)", "escalate": "Chuyển cấp (chưa ai xác nhận)",
-           "group": "cảnh báo", "system": "Hệ thống", "min": "phút", "h": "giờ"},
+           "group": "cảnh báo", "system": "Hệ thống", "min": "phút", "h": "giờ",
+           "smoke_on": "đầu báo khói đang báo động"},
     "en": {"critical": "CRITICAL", "warning": "Warning", "site": "Site", "room": "Room", "device": "Device",
            "value": "Value", "limit": "Limit", "since": "For", "ack": "Acknowledge", "resolved": "Resolved",
            "repeat": "Reminder (not acknowledged)", "escalate": "Escalated (not acknowledged)",
-           "group": "warnings", "system": "System", "min": "min", "h": "h"},
+           "group": "warnings", "system": "System", "min": "min", "h": "h",
+           "smoke_on": "smoke detector in alarm"},
 }
 
 
@@ -57,7 +59,7 @@ def duration_text(seconds: float, lang: str = "vi") -> str:
 def _fmt(v: float | None, rule: str) -> str:
     if v is None:
         return "—"
-    return f"{v:g}{UNITS.get(rule, '')}"
+    return f"{round(v, 3):g}{UNITS.get(rule, '')}"
 
 
 def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
@@ -67,7 +69,9 @@ def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
     lines = [f"{w.get(alert.severity, alert.severity)}: {rule_title(alert.rule, lang)}", where]
     if alert.device_id:
         lines.append(f"{w['device']}: {alert.device_id}")
-    if alert.value is not None:
+    if alert.rule == "smoke" and (alert.details or {}).get("binary"):
+        lines.append(f"{w['value']}: {w['smoke_on']}")
+    elif alert.value is not None:
         limit = f" ({w['limit']} {_fmt(alert.limit_value, alert.rule)})" if alert.limit_value is not None else ""
         lines.append(f"{w['value']}: {_fmt(alert.value, alert.rule)}{limit}")
     lines.append(f"{w['since']}: {duration_text((now - alert.started_at).total_seconds(), lang)}")

@@ -118,15 +118,21 @@ class Router:
         }
 
     def _enqueue(self, session: Session, key: str, alert_id: int | None, contact: Contact, kind: str,
-                 subject: str, text: str, payload: dict[str, Any], now: datetime) -> None:
-        session.add(Delivery(
+                 subject: str, text: str, payload: dict[str, Any], now: datetime) -> Delivery:
+        d = Delivery(
             dedupe_key=key[:200], alert_id=alert_id, contact_id=contact.id, channel=contact.channel,
             address=contact.address, kind=kind, subject=subject[:300], body=text, payload=payload,
             status="queued", attempts=0, next_attempt_at=now, created_at=now,
-        ))
+        )
+        session.add(d)
+        return d
 
-    def route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> int:
-        """Enqueue every notification due for ``alerts``; returns the number of deliveries queued."""
+    def route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
+        """Enqueue every notification due for ``alerts``; returns the deliveries queued."""
+        with session.no_autoflush:  # reads only: the caller flushes once at the end
+            return self._route(session, alerts, now)
+
+    def _route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
         silences = store.active_silences(session, now)
         by_site: dict[str, list[Contact]] = {}
         due: list[_Due] = []
@@ -138,7 +144,7 @@ class Router:
             d = self.due(a, by_site[a.site], silences, now)
             if d is not None:
                 due.append(d)
-        n = 0
+        out: list[Delivery] = []
         grouped: dict[tuple[str, int], list[_Due]] = defaultdict(list)
         for d in due:
             if bypasses_delays(d.alert) or d.kind == "escalate":
@@ -146,9 +152,8 @@ class Router:
                     url = self._ack_url(d.alert, c, now)
                     subject, text = messages.render(d.alert, d.kind, now, c.language, url)
                     payload = {"kind": d.kind, "alerts": [self._alert_payload(d.alert, url)]}
-                    self._enqueue(session, f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}", d.alert.id, c, d.kind,
-                                  subject, text, payload, now)
-                    n += 1
+                    out.append(self._enqueue(session, f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}", d.alert.id, c,
+                                             d.kind, subject, text, payload, now))
             else:
                 for c in d.recipients:
                     grouped[(d.alert.site, c.id)].append(d)
@@ -165,10 +170,9 @@ class Router:
             key = f"g:{hashlib.sha1(ident.encode()).hexdigest()}:c{cid}"
             payload = {"kind": "group" if len(items) > 1 else items[0].kind,
                        "alerts": [self._alert_payload(d.alert, u) for d, u in zip(items, urls, strict=True)]}
-            self._enqueue(session, key, items[0].alert.id if len(items) == 1 else None, c,
-                          "group" if len(items) > 1 else items[0].kind, subject, text, payload, now)
-            n += 1
-        return n
+            out.append(self._enqueue(session, key, items[0].alert.id if len(items) == 1 else None, c,
+                                     "group" if len(items) > 1 else items[0].kind, subject, text, payload, now))
+        return out
 
     def _mark(self, session: Session, d: _Due, now: datetime) -> None:
         a = d.alert

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class SmtpSettings(BaseModel):
@@ -80,3 +83,31 @@ class AlertSettings(BaseModel):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, v: str) -> str:
+        if v.strip():
+            try:
+                a, b = v.split("-")
+                time.fromisoformat(a.strip())
+                time.fromisoformat(b.strip())
+            except ValueError:
+                raise ValueError(f"quiet_hours {v!r} must look like 22:00-06:00") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Ho_Chi_Minh)") from None
+        return v
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, v: str) -> str:
+        if v not in ("vi", "en"):
+            raise ValueError("default_language must be vi or en")
+        return v

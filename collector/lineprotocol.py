@@ -27,7 +27,7 @@ def series_prefix(measurement: str, tags: Mapping[str, str]) -> str:
 
 def format_fields(fields: Mapping[str, float]) -> str:
     """``k=v,…`` with every value written as a float (one field type per name, no conflicts)."""
-    return ",".join(f"{k}={float(v)!r}" for k, v in fields.items())
+    return ",".join([f"{k}={float(v)!r}" for k, v in fields.items()])
 
 
 def line(prefix: str, fields: Mapping[str, float], ts_ms: int) -> str:

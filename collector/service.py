@@ -32,6 +32,7 @@ from collector.decoders.types import (
 from collector.dewpoint import dew_point_c
 from collector.influx import InfluxClient, InfluxError
 from collector.lineprotocol import format_fields
+from collector.mqttclient import DrainingClient
 from collector.reading import Reading, StatusEvent, StreamConsumer
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from collector.spool import Spool
@@ -83,6 +84,7 @@ class Collector:
         self.status_total = 0
         self.rejected_total = 0
         self.ignored_total = 0
+        self.retained_skipped_total = 0
         self.clock_skew_total = 0
         self.consumer_errors_total = 0
         self.rejects_by_reason: dict[str, int] = dict.fromkeys(REJECT_REASONS, 0)
@@ -131,10 +133,10 @@ class Collector:
     def _make_client(self) -> paho.Client:
         m = self.mqtt_settings
         if m.protocol == "5":
-            c = paho.Client(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
+            c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
         else:  # persistent session: the broker queues for us while we are away
-            c = paho.Client(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311,
-                            clean_session=False)
+            c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311,
+                               clean_session=False)
         c.manual_ack_set(True)
         if m.username:
             c.username_pw_set(m.username, m.password.get_secret_value() if m.password else None)
@@ -271,6 +273,11 @@ class Collector:
                     outcomes = snap.dispatcher.decode(topic, payload)
                 for o in outcomes:
                     if type(o) is Sample:
+                        if retain and o.ts_ms is None:
+                            # A retained value replayed at subscribe (ESPHome retains states) has no time of
+                            # its own: stamping it "now" would invent a fresh reading.
+                            self.retained_skipped_total += 1
+                            continue
                         bad = check_values(o)
                         if bad is not None:
                             letters.append(self._reject(bad, topic, payload, now_ms))
@@ -403,7 +410,8 @@ class Collector:
                 rate = (n1 - n0) / (t1 - t0)
         spool_full = spool is not None and spool.full_warned
         influx_ok = w.influx_reachable if w is not None else False
-        healthy = self._running and self._connected and (influx_ok or not spool_full)
+        # Spooling keeps data safe, but an unreachable InfluxDB is still something an operator must see.
+        healthy = self._running and self._connected and influx_ok and not spool_full
         return {
             "healthy": healthy,
             "broker_connected": self._connected,
@@ -422,6 +430,7 @@ class Collector:
             "rejects_by_reason": {k: v for k, v in self.rejects_by_reason.items() if v},
             "clock_skew_total": self.clock_skew_total,
             "ignored_total": self.ignored_total,
+            "retained_skipped_total": self.retained_skipped_total,
             "consumer_errors_total": self.consumer_errors_total,
             "influx_rejected_total": w.influx_rejected_total if w else 0,
             "write_errors_total": w.write_errors_total if w else 0,

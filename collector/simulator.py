@@ -35,6 +35,13 @@ BAD_PAYLOADS: list[tuple[str, Callable[[float], bytes]]] = [
     ("bad_timestamp", lambda ts: orjson.dumps({"ts": "yesterday", "temperature_c": 21.0})),
 ]
 
+TASMOTA_BAD: list[bytes] = [
+    b'{"SHT3X": {"Temperature": 21',
+    b'{"SHT3X": {"Temperature": NaN, "Humidity": 50}}',
+    b'{"SHT3X": {"Temperature": 21.0, "Humidity": 150.0}}',
+    b'{"SHT3X": {"Temperature": "hot", "Humidity": 50}}',
+    b'{"Time": "yesterday", "SHT3X": {"Temperature": 21.0, "Humidity": 50}}',
+]
 ESPHOME_BAD: list[tuple[str, bytes]] = [("temperature", b"nan"), ("humidity", b"abc"), ("humidity", b"150")]
 
 SPELL_DELAY_S = 10.0
@@ -203,10 +210,11 @@ class Simulator:
             if n.dev.profile == "esphome":
                 bad = ESPHOME_BAD[k % len(ESPHOME_BAD)]
                 c.publish(f"{n.dev.topic}/sensor/{bad[0]}/state", bad[1], qos=1)
+            elif n.dev.profile == "tasmota":
+                c.publish(f"tele/{n.dev.topic}/SENSOR", TASMOTA_BAD[k % len(TASMOTA_BAD)], qos=1)
             else:
                 _, make = BAD_PAYLOADS[k % len(BAD_PAYLOADS)]
-                topic = f"{n.dev.topic}/telemetry" if n.dev.profile == "native" else f"tele/{n.dev.topic}/SENSOR"
-                c.publish(topic, make(round(wall, 3)), qos=1)
+                c.publish(f"{n.dev.topic}/telemetry", make(round(wall, 3)), qos=1)
             self.bad_total += 1
             self.published_total += 1
             return

@@ -58,6 +58,19 @@ class Spool:
             row = self._db.execute("SELECT id, body, lines FROM batches ORDER BY id LIMIT 1").fetchone()
         return (int(row[0]), bytes(row[1]), int(row[2])) if row else None
 
+    def peek_many(self, max_lines: int) -> list[tuple[int, bytes, int]]:
+        """The oldest batches, at least one, together at most ``max_lines`` lines (replay in big writes)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, body, lines FROM batches ORDER BY id LIMIT 64").fetchall()
+        out: list[tuple[int, bytes, int]] = []
+        total = 0
+        for r in rows:
+            if out and total + int(r[2]) > max_lines:
+                break
+            out.append((int(r[0]), bytes(r[1]), int(r[2])))
+            total += int(r[2])
+        return out
+
     def delete(self, batch_id: int) -> None:
         """Drop a batch once it is written to InfluxDB."""
         with self._lock:

@@ -209,16 +209,18 @@ class Writer:
             self._backoff = min(BACKOFF_MAX_S, self._backoff * 2)
 
     def _drain_one(self) -> None:
-        head = self.spool.peek()
-        if head is None:
+        """Replay the oldest spooled batches (merged up to ``batch_max_lines``) in one write."""
+        batches = self.spool.peek_many(self.batch_max_lines)
+        if not batches:
             return
-        batch_id, body, n = head
+        body = b"\n".join(b for _, b, _ in batches)
         try:
-            self._write(body, n)
+            self._write(body, sum(n for _, _, n in batches))
         except InfluxUnavailable as e:
             self._failed(e, True)
             return
-        self.spool.delete(batch_id)
+        for batch_id, _, _ in batches:
+            self.spool.delete(batch_id)
         if self.spool.entries == 0:
             log.info("spool drained")
 

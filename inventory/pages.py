@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from inventory import services as sv
 from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
-from inventory.models import Room, ShelvingUnit, Stocktake
+from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Stocktake
 from inventory.providers import latest_climate, open_alerts
 from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
 
 router = APIRouter(include_in_schema=False)
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Keeper = Annotated[Principal, Depends(require_role("keeper"))]
+Manager = Annotated[Principal, Depends(require_role("manager"))]
 
 
 def _limiter(request: Request) -> LoginRateLimiter:
@@ -71,8 +76,21 @@ def logout(request: Request, who: Annotated[Principal, Depends(current_principal
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: Viewer) -> Response:
-    carry = request.session.get("carry")
-    return render(request, "home.html", carry=carry)
+    with tx(request) as s:
+        rooms = list(s.execute(select(Room.id, Site.code, Room.code, Room.name).join(Site, Room.site_id == Site.id)
+                               .order_by(Site.code, Room.code).limit(200)))
+    return render(request, "home.html", carry=request.session.get("carry"), rooms=rooms)
+
+
+@router.get("/photos/{box_code}/{name}")
+def photo(request: Request, box_code: str, name: str, who: Viewer) -> Response:
+    """A damage photo stored under ``<state_dir>/photos`` (names are ours: no path tricks)."""
+    if not _SAFE_NAME.match(box_code) or not _SAFE_NAME.match(name):
+        raise NotFound("no such photo")
+    path = Path(request.app.state.settings.state_dir) / "photos" / box_code / name
+    if not path.is_file():
+        raise NotFound("no such photo")
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/s/{token}")
@@ -275,7 +293,27 @@ def room_page(request: Request, room_id: int, who: Viewer) -> Response:
         tasks = sv.open_tasks_for_room(s, room_id)
     climate = latest_climate(request.app.state, [room_id]).get(room_id)
     alerts = open_alerts(request.app.state, room_id)
-    return render(request, "room.html", room=view, climate=climate, alerts=alerts, tasks=tasks)
+    return render(request, "room.html", room=view, climate=climate, alerts=alerts, tasks=tasks,
+                  kinds=[k.value for k in CleaningKind])
+
+
+@router.post("/room/{room_id}/schedule")
+def room_schedule(request: Request, room_id: int, who: Manager, kind: Annotated[str, Form()],
+                  recurrence: Annotated[str, Form()], unit: Annotated[str, Form()] = "",
+                  assignee: Annotated[str, Form()] = "") -> Response:
+    """A manager adds a cleaning schedule for the room (or one of its shelving units)."""
+    with tx(request) as s:
+        room = s.get(Room, room_id)
+        if room is None:
+            raise NotFound(f"no room {room_id}")
+        if unit:
+            sv.create_schedule(s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit,
+                               assignee=assignee.strip())
+        else:
+            sv.create_schedule(s, kind=kind, recurrence=recurrence, actor=who.actor, site_code=room.site.code,
+                               room_code=room.code, assignee=assignee.strip())
+    flash(request, "ok_saved")
+    return redirect(f"/room/{room_id}")
 
 
 @router.post("/task/{task_id}/done")

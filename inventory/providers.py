@@ -22,7 +22,8 @@ class ClimateProvider(Protocol):
 @runtime_checkable
 class AlertsProvider(Protocol):
     def open_for_room(self, room_id: int) -> list[dict[str, Any]]:
-        """Open alerts of a room, each a dict with at least ``kind``/``severity``/``message``/``since``."""
+        """Open alerts of a room, each a dict with ``severity``, ``summary`` (or ``message``), ``rule`` (or ``kind``)
+        and ``started_at`` (datetime)."""
         ...
 
 

@@ -25,9 +25,11 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
                    trim_blocks=True, lstrip_blocks=True)
 
 
-def _fmt_dt(value: datetime | date | None) -> str:
+def _fmt_dt(value: datetime | date | str | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")

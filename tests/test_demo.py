@@ -134,6 +134,9 @@ def test_demo_ports_are_saved_and_a_taken_port_is_replaced(tmp_path: Path) -> No
     assert moved["influx"] != ports["influx"] and moved["mqtt"] == ports["mqtt"]
     assert len(notes) == 1 and str(ports["influx"]) in notes[0] and str(moved["influx"]) in notes[0]
     assert json.loads((tmp_path / "demo-ports.json").read_text()) == moved
+    wanted = free_port()
+    explicit, _ = choose_ports(tmp_path, wanted, web_explicit=True)
+    assert explicit["web"] == wanted, "KHO_WEB__PORT set explicitly wins over the saved web port"
 
 
 def test_serve_runs_the_web_app_alone(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ class SwingRule:
         # (rule, device) -> {hour: [min, max]}
         self.buckets: dict[tuple[str, str], dict[int, list[float]]] = {}
         self.active: set[tuple[str, str]] = set()
+        # (rule, device) -> (min, max) over the window, while no bucket has left it
+        self._range: dict[tuple[str, str], tuple[float, float]] = {}
 
     def export(self) -> dict[str, Any]:
         return {f"{rule}|{dev}": {str(h): mm for h, mm in b.items()} for (rule, dev), b in self.buckets.items()}
@@ -46,15 +48,23 @@ class SwingRule:
             key = (rule, r.device_id)
             b = self.buckets.setdefault(key, {})
             mm = b.get(hour)
+            cached = self._range.get(key)
             if mm is None:
                 b[hour] = [v, v]
                 for h in [h for h in b if now_hour - h >= 24]:
                     del b[h]
+                cached = None  # buckets dropped out of the window
+            elif mm[0] <= v <= mm[1]:
+                continue  # inside this hour's range: nothing changes
             else:
                 mm[0] = min(mm[0], v)
                 mm[1] = max(mm[1], v)
-            lo = min(m[0] for m in b.values())
-            hi = max(m[1] for m in b.values())
+            if cached is None:
+                lo = min(m[0] for m in b.values())
+                hi = max(m[1] for m in b.values())
+            else:
+                lo, hi = min(cached[0], v), max(cached[1], v)
+            self._range[key] = (lo, hi)
             rng = hi - lo
             limit: float = getattr(room.limits, lname)
             if key in self.active:

@@ -10,7 +10,7 @@ from collector.decoders.esphome import decode_esphome_binary, decode_esphome_sen
 from collector.decoders.native import decode_native
 from collector.decoders.status import decode_status
 from collector.decoders.tasmota import decode_tasmota
-from collector.decoders.types import OVERSIZED, UNKNOWN_DEVICE, UNKNOWN_TOPIC, Outcome, Reject
+from collector.decoders.types import OVERSIZED, UNKNOWN_DEVICE, UNKNOWN_TOPIC, Ignored, Outcome, Reject
 
 # Route kinds.
 NATIVE = "native"
@@ -111,6 +111,8 @@ class Dispatcher:
         r = self.route(topic)
         if isinstance(r, Reject):
             return [r]
+        if not payload:  # how a retained message is cleared: nothing to store, nothing wrong
+            return [Ignored(r.device_id, "empty payload")]
         if len(payload) > self.max_payload_bytes:
             return [Reject(OVERSIZED, f"payload of {len(payload)} bytes exceeds {self.max_payload_bytes}",
                            r.device_id)]

@@ -5,6 +5,7 @@ Text uses DejaVu Sans (embedded, subset) so Vietnamese diacritics print correctl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -126,6 +127,8 @@ class LabelPdf:
     def output(self, out: Path) -> None:
         """Write the PDF file."""
         out.parent.mkdir(parents=True, exist_ok=True)
+        # fontTools logs every subsetting step at INFO: noise on the operator's terminal
+        logging.getLogger("fontTools").setLevel(max(logging.WARNING, logging.getLogger("fontTools").level))
         self.pdf.output(str(out))
 
 

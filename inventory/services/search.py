@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from inventory.errors import NotFound
 from inventory.models import Box, Fonds, LabelKind
@@ -30,30 +30,45 @@ class SearchHit:
     matched: str  # the file title that matched, if the hit came from file words
 
 
-def _file_matches(session: Session, terms: list[str], limit: int) -> list[tuple[int, str]]:
-    """(box_id, file title) of files whose title contains all ``terms`` (last one as a prefix)."""
+def _fts(session: Session, terms: list[str], prefix: bool, limit: int) -> list[tuple[int, str]]:
     if session.get_bind().dialect.name == "sqlite":
-        match = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
+        match = " ".join(f'"{t}"' for t in terms) + ("*" if prefix else "")
         sql = text("SELECT f.box_id, f.title FROM files_fts JOIN files f ON f.id = files_fts.rowid "
                    "WHERE files_fts MATCH :q LIMIT :n")
         rows = session.execute(sql, {"q": match, "n": limit})
     else:
-        query = " & ".join([*terms[:-1], terms[-1] + ":*"])
+        query = " & ".join([*terms[:-1], terms[-1] + (":*" if prefix else "")])
         sql = text("SELECT box_id, title FROM files WHERE to_tsvector('simple', title_norm) @@ "
                    "to_tsquery('simple', :q) LIMIT :n")
         rows = session.execute(sql, {"q": query, "n": limit})
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
+def _file_matches(session: Session, terms: list[str], limit: int) -> list[tuple[int, str]]:
+    """(box_id, file title) of files whose title contains all ``terms``; whole words first, and only when those are
+    too few the last term as a prefix (PostgreSQL cannot estimate prefix matches, so they are kept for last)."""
+    rows = _fts(session, terms, False, limit)
+    if len(rows) < limit and len(terms[-1]) >= 2:
+        seen = set(rows)
+        rows += [r for r in _fts(session, terms, True, limit) if r not in seen][: limit - len(rows)]
+    return rows
+
+
 def _code_prefix(session: Session, prefix: str, limit: int) -> list[int]:
     """Ids of boxes whose code starts with ``prefix``, in code order, through the code index."""
+    order: ColumnElement[str] | InstrumentedAttribute[str]
     if session.get_bind().dialect.name == "sqlite":
         # GLOB is case sensitive, so SQLite can use the code index for the prefix.
         cond = Box.code.op("GLOB")(prefix.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*")
+        order = Box.code
     else:
-        cond = Box.code.like(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-                             escape="\\")
-    return list(session.scalars(select(Box.id).where(cond).order_by(Box.code).limit(limit)))
+        # Compare and order in the "C" collation so the ix_boxes_code_c index serves both (any database locale).
+        code_c = Box.code.collate("C")
+        # Backslash is PostgreSQL's default LIKE escape; an explicit ESCAPE clause would hide the prefix from the
+        # planner.
+        cond = code_c.like(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        order = code_c
+    return list(session.scalars(select(Box.id).where(cond).order_by(order).limit(limit)))
 
 
 def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:

@@ -78,7 +78,8 @@ def collect(
     st = c.settings
     _check_registry(c)
     collector = Collector(st.mqtt, st.influx, st.collector, c.sessions, st.state_dir / "collector")
-    for consumer in build_consumers(st, c.sessions, collector.health):
+    consumers = build_consumers(st, c.sessions, collector.health)
+    for consumer in consumers:
         collector.add_consumer(consumer)
     collector.start()
     server = None
@@ -100,6 +101,13 @@ def collect(
         if server is not None:
             server.stop()
         collector.stop()
+        for consumer in consumers:  # e.g. the alert engine's own threads
+            closer = getattr(consumer, "stop", None) or getattr(consumer, "close", None)
+            if callable(closer):
+                try:
+                    closer()
+                except Exception as e:
+                    log.warning("stopping %s failed: %s", type(consumer).__name__, e)
         h = collector.health()
         console.print(f"[green]Đã dừng / stopped[/]: {h['received_total']} received, {h['written_total']} written, "
                       f"{h['rejected_total']} rejected, {h['spool_depth']} in spool.")

@@ -32,7 +32,7 @@ from inventory import registry
 from inventory.db import session_scope
 from inventory.directory import DeviceEntry, load_directory
 from inventory.models import Site
-from kho.cli.common import console, ctx_of
+from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
 
@@ -66,14 +66,18 @@ def register(app: typer.Typer) -> None:
 # -------------------------------------------------------------------------------------------- ports
 
 
-def choose_ports(state_dir: Path, web_default: int) -> tuple[dict[str, int], list[str]]:
-    """Ports saved by an earlier run (or new free ones), with a note for each that had to change."""
+def choose_ports(state_dir: Path, web_default: int, web_explicit: bool = False) -> tuple[dict[str, int], list[str]]:
+    """Ports saved by an earlier run (or new free ones), with a note for each that had to change.
+
+    The web port is the configured one on the first run, or whenever it was set explicitly (``KHO_WEB__PORT``).
+    """
     path = state_dir / PORTS_FILE
     saved: dict[str, int] = {}
     if path.exists():
-        with contextlib.suppress(ValueError, OSError):
+        with contextlib.suppress(ValueError, OSError, AttributeError):
             saved = {k: int(v) for k, v in json.loads(path.read_text()).items()}
-    wanted = {"mqtt": saved.get("mqtt"), "influx": saved.get("influx"), "web": saved.get("web", web_default)}
+    web = web_default if web_explicit else saved.get("web", web_default)
+    wanted = {"mqtt": saved.get("mqtt"), "influx": saved.get("influx"), "web": web}
     ports: dict[str, int] = {}
     notes: list[str] = []
     for name, port in wanted.items():
@@ -83,7 +87,7 @@ def choose_ports(state_dir: Path, web_default: int) -> tuple[dict[str, int], lis
         new = free_port()
         while new in ports.values():
             new = free_port()
-        if port and name in saved:
+        if port and (name in saved or (name == "web" and web_explicit)):
             notes.append(f"cổng {port} ({name}) đang bận / port {port} for {name} is taken: using {new}")
         ports[name] = new
     path.write_text(json.dumps(ports, indent=1) + "\n")
@@ -267,10 +271,12 @@ def demo(
     from kho.wiring import build_consumers
 
     c = ctx_of(ctx)
+    if rate <= 0:
+        fail("--rate must be > 0 / tần suất phải > 0")
     base = c.settings
     state_dir = base.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    ports, notes = choose_ports(state_dir, base.web.port)
+    ports, notes = choose_ports(state_dir, base.web.port, "port" in base.web.model_fields_set)
     for note in notes:
         console.print(f"[yellow]{note}[/]")
     # One settings object for every part, pointed at the servers this demo runs.

@@ -140,6 +140,7 @@ def test_alerts_page_and_room_provider(api: dict[str, Any]) -> None:
     assert viewer.status_code == 200 and "SMOKE" in viewer.text and "/ack" not in viewer.text
     r = c.post(f"/alerts/{aid}/ack", data={"comment": "ok"}, headers=_auth(api, "manager"), follow_redirects=False)
     assert r.status_code == 303
+    assert isinstance(c.app.state.alerts_provider, OpenAlertsProvider)  # type: ignore[attr-defined]
     [row] = OpenAlertsProvider(api["sessions"]).open_for_room(room_id)
     assert row["id"] == aid and row["state"] == "acknowledged" and row["summary"].startswith("KHÓI")
     assert set(row) == {"id", "rule", "severity", "state", "device_id", "started_at", "summary"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -139,6 +140,70 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
             proc.wait(30)
     assert proc.returncode == 0, log.read_text()[-3000:]
     assert "stopped" in log.read_text()
+
+
+def _collect_env(tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSettings) -> dict[str, str]:
+    kho_db.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    setup_registry(make_sessionmaker(engine))
+    engine.dispose()
+    env = dict(os.environ)
+    env.update({
+        "KHO_STATE_DIR": str(tmp_path / "state"), "KHO_DATABASE__URL": sqlite_url,
+        "KHO_MQTT__PORT": str(mq_port), "KHO_MQTT__CLIENT_ID": f"kill-{uuid.uuid4().hex[:6]}",
+        "KHO_INFLUX__URL": influx.url, "KHO_INFLUX__DATABASE": influx.database, "KHO_ALERTS__ENABLED": "false",
+        "KHO_COLLECTOR__HEALTH_PORT": str(free_port()), "KHO_COLLECTOR__FLUSH_INTERVAL_S": "0.3",
+    })
+    return env
+
+
+def _spawn_collect(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", "from kho.cli import main; main()", "collect"], env=env,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    starts = log.read_text().count("collector running") if log.exists() else 0
+    wait_for(lambda: log.read_text().count("collector running") > starts or proc.poll() is not None, 30,
+             "kho collect did not start")
+    assert proc.poll() is None, log.read_text()[-3000:]
+    return proc
+
+
+@pytest.mark.slow
+def test_spooled_readings_survive_sigkill(
+    mosquitto: ManagedServer, make_influxd: Callable[[], InfluxServer], sqlite_url: str, tmp_path: Path,
+) -> None:
+    """Acknowledged because spooled → the spool must survive a crash and be replayed by the next process."""
+    srv = make_influxd()
+    influx = InfluxSettings(url=srv.url, database="crash")
+    env = _collect_env(tmp_path, sqlite_url, mosquitto.port, influx)
+    log = tmp_path / "collect.log"
+    proc = _spawn_collect(env, log)
+    n = 3000
+    t0 = int(time.time() * 1000) - n - 1000
+    srv.stop()
+    pub = Publisher(mosquitto.port)
+    try:
+        _publish_range(pub, 0, n, t0)
+        pub.wait_acked(n)
+        spool = tmp_path / "state" / "collector" / "spool.db"
+
+        def spooled() -> int:
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(spool)) as db:
+                return int(db.execute("SELECT coalesce(sum(lines), 0) FROM batches").fetchone()[0])
+
+        wait_for(lambda: spool.exists() and spooled() == n, 60, "readings were not spooled")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        srv.start()
+        proc = _spawn_collect(env, log)
+        wait_for(lambda: count_points(influx) >= n, 60, f"only {count_points(influx)} of {n} replayed")
+        assert count_points(influx) == n and spooled() == 0
+    finally:
+        pub.close()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
 
 
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])

@@ -238,6 +238,24 @@ def test_retained_status_is_flagged_and_not_rewritten(
         publisher.wait_acked(3)
 
 
+def test_retained_values_without_time_are_not_replayed_as_new(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    publisher.publish("e1/sensor/temperature/state", "19.0", retain=True)  # ESPHome retains its states
+    publisher.wait_acked(1)
+    try:
+        c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+        wait_for(lambda: c.health()["retained_skipped_total"] == 1, 10, "retained state not seen")
+        publisher.publish("e1/sensor/temperature/state", "19.5", retain=True)  # live: kept
+        publisher.wait_acked(2)
+        assert c.wait_idle(20)
+        assert [r["temperature_c"] for r in query(influx_settings, "SELECT temperature_c FROM climate")] == [19.5]
+    finally:
+        publisher.publish("e1/sensor/temperature/state", b"", retain=True)
+        publisher.wait_acked(3)
+
+
 def test_failing_consumer_does_not_stop_ingestion(
     mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
     publisher: Publisher, make_collector: MakeCollector,
@@ -300,13 +318,52 @@ def test_health_endpoints(mosquitto: ManagedServer, influx_settings: InfluxSetti
 
 def test_database_and_downsampling_created(influx_settings: InfluxSettings) -> None:
     client = InfluxClient(influx_settings)
+    db = influx_settings.database
     try:
         client.ensure_database()
         client.ensure_database()  # idempotent
         rps = {v[0]: v for s in client.query("SHOW RETENTION POLICIES") for v in s["values"]}
         assert rps["raw"][-1] is True and "forever" in rps
-        cqs = [v[0] for s in client.query("SHOW CONTINUOUS QUERIES") for v in s.get("values", [])
-               if s["name"] == influx_settings.database]
-        assert cqs == ["climate_1h"]
+        cqs = {v[0]: v[1] for s in client.query("SHOW CONTINUOUS QUERIES") for v in s.get("values", [])
+               if s["name"] == db}
+        assert list(cqs) == ["climate_1h"]
+        # What the continuous query does each hour, run by hand over two past hours.
+        hour = (int(time.time()) // 3600 - 3) * 3600 * 1000
+        client.write_lines(b"\n".join(
+            b"climate,device=n1,room=P1,site=HN temperature_c=%d,humidity_pct=50 %d" % (20 + i % 2, hour + i * 600_000)
+            for i in range(12)))
+        select = cqs["climate_1h"].split(" BEGIN ", 1)[1].rsplit(" END", 1)[0]
+        client.query(select.replace("GROUP BY", f"WHERE time >= {hour}ms GROUP BY"))
+        rows = client.query('SELECT mean_temperature_c, room FROM "forever"."climate_1h"')
+        assert [v[1:] for v in rows[0]["values"]] == [[20.5, "P1"], [20.5, "P1"]]
     finally:
         client.close()
+
+
+def test_existing_data_keeps_its_default_policy(influx_settings: InfluxSettings) -> None:
+    client = InfluxClient(influx_settings)
+    try:
+        client._query_results(f'CREATE DATABASE "{influx_settings.database}"', db="", post=True)
+        client.write_lines(b"climate,device=old temperature_c=20 %d" % (int(time.time()) * 1000))
+        client.ensure_database()
+        rps = {v[0]: v[-1] for s in client.query("SHOW RETENTION POLICIES") for v in s["values"]}
+        assert rps["autogen"] is True and "raw" not in rps and "forever" in rps
+        assert count_points(influx_settings) == 1
+    finally:
+        client.close()
+
+
+def test_rejects_logged_once_per_device_per_minute(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector, caplog: pytest.LogCaptureFixture,
+) -> None:
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions)
+    with caplog.at_level("WARNING", logger="collector.service"):
+        for _ in range(30):
+            publisher.publish("kho/n1/telemetry", b"garbage")
+            publisher.publish("tele/t1/SENSOR", b"garbage")
+        publisher.wait_acked(60)
+        assert c.wait_idle(20)
+    assert c.health()["rejects_by_reason"] == {"not_json": 60}
+    logged = [r.getMessage() for r in caplog.records if "rejected not_json" in r.getMessage()]
+    assert len(logged) == 2 and {m.split(" from ")[1].split(":")[0] for m in logged} == {"n1", "t1"}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import services as sv
@@ -24,6 +25,7 @@ def _get(c: TestClient, url: str) -> str:
 
 def test_every_page_renders_small(client_factory: Callable[..., TestClient], world: World) -> None:
     c = client_factory("keeper")
+    assert f'href="/room/{world.room_id}"' in _get(c, "/")
     box = world.box_ids["P12-ML3-H001"]
     for url in ("/", f"/box/{box}", f"/slot/{world.slot_ids['K1-G01-T1-V01']}",
                 f"/shelf/{world.shelf_ids['K1-G01-T1']}", f"/room/{world.room_id}", "/search?q=dat",
@@ -93,6 +95,11 @@ def test_move_check_out_return_damage_clean_by_forms(client_factory: Callable[..
     assert c.post(f"/box/{box}/cleaned", data={"csrf": tok}).status_code == 303
     page = _get(c, f"/box/{box}")
     assert "Ngấm nước" in page and "dột mái" in page
+    photo_url = re.search(r'href="(/photos/P12-ML3-H001/[^"]+\.jpg)"', page).group(1)  # type: ignore[union-attr]
+    r = c.get(photo_url)
+    assert r.status_code == 200 and r.content == b"\xff\xd8\xff\xe0 jpeg"
+    assert c.get("/photos/P12-ML3-H001/..%2F..%2Fsecret_key").status_code == 404
+    assert c.get("/photos/P12-ML3-H001/nope.jpg").status_code == 404
     with sessions() as s:
         kinds = [e.kind for e in sv.box_view(s, box).events]
     assert kinds[:6] == ["cleaned", "damaged", "returned", "checked_out", "moved", "moved"]
@@ -150,7 +157,11 @@ class FakeClimate:
 
 class FakeAlerts:
     def open_for_room(self, room_id: int) -> list[dict[str, Any]]:
-        return [{"kind": "rh_high", "severity": "warning", "message": "Độ ẩm cao 68%"}]
+        from datetime import UTC, datetime
+
+        return [{"id": 1, "rule": "rh_high", "severity": "warning", "state": "open", "summary": "Độ ẩm cao: 68",
+                 "started_at": datetime(2026, 1, 1, 1, 0, tzinfo=UTC)},
+                {"kind": "smoke", "severity": "critical", "message": "Có khói"}]
 
 
 class BrokenClimate:
@@ -160,13 +171,16 @@ class BrokenClimate:
 
 def test_room_page_with_and_without_providers(client_factory: Callable[..., TestClient], world: World) -> None:
     c = client_factory("keeper")
+    app = c.app
+    app.state.climate_provider = None  # type: ignore[attr-defined]
+    app.state.alerts_provider = None  # type: ignore[attr-defined]
     page = _get(c, f"/room/{world.room_id}")
     assert page.count("không có dữ liệu") == 2
-    app = c.app
     app.state.climate_provider = FakeClimate()  # type: ignore[attr-defined]
     app.state.alerts_provider = FakeAlerts()  # type: ignore[attr-defined]
     page = _get(c, f"/room/{world.room_id}")
-    assert "21.5 °C" in page and "52 %" in page and "Độ ẩm cao 68%" in page
+    assert "21.5 °C" in page and "52 %" in page and "Độ ẩm cao: 68" in page and "01/01/2026 08:00" in page
+    assert "Có khói" in page
     app.state.climate_provider = BrokenClimate()  # type: ignore[attr-defined]
     assert "không có dữ liệu" in _get(c, f"/room/{world.room_id}")
 
@@ -181,3 +195,27 @@ def test_unknown_things_give_404_pages(client_factory: Callable[..., TestClient]
     assert r.status_code == 303 and r.headers["location"] == f"/box/{world.box_ids['P12-ML3-H002']}"
     r = c.get("/go?code=đất đai")
     assert r.status_code == 303 and r.headers["location"].startswith("/search?q=")
+
+
+def test_manager_adds_a_schedule_keeper_cannot(client_factory: Callable[..., TestClient], world: World,
+                                               sessions: sessionmaker[Session]) -> None:
+    keeper = client_factory("keeper")
+    assert "new-schedule" not in _get(keeper, f"/room/{world.room_id}")
+    r = keeper.post(f"/room/{world.room_id}/schedule", data={"csrf": csrf_of(keeper), "kind": "floor",
+                                                             "recurrence": "every 7d"})
+    assert r.status_code == 403
+    m = client_factory("manager")
+    tok = csrf_of(m)
+    assert "new-schedule" in _get(m, f"/room/{world.room_id}")
+    r = m.post(f"/room/{world.room_id}/schedule", data={"csrf": tok, "kind": "pest_inspection",
+                                                        "recurrence": "0 8 1 * *", "unit": "K1-G01",
+                                                        "assignee": "keeper"})
+    assert r.status_code == 303
+    r = m.post(f"/room/{world.room_id}/schedule", data={"csrf": tok, "kind": "floor", "recurrence": "often"})
+    assert r.status_code == 400 and "cron" in r.text
+    from inventory.models import CleaningSchedule
+
+    with sessions() as s:
+        rows = list(s.scalars(select(CleaningSchedule)))
+    assert [(r.kind, r.recurrence, r.assignee, r.created_by) for r in rows] == \
+        [("pest_inspection", "0 8 1 * *", "keeper", "manager")]

@@ -17,7 +17,7 @@ from inventory.cleaning import CleaningScheduler, OverdueTask, complete_task_by_
 from inventory.db import make_engine, make_sessionmaker, session_scope, utcnow
 from inventory.errors import NotFound, RegistryError
 from inventory.models import CleaningTask, Room, ShelvingUnit
-from inventory.services import BoxIn, create_box, create_fonds, create_schedule, ensure_room_label, ensure_label
+from inventory.services import BoxIn, create_box, create_fonds, create_schedule, ensure_label, ensure_room_label
 from tests.inventory.tools.helpers import make_site
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 in Hà Nội

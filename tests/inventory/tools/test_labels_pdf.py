@@ -142,3 +142,31 @@ def test_fast_mask_selection_yields_standard_symbols() -> None:
         sym = make_symbol(url)
         matrix = decode_matrix(sym)
         assert any([list(r) for r in segno.make_qr(url, error="m", mask=k).matrix] == matrix for k in range(8))
+
+
+def test_place_labels_for_a_fonds_resolve_to_their_targets(sessions: sessionmaker[Session]) -> None:
+    from inventory.models import Slot
+    from inventory.services import create_fonds, get_box, place_box, resolve_label
+    from tests.inventory.tools.helpers import make_site
+
+    with session_scope(sessions) as s:
+        make_site(s, units=2)
+        create_fonds(s, "P12", "UBND tỉnh Lâm Đồng")
+        box = create_box(s, BoxIn(fonds="P12", catalogue=1, number=1), actor="t")
+        slot = s.scalars(select(Slot).order_by(Slot.id.desc())).first()  # in the second unit
+        assert slot is not None
+        place_box(s, get_box(s, box.id), slot.code, "keeper")
+        slot_code = slot.code
+    with session_scope(sessions) as s:
+        by_kind = {w: label_records(s, w, "P12") for w in ("slots", "shelves", "units", "rooms")}
+        all_rooms = label_records(s, "rooms")
+    assert [r.code for r in by_kind["slots"]] == [slot_code]
+    assert [r.code for r in by_kind["shelves"]] == [slot_code.rsplit("-", 1)[0]]
+    assert [r.code for r in by_kind["units"]] == [slot_code.rsplit("-", 2)[0]]
+    assert [r.code for r in by_kind["rooms"]] == ["LD-K1"] == [r.code for r in all_rooms]
+    assert by_kind["rooms"][0].token == all_rooms[0].token  # created once, then reused
+    assert "Phòng kho số 1" in by_kind["rooms"][0].lines
+    with session_scope(sessions) as s:
+        for what, kind in (("slots", "slot"), ("shelves", "shelf"), ("units", "unit"), ("rooms", "room")):
+            target = resolve_label(s, label_url(BASE, by_kind[what][0].token))
+            assert (target.kind, target.code) == (kind, by_kind[what][0].code)

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import store
 from alerts.delivery import DeliveryWorker
-from alerts.models import Alert, AlertState, Severity
-from alerts.notifiers import Notifier, build_notifiers
+from alerts.models import Alert, AlertState, DeliveryStatus, Severity
+from alerts.notifiers import Message, Notifier, build_notifiers
 from alerts.routing import Router
 from alerts.rules.base import Rule, Signal
 from alerts.rules.device import BatteryRule, OfflineRule
@@ -278,7 +278,7 @@ class AlertEngine:
     def _apply(self, signals: list[Signal]) -> None:
         """Turn signals into transitions, all in one transaction; route what fired at once."""
         fired: list[int] = []
-        new_ids: list[int] = []
+        claimed: list[tuple[int, str, str, Message]] = []
         resolved = False
         self._fresh.clear()
         with session_scope(self.sessions) as s:
@@ -293,11 +293,14 @@ class AlertEngine:
                 found = [self._fresh.get(i) or s.get(Alert, i) for i in fired]
                 alerts = [a for a in found if a is not None]
                 queued = self.router.route(s, alerts, self._now_dt())
+                for d in queued:
+                    # Claimed at birth by this process's worker: sent without another round trip.
+                    d.status = DeliveryStatus.SENDING.value
                 s.flush()
-                new_ids = [d.id for d in queued]
+                claimed = [(d.id, d.channel, d.address, Message(d.subject, d.body, d.payload)) for d in queued]
         self._fresh.clear()
         if fired:
-            self.worker.send_now(new_ids)
+            self.worker.send_claimed(claimed)
         elif resolved:
             self.worker.kick()
 

@@ -7,10 +7,12 @@ The router only enqueues deliveries (rows) in the caller's transaction; the deli
 from __future__ import annotations
 
 import hashlib
+import time as _time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,6 +68,8 @@ class Router:
         self.base_url = base_url
         self.quiet = parse_quiet_hours(settings.quiet_hours)
         self.tz = ZoneInfo(settings.timezone)
+        self.cache_s = 1.0
+        self._cache: dict[str, tuple[float, Any]] = {}
 
     # ---- decisions ---------------------------------------------------------------------------------------------
 
@@ -132,15 +136,26 @@ class Router:
         with session.no_autoflush:  # reads only: the caller flushes once at the end
             return self._route(session, alerts, now)
 
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+        # Contacts and silences change rarely (web/CLI); reading them once per second keeps smoke fast.
+        hit = self._cache.get(key)
+        mono = _time.monotonic()
+        if hit is not None and hit[0] > mono:
+            return hit[1]
+        value = load()
+        self._cache[key] = (mono + self.cache_s, value)
+        return value
+
     def _route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
-        silences = store.active_silences(session, now)
+        silences = [x for x in self._cached("silences", lambda: store.list_silences(session, now))
+                    if x.starts_at <= now < x.ends_at]
         by_site: dict[str, list[Contact]] = {}
         due: list[_Due] = []
         for a in alerts:
             if a.state != AlertState.FIRING:
                 continue
             if a.site not in by_site:
-                by_site[a.site] = store.contacts_for(session, a.site)
+                by_site[a.site] = self._cached(f"contacts:{a.site}", partial(store.contacts_for, session, a.site))
             d = self.due(a, by_site[a.site], silences, now)
             if d is not None:
                 due.append(d)

@@ -17,6 +17,7 @@ import json
 import logging
 import multiprocessing as mp
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -42,47 +43,74 @@ from inventory import registry  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from inventory.directory import load_directory  # noqa: E402
 from kho import db as kho_db  # noqa: E402
-from kho.localservers import influxd_server, mosquitto_server  # noqa: E402
+from kho.localservers import free_port, influxd_server, mosquitto_server  # noqa: E402
 from kho.settings import load_settings  # noqa: E402
 from kho.wiring import build_consumers  # noqa: E402
 
 
+def _serve_webhook(port: int, out: Any) -> None:
+    """Child process: the webhook endpoint (apart from the collector, like a real receiver).
+
+    Puts ``(device_id, received_at)`` for every smoke "fire" notification on ``out``.
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            t = time.time()
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                return
+            if doc.get("kind") != "fire":
+                return
+            for a in doc.get("alerts", []):
+                if a.get("rule") == "smoke":
+                    out.put((a["device_id"], t))
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
 class Receiver:
-    """Webhook endpoint recording when each smoke "fire" notification arrives, per device."""
+    """Collects, per device, when each smoke "fire" notification arrived at the webhook process."""
 
     def __init__(self) -> None:
         self.fires: dict[str, list[float]] = defaultdict(list)
         self.lock = threading.Lock()
-        rec = self
+        ctx = mp.get_context("spawn")
+        self._q = ctx.Queue()
+        port = free_port()
+        self.proc = ctx.Process(target=_serve_webhook, args=(port, self._q), daemon=True)
+        self.proc.start()
+        self.url = f"http://127.0.0.1:{port}/hook"
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                t = time.time()
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                try:
-                    doc = json.loads(body)
-                except ValueError:
-                    return
-                if doc.get("kind") != "fire":
-                    return
-                with rec.lock:
-                    for a in doc.get("alerts", []):
-                        if a.get("rule") == "smoke":
-                            rec.fires[a["device_id"]].append(t)
-
-            def log_message(self, *a: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _drain(self) -> None:
+        while True:
+            dev, t = self._q.get()
+            with self.lock:
+                self.fires[dev].append(t)
 
     def count(self) -> int:
         with self.lock:
             return sum(len(v) for v in self.fires.values())
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
 
 
 class SmokePublisher:
@@ -321,7 +349,7 @@ def main() -> None:
                 stop = getattr(c, "stop", None)
                 if stop is not None:
                     stop()
-            rec.server.shutdown()
+            rec.close()
             sql.dispose()
             mq.stop()
             ix.stop()

@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -782,6 +783,20 @@ def results_table(outcomes: list[Outcome], ceiling: float | None) -> Table:
     return t
 
 
+def median_outcome(outcomes: list[Outcome]) -> Outcome:
+    """The round with the median rate (its CPU figures with it); peak RSS is the highest of all rounds."""
+    if len(outcomes) == 1:
+        return outcomes[0]
+    rated = sorted((o for o in outcomes if o.rps), key=lambda o: o.rps or 0.0)
+    if not rated:
+        return outcomes[-1]
+    mid = rated[(len(rated) - 1) // 2]
+    rss = [o.peak_rss_mb for o in outcomes if o.peak_rss_mb]
+    rates = " / ".join(f"{o.rps:,.0f}" if o.rps else "—" for o in outcomes)
+    return Outcome(mid.name, mid.landed, mid.seconds, mid.cpu_s, max(rss) if rss else None,
+                   f"median of {len(outcomes)}: {rates}/s; {mid.note}", mid.ok, mid.partial)
+
+
 def run_safely(name: str, fn: Callable[[], Outcome]) -> Outcome:
     """A contestant that cannot install or run yields an outcome with the reason instead of aborting the run."""
     console.rule(f"[bold]{name}")
@@ -801,6 +816,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--connections", type=int, default=1, help="publisher connections (default 1)")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds per contestant before giving up")
     ap.add_argument("--only", default="", help="comma list of: ceiling,kho,kho-bare,mqtt2influxdb,node-red")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of every contestant; medians are reported")
     ap.add_argument("--broker-conf", default="", help="extra mosquitto.conf lines (\\n-separated), for experiments")
     ap.add_argument("--profile", action="store_true", help="run kho only, under py-spy, and print top entries")
     return ap.parse_args(argv)
@@ -826,7 +842,7 @@ def main(argv: list[str] | None = None) -> int:
     # Room for the whole burst in one slow consumer's queue: nothing may be dropped.
     mq = mosquitto_server(work, max_queued=max(1_000_000, 2 * n), extra_conf=args.broker_conf.replace("\\n", "\n"))
     influxd = influxd_server(work)
-    outcomes: dict[str, Outcome] = {}
+    runs: dict[str, list[Outcome]] = {}
     try:
         with console.status("starting Mosquitto and influxd …"):
             mq.start()
@@ -841,9 +857,11 @@ def main(argv: list[str] | None = None) -> int:
             ("mqtt2influxdb", "mqtt2influxdb 1.5.2", bench.mqtt2influxdb),
             ("node-red", "Node-RED", bench.node_red),
         ]
-        for key, title, fn in plan:
-            if key in which:
-                outcomes[key] = run_safely(title, fn)
+        for r in range(args.repeat):
+            for key, title, fn in plan:
+                if key in which:
+                    runs.setdefault(key, []).append(
+                        run_safely(title + (f" — round {r + 1}/{args.repeat}" if args.repeat > 1 else ""), fn))
     finally:
         stop_all_children()
         mq.stop()
@@ -851,9 +869,17 @@ def main(argv: list[str] | None = None) -> int:
         # Keep the logs (and the profile) for a look afterwards; the servers' data is only bulk.
         for bulk in (work / "influxdb" / "data", work / "influxdb" / "wal", work / "mosquitto" / "data"):
             shutil.rmtree(bulk, ignore_errors=True)
+    outcomes = {key: median_outcome(rs) for key, rs in runs.items()}
     ceiling = outcomes["ceiling"].rps if "ceiling" in outcomes else None
     out_console.print(results_table(list(outcomes.values()), ceiling))
     kho = outcomes.get("kho")
+    ratios: list[float] = []
+    if "kho" in runs and "ceiling" in runs:
+        # Ratios within a round: both faced the same background load.
+        ratios = [k.rps / c.rps for k, c in zip(runs["kho"], runs["ceiling"], strict=True) if k.rps and c.rps]
+        if len(ratios) > 1:
+            console.print("kho / ceiling per round: " + " ".join(f"{x:.2f}" for x in ratios)
+                          + f" → median {statistics.median(ratios):.2f}")
     peers = {k: (round(o.rps) if o.rps else None) for k, o in outcomes.items() if k in ("mqtt2influxdb", "node-red")}
     best_peer = max((v for v in peers.values() if v), default=None)
     if kho and kho.rps:
@@ -869,6 +895,9 @@ def main(argv: list[str] | None = None) -> int:
         "kho_cpu_s_per_1k": round(kho.cpu_per_1k, 4) if kho and kho.cpu_per_1k is not None else None,
         "kho_peak_rss_mb": round(kho.peak_rss_mb, 1) if kho and kho.peak_rss_mb else None,
     }
+    if len(ratios) > 1:
+        summary["rounds"] = args.repeat
+        summary["kho_over_ceiling_median"] = round(statistics.median(ratios), 3)
     bare = outcomes.get("kho-bare")
     if bare is not None:  # the collector alone, without the alert engine it normally feeds
         summary["kho_no_alerts_rps"] = round(bare.rps) if bare.rps else None

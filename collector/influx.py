@@ -38,6 +38,15 @@ class DatabaseNotFound(InfluxError):
     """The database does not exist (HTTP 404 on write)."""
 
 
+def safe_url(url: str) -> str:
+    """``url`` without user:password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -47,6 +56,7 @@ class InfluxClient:
 
     def __init__(self, settings: InfluxSettings) -> None:
         self.settings = settings
+        self._where = safe_url(settings.url)
         headers = {}
         auth: tuple[str, str] | None = None
         if settings.token is not None:
@@ -78,7 +88,7 @@ class InfluxClient:
         try:
             r = self._http.post("/write", params=self._write_params, content=body)
         except httpx.HTTPError as e:
-            raise InfluxUnavailable(f"InfluxDB at {self.settings.url} unreachable: {type(e).__name__}") from None
+            raise InfluxUnavailable(f"InfluxDB at {self._where} unreachable: {type(e).__name__}") from None
         if r.status_code == 204 or r.status_code == 200:
             return
         msg = _error_text(r)
@@ -100,7 +110,7 @@ class InfluxClient:
         try:
             r = self._http.post("/query", params=params) if post else self._http.get("/query", params=params)
         except httpx.HTTPError as e:
-            raise InfluxUnavailable(f"InfluxDB at {self.settings.url} unreachable: {type(e).__name__}") from None
+            raise InfluxUnavailable(f"InfluxDB at {self._where} unreachable: {type(e).__name__}") from None
         if r.status_code >= 500 or r.status_code in (401, 403):
             raise InfluxUnavailable(f"InfluxDB query failed with HTTP {r.status_code}: {_error_text(r)}")
         try:

@@ -102,17 +102,23 @@ class Collector:
         self.attribution = Attribution(self.sessions, self.cfg.max_payload_bytes)
         self.deadletters = DeadLetterStore(self.state_dir / "deadletter.db", self.cfg.deadletter_max)
         spool = Spool(self.state_dir / "spool.db", int(self.cfg.spool_max_mb * 1024 * 1024))
+        influx_down = ""
         if self.influx_settings.manage_database:
             try:
                 self.influx.ensure_database()
             except InfluxError as e:
+                influx_down = str(e)
                 log.warning("InfluxDB not ready at start (%s); readings will be spooled", e)
+        elif not self.influx.ping():
+            influx_down = "InfluxDB does not answer /ping"
         self.writer = Writer(
             self.influx, spool, self.deadletters, self._ack, batch_max_lines=self.cfg.batch_max_lines,
             flush_interval_s=self.cfg.flush_interval_s,
             ack_threshold=max(1, min(self.cfg.ack_every, self.cfg.receive_maximum // 2)),
             ensure_database=self.influx.ensure_database if self.influx_settings.manage_database else None,
         )
+        if influx_down:
+            self.writer.mark_unreachable(influx_down)
         self.writer.start()
         self._running = True
         for target, name in ((self._process_loop, "kho-process"), (self._refresh_loop, "kho-registry")):
@@ -228,11 +234,14 @@ class Collector:
         if client is None:
             return
         gen = self._gen
-        for g, mid, qos in acks:
-            # A message received on an earlier connection is redelivered by the broker: acking its old
-            # packet id on the new connection could acknowledge a different message.
-            if g == gen:
-                client.ack(mid, qos)
+        # A message received on an earlier connection is redelivered by the broker: acking its old
+        # packet id on the new connection could acknowledge a different message.
+        mids = [mid for g, mid, qos in acks if g == gen and qos == 1]
+        if isinstance(client, DrainingClient):
+            client.ack_many(mids)
+        else:
+            for mid in mids:
+                client.ack(mid, 1)
 
     # -- processing thread ---------------------------------------------------------------------
     def _process_loop(self) -> None:

@@ -68,6 +68,10 @@ class Writer:
         """False after a failed write until a write succeeds again."""
         return not self._down
 
+    def mark_unreachable(self, reason: str) -> None:
+        """Start in the 'InfluxDB down' state (spool first, probe with backoff)."""
+        self._failed(InfluxUnavailable(reason), True)
+
     def idle(self, include_spool: bool = True) -> bool:
         """Nothing queued, nothing being written (and, with ``include_spool``, the spool empty)."""
         with self._cv:

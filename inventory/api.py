@@ -177,6 +177,13 @@ def search(request: Request, who: Viewer, q: str = "", limit: int = 30) -> list[
         return [asdict(h) for h in sv.search(s, q, limit)]
 
 
+@router.get("/checkouts")
+def checkouts(request: Request, who: Viewer) -> list[dict[str, Any]]:
+    """Checked-out boxes, due back first, with ``overdue``."""
+    with tx(request) as s:
+        return [asdict(r) for r in sv.checked_out_boxes(s)]
+
+
 @router.post("/fonds", status_code=201)
 def create_fonds(request: Request, body: FondsCreate, who: Manager) -> dict[str, Any]:
     with tx(request) as s:

@@ -124,6 +124,14 @@ def search_page(request: Request, who: Viewer, q: str = "") -> Response:
     return render(request, "search.html", q=q, hits=hits)
 
 
+@router.get("/checkouts", response_class=HTMLResponse)
+def checkouts_page(request: Request, who: Viewer) -> Response:
+    """Boxes out with someone, overdue first."""
+    with tx(request) as s:
+        rows = sv.checked_out_boxes(s)
+    return render(request, "checkouts.html", rows=rows)
+
+
 # ---- box -----------------------------------------------------------------------------------------------------------
 
 @router.get("/box/{box_id}", response_class=HTMLResponse)

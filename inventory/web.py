@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -32,3 +33,12 @@ def setup_app(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, registry_error_handler)
     app.add_exception_handler(AuthError, auth_error_handler)
     app.mount("/static/inventory", StaticFiles(directory=STATIC), name="inventory-static")
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        # Label URLs carry tokens: never leak them in a Referer to another site; no framing (clickjacking).
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

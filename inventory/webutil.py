@@ -21,7 +21,7 @@ from inventory.i18n import normalize_lang, t
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False,
                    trim_blocks=True, lstrip_blocks=True)
 
 
@@ -36,6 +36,7 @@ def _fmt_dt(value: datetime | date | str | None) -> str:
 
 
 _env.filters["dt"] = _fmt_dt
+_env.filters["ms"] = lambda ms: _fmt_dt(datetime.fromtimestamp(int(ms) / 1000, tz=LOCAL_TZ)) if ms else ""
 
 
 def is_api(request: Request) -> bool:

@@ -60,7 +60,7 @@ def _counts_by_device(influx_port: int) -> dict[str, int]:
     return {s["tags"]["device"]: int(s["values"][0][1]) for s in series}
 
 
-def _run_demo(state_dir: Path, web_port: int, log: Path) -> tuple[dict[str, Any], str]:
+def _run_demo(state_dir: Path, web_port: int, log: Path, check_lock: bool = False) -> tuple[dict[str, Any], str]:
     """Start the demo, check web, health and all three profiles in InfluxDB, SIGINT it, check children gone."""
     proc = subprocess.Popen([KHO, "demo", "--duration", "120", "--no-browser", "--rate", "2"],
                             stdout=log.open("wb"), stderr=subprocess.STDOUT, env=_env(state_dir, web_port))
@@ -75,6 +75,8 @@ def _run_demo(state_dir: Path, web_port: int, log: Path) -> tuple[dict[str, Any]
             and h["broker_connected"] and h, 30, proc, log)
         assert health["influx_reachable"] is True
         assert httpx.get(f"http://127.0.0.1:{web_port}/api/docs", timeout=5).status_code == 200
+        home = httpx.get(f"http://127.0.0.1:{web_port}/", timeout=10, follow_redirects=True)
+        assert home.status_code == 200 and "<html" in home.text.lower(), home.text[:300]
 
         def all_profiles() -> dict[str, int] | None:
             counts = _counts_by_device(ports["influx"])
@@ -82,6 +84,11 @@ def _run_demo(state_dir: Path, web_port: int, log: Path) -> tuple[dict[str, Any]
                                                                                    "tasmota"} else None
 
         counts = _wait_for("readings of all three profiles in InfluxDB", all_profiles, 30, proc, log)
+        if check_lock:
+            twin = subprocess.run([KHO, "demo", "--duration", "1", "--no-browser"], capture_output=True, text=True,
+                                  env=_env(state_dir, web_port), timeout=60)
+            assert twin.returncode == 1 and "another `kho demo` is running" in twin.stderr, twin.stderr
+            assert "Traceback" not in twin.stderr
         children = psutil.Process(proc.pid).children(recursive=True)
         names = {c.name() for c in children}
         assert {"mosquitto", "influxd"} <= names, names
@@ -103,7 +110,7 @@ def test_demo_runs_stops_cleanly_and_reuses_state(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     web_port = free_port()
 
-    first, out1 = _run_demo(state_dir, web_port, tmp_path / "demo1.log")
+    first, out1 = _run_demo(state_dir, web_port, tmp_path / "demo1.log", check_lock=True)
     assert "created demo site QT" in out1
     assert "new state" in out1
     assert "Traceback" not in out1

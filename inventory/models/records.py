@@ -87,6 +87,7 @@ class Box(Base):
     __table_args__ = (
         UniqueConstraint("catalogue_id", "number"),
         Index("ix_boxes_current_slot_id_status", "current_slot_id", "status"),
+        Index("ix_boxes_status_due_back", "status", "due_back"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.db import utcnow
 from inventory.errors import NotFound
 from inventory.models import Box, LabelKind, LabelToken, Room, Shelf, ShelvingUnit, Site, Slot
 
@@ -28,6 +29,19 @@ def ensure_label(session: Session, kind: LabelKind | str, target_id: int, code: 
     session.add(LabelToken(token=tok, kind=kind, target_id=target_id, code=code))
     session.flush()
     return tok
+
+
+def reissue_label(session: Session, kind: LabelKind | str, target_id: int) -> str:
+    """A new token for a lost or damaged label; the old token stops resolving (its row is kept, revoked)."""
+    kind = LabelKind(kind).value
+    old = list(session.scalars(select(LabelToken).where(
+        LabelToken.kind == kind, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None))))
+    if not old:
+        raise NotFound(f"no {kind} label for id {target_id}")
+    for row in old:
+        row.revoked_at = utcnow()
+    session.flush()
+    return ensure_label(session, kind, target_id, old[0].code)
 
 
 def label_tokens(session: Session, kind: LabelKind | str, target_ids: list[int]) -> dict[int, str]:

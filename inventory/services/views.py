@@ -6,7 +6,7 @@ Each view is a fixed, small number of indexed queries (no N+1), so the box page 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -281,3 +281,27 @@ def room_view(session: Session, room_id: int) -> RoomView:
         shelves.setdefault(uid, []).append((sid, scode))
     return RoomView(room.id, room.code, room.name, room.site.code, room.climate_class,
                     [(u[0], u[1], int(u[2]), int(present.get(u[0], 0))) for u in units], shelves)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRow:
+    """A checked-out box for the manager's list."""
+
+    box_id: int
+    code: str
+    custodian: str
+    purpose: str
+    since: datetime | None
+    due_back: date | None
+    overdue: bool
+
+
+def checked_out_boxes(session: Session, *, today: date | None = None, limit: int = 500) -> list[CheckoutRow]:
+    """Boxes out with someone, the ones due back first (no due date last); ``overdue`` if past their due date."""
+    today = today or datetime.now(UTC).date()
+    rows = session.execute(
+        select(Box.id, Box.code, Box.custodian, Box.checkout_purpose, Box.status_since, Box.due_back)
+        .where(Box.status == BoxStatus.CHECKED_OUT.value)
+        .order_by(Box.due_back.is_(None), Box.due_back, Box.code).limit(limit))
+    return [CheckoutRow(i, c, who, p, since, due, due is not None and due < today)
+            for i, c, who, p, since, due in rows]

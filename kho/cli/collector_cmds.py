@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from collector.api import HealthServer
 from collector.deadletter import DeadLetterStore
+from collector.influx import safe_url
 from collector.service import Collector
 from collector.simulator import Simulator
 from inventory import registry
@@ -92,7 +93,7 @@ def collect(
     where = f"http://{st.collector.health_host}:{server.server.config.port}/healthz" if server else "off"
     console.print(
         f"[green]Bộ thu thập đang chạy / collector running[/]: MQTT {st.mqtt.host}:{st.mqtt.port} → "
-        f"InfluxDB {st.influx.url} db {st.influx.database}; health {where}. Ctrl-C để dừng / to stop."
+        f"InfluxDB {safe_url(st.influx.url)} db {st.influx.database}; health {where}. Ctrl-C để dừng / to stop."
     )
     try:
         _wait_for_signal()
@@ -113,16 +114,25 @@ def collect(
                       f"{h['rejected_total']} rejected, {h['spool_depth']} in spool.")
 
 
+DEFAULT_AT_S = 30.0
+
+
 def _parse_at(values: list[str], option: str, devices: list[DeviceEntry]) -> dict[str, float]:
-    """``DEVICE@SECONDS`` or ``SECONDS`` (first matching device) → {device: seconds after start}."""
+    """``DEVICE@SECONDS``, ``DEVICE`` (after 30 s) or ``SECONDS`` (first fitting device) → {device: seconds}."""
     out: dict[str, float] = {}
     ids = {d.id for d in devices}
     for v in values:
-        dev, _, secs = v.rpartition("@")
-        try:
-            at = float(secs)
-        except ValueError:
-            fail(f"{option} expects DEVICE@SECONDS or SECONDS, got {v!r}")
+        dev, sep, secs = v.rpartition("@")
+        if not sep:
+            try:
+                dev, at = "", float(v)
+            except ValueError:
+                dev, at = v, DEFAULT_AT_S
+        else:
+            try:
+                at = float(secs)
+            except ValueError:
+                fail(f"{option} expects DEVICE@SECONDS, DEVICE or SECONDS, got {v!r}")
         if not dev:
             cands = [d for d in devices if d.has_smoke] if option == "--smoke-at" else devices
             if not cands:
@@ -139,8 +149,10 @@ def simulate(
     devices: int = typer.Option(0, "--devices", "-n", help="simulate the first N registered devices (0 = all)"),
     rate: float = typer.Option(1.0, "--rate", "-r", help="readings per second per device"),
     duration: float = typer.Option(0.0, help="stop after this many seconds (0 = until Ctrl-C)"),
-    smoke_at: list[str] = typer.Option([], "--smoke-at", help="DEVICE@SECONDS: smoke for 60 s (repeatable)"),
-    offline: list[str] = typer.Option([], "--offline", help="DEVICE@SECONDS: the node drops offline (will)"),
+    smoke_at: list[str] = typer.Option(
+        [], "--smoke-at", help="DEVICE@SECONDS, DEVICE or SECONDS: smoke for 60 s (repeatable)"),
+    offline: list[str] = typer.Option(
+        [], "--offline", help="DEVICE[@SECONDS]: the node drops offline, its last will fires (default after 30 s)"),
     bad_every: int = typer.Option(0, "--bad-every", help="every K-th message of a node is a bad payload"),
     humid_spell: bool = typer.Option(False, "--humid-spell", help="RH climbs to ~76 % after 10 s for 5 min"),
     create: int = typer.Option(0, "--create", help="first register N native demo devices (site sim, room sim-1)"),

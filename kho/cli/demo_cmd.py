@@ -237,6 +237,19 @@ def stop_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
+def _lock_state_dir(state_dir: Path) -> Any:
+    """An exclusive lock on the state directory: two demos on the same data would corrupt it."""
+    import fcntl
+
+    f = (state_dir / "demo.lock").open("a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        fail(f"another `kho demo` is running on {state_dir} / một kho demo khác đang chạy trên thư mục này")
+    return f
+
+
 def _stop_consumer(consumer: object) -> None:
     """Stop a stream consumer that runs threads of its own (the alert engine), whatever it calls that."""
     for name in ("stop", "close"):
@@ -276,6 +289,7 @@ def demo(
     base = c.settings
     state_dir = base.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock_state_dir(state_dir)  # held until the process ends
     ports, notes = choose_ports(state_dir, base.web.port, "port" in base.web.model_fields_set)
     for note in notes:
         console.print(f"[yellow]{note}[/]")
@@ -343,3 +357,4 @@ def demo(
         console.print()
         console.print("[yellow]Đang dừng / stopping[/] simulator, web app, collector, InfluxDB, Mosquitto …")
     console.print(f"[green]Đã dừng / stopped.[/] State kept in {state_dir}; run `kho demo` again to continue.")
+    lock.close()

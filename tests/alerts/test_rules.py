@@ -217,3 +217,34 @@ def test_buffered_batch_raises_no_stale_threshold_alert(sessions, clock, make_en
     # fresh out-of-limit data still alerts
     feed(eng, clock, room, 16, temperature_c=26.0, humidity_pct=50)
     assert alerts_in(sessions, Rule.TEMPERATURE)[0].severity == "critical"
+
+
+def test_reading_of_an_unknown_room_still_raises_smoke(sqlite_sessions, clock, make_engine) -> None:
+    from collector.reading import Reading
+
+    make_registry(sqlite_sessions)
+    eng = make_engine(sqlite_sessions, clock)
+    ghost = Reading("s1", "HN", "PX", 9999, clock.ms, clock.ms, {"smoke": 1.0, "temperature_c": 80.0})
+    eng.on_readings([ghost])
+    assert eng.flush()
+    [a] = alerts_in(sqlite_sessions)
+    assert (a.rule, a.room_id, a.severity, a.state) == ("smoke", 9999, "critical", "firing")
+    assert eng.errors == 0
+
+
+def test_retained_online_replay_resolves_quietly(sqlite_sessions, clock, make_engine, webhook) -> None:
+    from tests.alerts.conftest import add_webhook_contact
+
+    room = make_registry(sqlite_sessions)
+    add_webhook_contact(sqlite_sessions, webhook.url)
+    eng = make_engine(sqlite_sessions, clock)
+    eng.on_status(StatusEvent("s1", "HN", "P1", room.room_id, False, clock.ms))
+    assert eng.settle()
+    assert [r.json()["kind"] for r in webhook.wait_for(1)] == ["fire"]
+    eng.on_status(StatusEvent("s1", "HN", "P1", room.room_id, True, clock.ms, retained=True))
+    assert eng.settle()
+    assert alerts_in(sqlite_sessions, Rule.OFFLINE)[0].state == "resolved"
+    import time
+
+    time.sleep(0.3)
+    assert len(webhook.requests) == 1  # no resolve notice for a replay

@@ -168,3 +168,23 @@ def test_fuzz_random_json(topic: str, doc: object) -> None:
     except (TypeError, orjson.JSONEncodeError):
         payload = str(doc).encode()
     _check(decode(topic, payload))
+
+
+def test_urls_in_messages_hide_credentials() -> None:
+    from collector.influx import safe_url
+
+    assert safe_url("http://admin:s3cret@influx.local:8086/x") == "http://influx.local:8086/x"
+    assert safe_url("http://127.0.0.1:8086") == "http://127.0.0.1:8086"
+
+
+def test_simulate_option_parsing() -> None:
+    import typer
+
+    from inventory.directory import DeviceEntry
+    from kho.cli.collector_cmds import _parse_at
+
+    devs = [DeviceEntry("a", "native", "kho/a", False, 60), DeviceEntry("b", "esphome", "b", True, 60)]
+    assert _parse_at(["a@5", "b"], "--offline", devs) == {"a": 5.0, "b": 30.0}
+    assert _parse_at(["12"], "--smoke-at", devs) == {"b": 12.0}
+    with pytest.raises(typer.Exit):
+        _parse_at(["zz@3"], "--offline", devs)

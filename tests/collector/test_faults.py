@@ -224,3 +224,22 @@ def test_shared_subscription_two_collectors_split_the_stream(
     assert ra + rb == n, (ra, rb)  # none doubled
     assert ra > n // 10 and rb > n // 10  # both took a share
     assert count_points(influx_settings) == n  # none lost
+
+
+def test_start_while_influx_is_down(
+    mosquitto: ManagedServer, make_influxd: Callable[[], InfluxServer], registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    srv = make_influxd()
+    srv.stop()
+    influx = InfluxSettings(url=srv.url, database="late")
+    c = make_collector(mosquitto.port, influx, registry_sessions)
+    h = c.health()
+    assert not h["influx_reachable"] and not h["healthy"]
+    t0 = int(time.time() * 1000) - 2000
+    _publish_range(publisher, 0, 500, t0)
+    publisher.wait_acked(500)
+    wait_for(lambda: c.health()["spool_depth"] == 500, 20, "not spooled")
+    srv.start()  # empty server: the database is created when the first replay hits "database not found"
+    assert c.wait_idle(60), c.health()
+    assert count_points(influx) == 500 and c.health()["healthy"]

@@ -367,3 +367,43 @@ def test_rejects_logged_once_per_device_per_minute(
     assert c.health()["rejects_by_reason"] == {"not_json": 60}
     logged = [r.getMessage() for r in caplog.records if "rejected not_json" in r.getMessage()]
     assert len(logged) == 2 and {m.split(" from ")[1].split(":")[0] for m in logged} == {"n1", "t1"}
+
+
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
+def test_every_message_is_acknowledged(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector, protocol: str,
+) -> None:
+    """After a clean stop the broker has nothing left to redeliver to our session (bulk PUBACKs work)."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, protocol=protocol)
+    t0 = int(_now() * 1000) - 10_000
+    for i in range(3000):
+        publisher.publish("kho/n1/telemetry", b'{"ts":%d,"temperature_c":20}' % (t0 + i))
+    publisher.publish("kho/n1/telemetry", b"not json")
+    publisher.wait_acked(3001)
+    assert c.wait_idle(30)
+    c.stop()
+    assert count_points(influx_settings) == 3000
+    redelivered: list[bytes] = []
+    if protocol == "5":
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        probe = paho.Client(CallbackAPIVersion.VERSION2, client_id=c.mqtt_settings.client_id, protocol=paho.MQTTv5)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 60
+        probe.on_message = lambda cl, ud, m: redelivered.append(m.payload)
+        probe.connect("127.0.0.1", mosquitto.port, 10, clean_start=False, properties=props)
+    else:
+        probe = paho.Client(CallbackAPIVersion.VERSION2, client_id=c.mqtt_settings.client_id,
+                            protocol=paho.MQTTv311, clean_session=False)
+        probe.on_message = lambda cl, ud, m: redelivered.append(m.payload)
+        probe.connect("127.0.0.1", mosquitto.port, 10)
+    probe.loop_start()
+    time.sleep(1.5)
+    probe.disconnect()
+    probe.loop_stop()
+    assert redelivered == []

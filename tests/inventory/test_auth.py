@@ -151,3 +151,15 @@ def test_password_change_and_disable_end_sessions(client_factory: Callable[..., 
         auth.set_active(s, "keeper", False)
         s.commit()
     assert c.get("/api/inventory/whoami").status_code == 401
+
+
+def test_admin_creates_token_through_the_api(client_factory: Callable[..., TestClient], world: World) -> None:
+    admin = client_factory("admin")
+    h = {"X-CSRF-Token": csrf_of(admin)}
+    r = admin.post("/api/inventory/tokens", json={"name": "kiosk", "role": "viewer"}, headers=h)
+    assert r.status_code == 201 and r.json()["token"].startswith("kho_")
+    assert admin.post("/api/inventory/tokens", json={"name": "kiosk"}, headers=h).status_code == 409
+    assert admin.post("/api/inventory/tokens", json={"name": "k2", "role": "root"}, headers=h).status_code == 400
+    machine = client_factory()
+    who = machine.get("/api/inventory/whoami", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
+    assert who == {"username": "kiosk", "role": "viewer", "kind": "token"}

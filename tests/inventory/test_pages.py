@@ -34,6 +34,8 @@ def test_every_page_renders_small(client_factory: Callable[..., TestClient], wor
     text = _get(c, f"/box/{box}")
     assert "P12-ML3-H001" in text and "Hồ sơ đất đai xã 1" in text and "K1-G01-T1-V01" in text
     assert 'name="viewport"' in text
+    headers = c.get(f"/box/{box}").headers
+    assert headers["referrer-policy"] == "same-origin" and headers["x-frame-options"] == "DENY"
 
 
 def test_big_box_page_stays_under_100kb(client_factory: Callable[..., TestClient], world: World,
@@ -152,7 +154,7 @@ def test_stocktake_by_forms(client_factory: Callable[..., TestClient], world: Wo
 
 class FakeClimate:
     def latest(self, room_ids: list[int]) -> dict[int, dict[str, Any]]:
-        return {r: {"temperature_c": 21.5, "humidity_pct": 52.0, "smoke": 0, "ts_ms": 1} for r in room_ids}
+        return {r: {"temperature_c": 21.5, "humidity_pct": 52.0, "smoke": 0, "ts_ms": 1767229200000} for r in room_ids}
 
 
 class FakeAlerts:
@@ -180,7 +182,7 @@ def test_room_page_with_and_without_providers(client_factory: Callable[..., Test
     app.state.alerts_provider = FakeAlerts()  # type: ignore[attr-defined]
     page = _get(c, f"/room/{world.room_id}")
     assert "21.5 °C" in page and "52 %" in page and "Độ ẩm cao: 68" in page and "01/01/2026 08:00" in page
-    assert "Có khói" in page
+    assert "Có khói" in page and "01/01/2026 08:00" in page.split('id="alerts"')[0]
     app.state.climate_provider = BrokenClimate()  # type: ignore[attr-defined]
     assert "không có dữ liệu" in _get(c, f"/room/{world.room_id}")
 
@@ -219,3 +221,23 @@ def test_manager_adds_a_schedule_keeper_cannot(client_factory: Callable[..., Tes
         rows = list(s.scalars(select(CleaningSchedule)))
     assert [(r.kind, r.recurrence, r.assignee, r.created_by) for r in rows] == \
         [("pest_inspection", "0 8 1 * *", "keeper", "manager")]
+
+
+def test_checked_out_list(client_factory: Callable[..., TestClient], world: World,
+                          sessions: sessionmaker[Session]) -> None:
+    from datetime import date, timedelta
+
+    with sessions() as s:
+        sv.check_out(s, sv.get_box(s, "P12-ML3-H002"), "Lê Văn C", "reading_room", "k",
+                     due_back=date.today() + timedelta(days=3))
+        b = sv.get_box(s, "P12-ML3-H001")
+        sv.check_out(s, b, "Phạm Thị D", "processing", "k", due_back=date.today())
+        b.due_back = date.today() - timedelta(days=2)  # as if it had been due two days ago
+        sv.check_out(s, sv.get_box(s, "P12-ML3-H004"), "Đỗ E", "other", "k")
+        s.commit()
+    c = client_factory("viewer")
+    rows = c.get("/api/inventory/checkouts").json()
+    assert [(r["code"], r["overdue"]) for r in rows] == [("P12-ML3-H001", True), ("P12-ML3-H002", False),
+                                                         ("P12-ML3-H004", False)]
+    page = _get(c, "/checkouts")
+    assert page.index("P12-ML3-H001") < page.index("P12-ML3-H002") and "quá hạn" in page and "Phạm Thị D" in page

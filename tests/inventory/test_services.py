@@ -59,6 +59,10 @@ def test_labels_are_random_and_resolve(sessions: sessionmaker[Session], world: W
         assert sv.resolve_label(s, room_tok).kind == "room" and sv.resolve_label(s, "HN-K1").kind == "room"
         with pytest.raises(NotFound):
             sv.resolve_label(s, "nothing-here")
+        new = sv.reissue_label(s, "box", world.box_ids["P12-ML3-H001"])
+        assert new != box_tok and sv.resolve_label(s, new).code == "P12-ML3-H001"
+        with pytest.raises(NotFound):
+            sv.resolve_label(s, box_tok)  # the lost label no longer opens anything
 
 
 def test_recurrence_validation() -> None:

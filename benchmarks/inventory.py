@@ -2,10 +2,10 @@
 
 Measures, per backend, against a real uvicorn server with a logged-in session cookie: box page, scan-to-page
 (``/s/<token>`` + redirect) and search latency p50/p95 for 50 concurrent keepers (each opens a page, looks at
-it for ~1 s, scans the next), plus saturation throughput with wrk (50 connections back to back); a 200-box shelf
-stocktake (start, 200 scans, result, confirm through the services), label PDF throughput and the import of a
-50,000-row workbook.
-The last output line is one JSON object (see ``summary``).
+it for ~3 s on average (``--think``), scans the next), plus saturation throughput with wrk (50 connections
+back to back); a 200-box shelf stocktake (start, 200 scans, result, confirm through the services), label PDF
+throughput and the import of a 50,000-row workbook. The last output line is one JSON object (see ``summary``).
+``--keep`` keeps the generated databases and reuses them on the next ``--keep`` run.
 
     .venv/bin/python benchmarks/inventory.py --quick
 """
@@ -246,13 +246,16 @@ async def _keepers(url: str, paths: list[str], cookie: str, seconds: float, keep
             "non200": bad, "rps": round(len(lat) / seconds, 1)}
 
 
-def keepers(url: str, paths: list[str], cookie: str, seconds: float, n: int = 50, think_s: float = 1.0
+THINK_S = 3.0  # a keeper picks up a box, aims the phone, reads the page: one scan every few seconds at most
+
+
+def keepers(url: str, paths: list[str], cookie: str, seconds: float, n: int = 50, think_s: float | None = None
             ) -> dict[str, Any]:
     """Latency seen by ``n`` keepers who each open a page, look at it (exponential think time, mean ``think_s``)
     and scan the next one: an open workload, unlike wrk's closed loop that measures saturation."""
     import asyncio
 
-    return asyncio.run(_keepers(url, paths, cookie, seconds, n, think_s))
+    return asyncio.run(_keepers(url, paths, cookie, seconds, n, think_s or THINK_S))
 
 
 def serve(db_url: str, state_dir: str, port: int) -> None:
@@ -342,7 +345,8 @@ def run_backend(name: str, db_url: str, n_boxes: int, seconds: int, tmp: Path, a
             ("search_saturated", "search saturated (wrk -c50)", None, search_paths),
         ):
             try:
-                out[key] = fn(url, paths, cookie, seconds) if fn else wrk(url, paths, cookie, seconds, tmp)
+                out[key] = (fn(url, paths, cookie, seconds, think_s=args.think) if fn
+                            else wrk(url, paths, cookie, seconds, tmp))
             except Exception as e:  # one failed measurement must not lose the others
                 out[key] = {"p50": None, "p95": None, "rps": None, "error": repr(e)}
             log(f"{what}: {out[key]}")
@@ -462,6 +466,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=None, help="duration of each wrk run")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--skip-import", action="store_true")
+    ap.add_argument("--think", type=float, default=THINK_S, help="mean think time of a keeper between scans (s)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the generated databases (/tmp/kho-bench-data, PostgreSQL kho_bench_<boxes>) and reuse "
                          "them on the next --keep run")
@@ -507,6 +512,8 @@ def main() -> None:
         "import_50k_s": statistics.median(v["import_s"] for v in results.values()) if not args.skip_import else None,
         "import_s_by_backend": {k: v.get("import_s") for k, v in results.items()},
         "import_rows": 50_000 if not args.quick else 500,
+        "keepers": 50,
+        "think_s": args.think,
     }
     print(json.dumps(summary, ensure_ascii=False))
 

@@ -31,11 +31,19 @@ def build_alert_engine(
     **kw: Any,
 ) -> Any:
     """A started alert engine (``alerts.engine.AlertEngine``)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from alerts.engine import AlertEngine
+    from inventory.errors import RegistryError
 
     engine = AlertEngine(settings.alerts, sessions, secret=alerts_secret(settings),
                          base_url=alerts_base_url(settings), health=health, **kw)
-    return engine.start()
+    try:
+        return engine.start()
+    except (OperationalError, ProgrammingError) as e:
+        raise RegistryError(
+            f"alert tables are missing or outdated ({type(e.orig).__name__}): run `kho db upgrade` first"
+        ) from None
 
 
 def build_consumers(

@@ -99,7 +99,8 @@ def silence_cmd(
     ends = parse_until(until, c.settings.alerts.timezone, now)
     with session_scope(c.sessions) as s:
         sil = store.add_silence(s, ends, reason, by, site=site, room=room, rule=rule, device_id=device, starts_at=now)
-    console.print(f"silence {sil.id} until {ends.astimezone(ZoneInfo(c.settings.alerts.timezone)).isoformat()}")
+    local = ends.astimezone(ZoneInfo(c.settings.alerts.timezone)).isoformat(timespec="minutes")
+    console.print(f"silence {sil.id} until {local} / im lặng đến {local}")
 
 
 @alerts_app.command("silences")
@@ -108,10 +109,11 @@ def silences_cmd(ctx: typer.Context, all_: bool = typer.Option(False, "--all", h
     c = ctx_of(ctx)
     with c.sessions() as s:
         rows = store.list_silences(s, utcnow(), include_expired=all_)
+    tz = ZoneInfo(c.settings.alerts.timezone)
     t = Table("id", "site", "room", "rule", "device", "until", "reason", "by")
     for x in rows:
         t.add_row(str(x.id), x.site or "*", x.room or "*", x.rule or "*", x.device_id or "*",
-                  x.ends_at.isoformat(timespec="minutes"), x.reason, x.author)
+                  x.ends_at.astimezone(tz).isoformat(timespec="minutes"), x.reason, x.author)
     console.print(t)
 
 

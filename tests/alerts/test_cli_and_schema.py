@@ -83,3 +83,17 @@ def test_cli_user_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
         p = subprocess.run([kho, *args], env=env, capture_output=True, text=True, timeout=60)
         assert p.returncode == 1, p.stdout + p.stderr
         assert needle in p.stderr and "Traceback" not in p.stderr
+
+
+def test_engine_on_an_unmigrated_database_is_a_clear_error(sqlite_url: str, tmp_path: Path) -> None:
+    import pytest
+
+    from inventory.errors import RegistryError
+    from kho.settings import Settings
+    from kho.wiring import build_consumers
+
+    engine = make_engine(sqlite_url)
+    settings = Settings(state_dir=tmp_path, database={"url": sqlite_url})  # type: ignore[arg-type]
+    with pytest.raises(RegistryError, match="kho db upgrade"):
+        build_consumers(settings, make_sessionmaker(engine), dict)
+    engine.dispose()

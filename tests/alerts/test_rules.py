@@ -248,3 +248,25 @@ def test_retained_online_replay_resolves_quietly(sqlite_sessions, clock, make_en
 
     time.sleep(0.3)
     assert len(webhook.requests) == 1  # no resolve notice for a replay
+
+
+def test_firing_warning_turns_critical_and_notifies_again(sqlite_sessions, clock, make_engine, webhook) -> None:
+    from alerts import store
+    from inventory.db import session_scope
+    from tests.alerts.conftest import add_webhook_contact
+
+    room = make_registry(sqlite_sessions)
+    add_webhook_contact(sqlite_sessions, webhook.url)
+    eng = make_engine(sqlite_sessions, clock)
+    feed(eng, clock, room, 16, humidity_pct=60.0)  # above the 55 % target: warning
+    [a] = alerts_in(sqlite_sessions, Rule.HUMIDITY)
+    assert (a.state, a.severity) == ("firing", "warning")
+    assert eng.settle() and len(webhook.wait_for(1)) == 1
+    with session_scope(sqlite_sessions) as s:
+        store.acknowledge(s, a.id, "lan", "", a.fired_at)
+    feed(eng, clock, room, 16, humidity_pct=70.0)  # above the 65 % outer limit for the hold time
+    [a] = alerts_in(sqlite_sessions, Rule.HUMIDITY)
+    assert (a.state, a.severity) == ("firing", "critical")
+    got = webhook.wait_for(2)
+    print([(r.json()["kind"], r.json()["alerts"][0]["rule"], r.json()["alerts"][0]["severity"]) for r in got])
+    assert got[-1].json()["alerts"][0]["severity"] == "critical"

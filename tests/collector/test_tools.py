@@ -168,3 +168,37 @@ def test_simulate_create_registers_demo_devices(sqlite_url: str, mosquitto: Mana
     assert [d["id"] for d in orjson.loads(res.output)] == ["sim-001", "sim-002", "sim-003"]
     res = CliRunner().invoke(app, ["simulate", "--smoke-at", "nope@3", "--duration", "1"], env=env)
     assert res.exit_code == 1 and "not among" in res.output
+
+
+def test_broker_credentials_and_no_secret_in_logs(
+    make_mosquitto: object, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import subprocess
+    import uuid
+
+    from collector.settings import CollectorSettings
+
+    pw = tmp_path / "passwd"
+    pw.touch()
+    subprocess.run(["mosquitto_passwd", "-b", str(pw), "kho", "s3cret-pw"], check=True)
+    broker: ManagedServer = make_mosquitto(anonymous=False, extra_conf=f"user root\npassword_file {pw}\n")  # type: ignore[operator]
+    cfg = CollectorSettings(flush_interval_s=0.2)
+    with caplog.at_level(logging.INFO):
+        bad = Collector(MqttSettings(port=broker.port, username="kho", password="wrong-pw",  # type: ignore[arg-type]
+                                     client_id=f"a{uuid.uuid4().hex[:6]}"), influx_settings, cfg, registry_sessions,
+                        tmp_path / "bad")
+        bad.start()
+        time.sleep(1.5)
+        assert not bad.health()["broker_connected"]
+        bad.stop()
+        good = Collector(MqttSettings(port=broker.port, username="kho", password="s3cret-pw",  # type: ignore[arg-type]
+                                      client_id=f"b{uuid.uuid4().hex[:6]}"), influx_settings, cfg, registry_sessions,
+                         tmp_path / "good")
+        good.start()
+        try:
+            wait_for(lambda: good.health()["broker_connected"], 10, "did not connect with valid credentials")
+        finally:
+            good.stop()
+    text = caplog.text
+    assert "refused" in text and "s3cret-pw" not in text and "wrong-pw" not in text

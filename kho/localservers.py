@@ -7,6 +7,7 @@ restarted on the same port with the same data (fault tests restart them mid-stre
 from __future__ import annotations
 
 import contextlib
+import getpass
 import shutil
 import signal
 import socket
@@ -121,6 +122,9 @@ class InfluxServer(ManagedServer):
 MOSQUITTO_CONF = """\
 # Written by kho; private broker for the demo and the tests.
 listener {port} 127.0.0.1
+# Started as root, Mosquitto would switch to user "mosquitto", which cannot write the persistence file
+# in a private state dir: sessions and queued QoS 1 messages would then be lost at every restart.
+user {user}
 allow_anonymous {anonymous}
 persistence true
 persistence_location {data_dir}/
@@ -148,7 +152,7 @@ def mosquitto_server(
     port = port or free_port()
     conf = d / "mosquitto.conf"
     conf.write_text(MOSQUITTO_CONF.format(
-        port=port, anonymous="true" if anonymous else "false", data_dir=d / "data",
+        port=port, user=getpass.getuser(), anonymous="true" if anonymous else "false", data_dir=d / "data",
         max_queued=max_queued, extra=extra_conf,
     ))
     return ManagedServer("mosquitto", [binary, "-c", str(conf)], port, d / "mosquitto.log")

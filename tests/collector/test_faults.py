@@ -88,6 +88,8 @@ def test_broker_restart_mid_stream_loses_nothing(
         wait_for(lambda: count_points(influx_settings) >= n, 90, f"only {count_points(influx_settings)} of {n}")
         assert c.wait_idle(30)
         assert count_points(influx_settings) == n
+        # The broker must have persisted its sessions (a private broker once could not write its state dir).
+        assert "Error saving" not in broker.log_path.read_text()
     finally:
         pub.close()
 

@@ -182,7 +182,7 @@ def test_broker_credentials_and_no_secret_in_logs(
     pw = tmp_path / "passwd"
     pw.touch()
     subprocess.run(["mosquitto_passwd", "-b", str(pw), "kho", "s3cret-pw"], check=True)
-    broker: ManagedServer = make_mosquitto(anonymous=False, extra_conf=f"user root\npassword_file {pw}\n")  # type: ignore[operator]
+    broker: ManagedServer = make_mosquitto(anonymous=False, extra_conf=f"password_file {pw}\n")  # type: ignore[operator]
     cfg = CollectorSettings(flush_interval_s=0.2)
     with caplog.at_level(logging.INFO):
         bad = Collector(MqttSettings(port=broker.port, username="kho", password="wrong-pw",  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ def _credentials(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatc
 
 def _conf(tmp_path: Path) -> str:
     # pytest's temporary directories are private to root: keep the test broker from dropping to `mosquitto`.
-    return "user root\n" + f"password_file {tmp_path / 'broker' / 'passwd'}\nacl_file {tmp_path / 'broker' / 'acl'}\n"
+    return f"password_file {tmp_path / 'broker' / 'passwd'}\nacl_file {tmp_path / 'broker' / 'acl'}\n"
 
 
 def _pw(tmp_path: Path, user: str) -> str:

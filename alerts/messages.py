@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from alerts.models import Alert
 
@@ -112,3 +113,28 @@ def test_message(contact_name: str, lang: str = "vi") -> tuple[str, str]:
     if _lang(lang) == "en":
         return "[kho] Test message", f"Hello {contact_name}: kho alert notifications reach you on this channel."
     return "[kho] Tin nhắn thử", f"Xin chào {contact_name}: thông báo cảnh báo của kho đến được kênh này."
+
+
+CLEANING_KINDS = {
+    "vi": {"floor": "lau sàn", "dusting": "hút bụi", "pest_inspection": "kiểm tra côn trùng",
+           "disinfection": "khử trùng"},
+    "en": {"floor": "floor cleaning", "dusting": "dusting", "pest_inspection": "pest inspection",
+           "disinfection": "disinfection"},
+}
+
+
+def cleaning_overdue(site: str, tasks: Sequence[Any], lang: str = "vi") -> tuple[str, str]:
+    """Overdue cleaning tasks of one site (items with kind, code, room, due_at, assignee)."""
+    lang = _lang(lang)
+    kinds = CLEANING_KINDS[lang]
+    if lang == "en":
+        subject = f"[kho] {len(tasks)} cleaning task(s) overdue — site {site}"
+        head, due, who = "Cleaning overdue", "due", "assignee"
+    else:
+        subject = f"[kho] {len(tasks)} việc vệ sinh kho quá hạn — kho {site}"
+        head, due, who = "Vệ sinh kho quá hạn", "hạn", "người phụ trách"
+    lines = [f"{head}:"]
+    for t in tasks:
+        line = f"- {kinds.get(t.kind, t.kind)} · {t.code} · {due} {t.due_at:%Y-%m-%d %H:%M} UTC"
+        lines.append(line + (f" · {who}: {t.assignee}" if t.assignee else ""))
+    return subject, "\n".join(lines)

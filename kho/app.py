@@ -50,3 +50,20 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
         if setup is not None:
             setup(app)
     return app
+
+
+def create_service_app(settings: Settings, **state: Any) -> FastAPI:
+    """The app as ``kho serve`` and ``kho demo`` run it: with the room page's climate from InfluxDB, overdue
+    cleaning told through the alert channels, and the cleaning scheduler running (background threads, so
+    tests of single pages use ``create_app``)."""
+    from alerts.cleaning_notice import OverdueCleaningNotifier
+    from collector.latest import LatestClimate
+    from inventory.cleaning import install as install_cleaning
+
+    app = create_app(settings, **state)
+    if getattr(app.state, "climate_provider", None) is None:
+        app.state.climate_provider = LatestClimate(settings.influx, app.state.sessions)
+    if getattr(app.state, "overdue_notifier", None) is None:
+        app.state.overdue_notifier = OverdueCleaningNotifier(app.state.sessions)
+    install_cleaning(app)
+    return app

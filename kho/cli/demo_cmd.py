@@ -280,7 +280,7 @@ def demo(
     from collector.service import Collector
     from collector.simulator import Simulator
     from kho import db as kho_db
-    from kho.app import create_app
+    from kho.app import create_service_app
     from kho.wiring import build_consumers
 
     c = ctx_of(ctx)
@@ -332,7 +332,7 @@ def demo(
         collector.start()
         stack.callback(collector.stop)
 
-        web = WebServer(create_app(settings, collector=collector), settings.web.host, ports["web"])
+        web = WebServer(create_service_app(settings, collector=collector), settings.web.host, ports["web"])
         web.start()
         stack.callback(web.stop)
 

@@ -21,7 +21,7 @@ def serve(
     """Serve the web app (trang web và API) until Ctrl-C; the collector runs separately (`kho collect`)."""
     import uvicorn
 
-    from kho.app import create_app
+    from kho.app import create_service_app
 
     c = ctx_of(ctx)
     st = c.settings
@@ -29,6 +29,6 @@ def serve(
     port = port if port is not None else st.web.port
     if port_open(port, host if host not in ("0.0.0.0", "::") else "127.0.0.1"):
         fail(f"cổng {port} đang bận / port {port} on {host} is already in use: choose another with --port")
-    app = create_app(st)
+    app = create_service_app(st)
     console.print(f"[green]kho web[/] http://{host}:{port}/  (API docs /api/docs). Ctrl-C để dừng / to stop.")
     uvicorn.run(app, host=host, port=port, log_level=st.log_level.lower(), access_log=False)

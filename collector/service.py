@@ -41,7 +41,16 @@ from collector.writer import Writer
 
 log = logging.getLogger(__name__)
 
-CHUNK = 2000
+# Messages processed per pass; smaller passes bound how long a smoke message waits behind the one under way.
+CHUNK = 500
+_SMOKE_TOKENS = (b'"smoke":true', b'"smoke": true', b'"smoke":1', b'"smoke": 1')
+
+
+def smoke_hint(topic: str, payload: bytes) -> bool:
+    """A cheap guess, before decoding, that a message reports smoke (the decoder still decides)."""
+    if b"smoke" in payload:
+        return any(t in payload for t in _SMOKE_TOKENS)
+    return payload == b"ON" and "/binary_sensor/" in topic
 # Readings of one-value-per-message profiles (ESPHome) pair T and RH for the dew point within this window.
 PAIR_WINDOW_MS = 120_000
 LOG_EVERY_S = 60.0
@@ -67,6 +76,7 @@ class Collector:
         self.writer: Writer | None = None
         self._client: paho.Client | None = None
         self._inbox: deque[tuple[int, int, str, bytes, bool, int]] = deque()
+        self._urgent: deque[tuple[int, int, str, bytes, bool, int]] = deque()
         self._wake = threading.Event()
         self._running = False
         self._accepting = True
@@ -161,7 +171,7 @@ class Collector:
         # Stop taking messages (those arriving now stay unacknowledged and are redelivered), drain the rest.
         self._accepting = False
         deadline = time.monotonic() + timeout_s
-        while (self._inbox or self._processing) and time.monotonic() < deadline:
+        while (self._inbox or self._urgent or self._processing) and time.monotonic() < deadline:
             time.sleep(0.02)
         self._running = False
         self._wake.set()
@@ -185,10 +195,10 @@ class Collector:
         """True once every received message is processed and written (or spooled) and acknowledged."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if (not self._inbox and not self._processing and self.writer is not None
+            if (not self._inbox and not self._urgent and not self._processing and self.writer is not None
                     and self.writer.idle(include_spool)):
                 time.sleep(0.05)
-                if not self._inbox and not self._processing and self.writer.idle(include_spool):
+                if not self._inbox and not self._urgent and not self._processing and self.writer.idle(include_spool):
                     return True
             time.sleep(0.02)
         return False
@@ -225,7 +235,12 @@ class Collector:
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         if not self._accepting:
             return
-        self._inbox.append((self._gen, msg.mid, msg.topic, bytes(msg.payload), msg.retain, msg.qos))
+        item = (self._gen, msg.mid, msg.topic, bytes(msg.payload), msg.retain, msg.qos)
+        if smoke_hint(item[2], item[3]):
+            self._urgent.append(item)
+            self._wake.set()
+            return
+        self._inbox.append(item)
         if not self._wake.is_set():
             self._wake.set()
 
@@ -245,16 +260,18 @@ class Collector:
 
     # -- processing thread ---------------------------------------------------------------------
     def _process_loop(self) -> None:
-        inbox = self._inbox
+        inbox, urgent = self._inbox, self._urgent
         while self._running:
-            if not inbox:
+            if not inbox and not urgent:
                 self._wake.wait(0.1)
                 self._wake.clear()
                 self._tick_rate()
                 continue
             self._processing = True
             try:
-                chunk = [inbox.popleft() for _ in range(min(CHUNK, len(inbox)))]
+                # Smoke overtakes the backlog: it reaches the alert engine before the chunk ahead of it.
+                source = urgent if urgent else inbox
+                chunk = [source.popleft() for _ in range(min(CHUNK, len(source)))]
                 self._process(chunk)
             except Exception:  # never die on input; the chunk stays unacknowledged and is redelivered
                 log.exception("processing error")
@@ -443,7 +460,7 @@ class Collector:
             "consumer_errors_total": self.consumer_errors_total,
             "influx_rejected_total": w.influx_rejected_total if w else 0,
             "write_errors_total": w.write_errors_total if w else 0,
-            "inbox_depth": len(self._inbox),
+            "inbox_depth": len(self._inbox) + len(self._urgent),
             "readings_per_s": round(rate, 1),
             "last_message_ms": self.last_message_ms,
             "last_write_ms": w.last_write_ms if w else 0,

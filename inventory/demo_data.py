@@ -1,4 +1,5 @@
-"""Demo inventory for ``kho demo``: shelving, fonds, boxes with files, a cleaning schedule and two users."""
+"""Demo data for ``kho demo`` (and the committed example dashboards): the site QT with two rooms and six sensor
+nodes of the three profiles, then shelving, fonds, boxes with files, a cleaning schedule and two users."""
 
 from __future__ import annotations
 
@@ -8,11 +9,43 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory import auth
+from inventory import auth, registry
 from inventory import services as sv
 from inventory.db import utcnow
 from inventory.errors import NotFound
 from inventory.models import CleaningSchedule, Fonds, Room, ShelvingUnit, Site, User
+
+SITE_CODE = "QT"
+SITE_NAME = "Kho lưu trữ tỉnh Quảng Trị"
+ORGANISATION = "Trung tâm Lưu trữ lịch sử tỉnh Quảng Trị"
+# (code, name, climate class)
+ROOMS = [
+    ("P1", "Phòng kho giấy số 1 (paper)", "paper"),
+    ("P2", "Phòng kho phim, ảnh (photo/film)", "photo"),
+]
+# (device id, profile, room, has smoke detector, hardware)
+NODES = [
+    ("qt-p1-a", "native", "P1", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
+    ("qt-p1-esp", "esphome", "P1", False, "ESP32 + BME280 (ESPHome)"),
+    ("qt-p1-tas", "tasmota", "P1", False, "Sonoff TH + SHT3X (Tasmota)"),
+    ("qt-p2-a", "native", "P2", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
+    ("qt-p2-esp", "esphome", "P2", False, "ESP8266 + SHT3X (ESPHome)"),
+    ("qt-p2-tas", "tasmota", "P2", False, "Sonoff TH + AM2301 (Tasmota)"),
+]
+
+
+def seed_demo_registry(session: Session, *, interval_s: int = 60, actor: str = "demo", description: str = "") -> bool:
+    """Create the demo site, its two rooms and six nodes unless the site exists; True when created now."""
+    if session.scalar(select(Site).where(Site.code == SITE_CODE)) is not None:
+        return False
+    registry.create_site(session, SITE_CODE, SITE_NAME, ORGANISATION)
+    for code, name, climate in ROOMS:
+        registry.create_room(session, SITE_CODE, code, name, climate)
+    for dev, profile, room, smoke, hardware in NODES:
+        registry.add_device(session, dev, profile, SITE_CODE, room, hardware=hardware, has_smoke=smoke,
+                            interval_s=interval_s, actor=actor, description=description)
+    return True
+
 
 DEMO_USERS = {"admin": ("admin", "kho-admin-demo"), "thukho": ("keeper", "kho-thukho-demo")}
 

@@ -25,36 +25,17 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import registry
 from inventory.db import session_scope
+from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
-from inventory.models import Site
 from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
 
 log = logging.getLogger("kho.demo")
 
-SITE_CODE = "QT"
-SITE_NAME = "Kho lưu trữ tỉnh Quảng Trị"
-ORGANISATION = "Trung tâm Lưu trữ lịch sử tỉnh Quảng Trị"
-# (code, name, climate class)
-ROOMS = [
-    ("P1", "Phòng kho giấy số 1 (paper)", "paper"),
-    ("P2", "Phòng kho phim, ảnh (photo/film)", "photo"),
-]
-# (device id, profile, room, has smoke detector, hardware)
-NODES = [
-    ("qt-p1-a", "native", "P1", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
-    ("qt-p1-esp", "esphome", "P1", False, "ESP32 + BME280 (ESPHome)"),
-    ("qt-p1-tas", "tasmota", "P1", False, "Sonoff TH + SHT3X (Tasmota)"),
-    ("qt-p2-a", "native", "P2", True, "ESP32 + SHT31 + MQ-2 (kho firmware)"),
-    ("qt-p2-esp", "esphome", "P2", False, "ESP8266 + SHT3X (ESPHome)"),
-    ("qt-p2-tas", "tasmota", "P2", False, "Sonoff TH + AM2301 (Tasmota)"),
-]
 PORTS_FILE = "demo-ports.json"
 
 
@@ -100,15 +81,7 @@ def choose_ports(state_dir: Path, web_default: int, web_explicit: bool = False) 
 def seed_demo_site(sessions: sessionmaker[Session]) -> bool:
     """Create the demo site, its two rooms and six nodes unless they exist; True when created now."""
     with session_scope(sessions) as s:
-        if s.scalar(select(Site).where(Site.code == SITE_CODE)) is not None:
-            return False
-        registry.create_site(s, SITE_CODE, SITE_NAME, ORGANISATION)
-        for code, name, climate in ROOMS:
-            registry.create_room(s, SITE_CODE, code, name, climate)
-        for dev, profile, room, smoke, hardware in NODES:
-            registry.add_device(s, dev, profile, SITE_CODE, room, hardware=hardware, has_smoke=smoke,
-                                interval_s=5, actor="demo", description="simulated by kho demo")
-    return True
+        return seed_demo_registry(s, interval_s=5, description="simulated by kho demo")
 
 
 def seed_demo_inventory(sessions: sessionmaker[Session]) -> dict[str, str]:

@@ -156,13 +156,3 @@ def test_render_command_writes_dashboards_and_provisioning(example_sessions, sql
     assert prov["type"] == "file" and prov["options"]["path"] == "/var/lib/grafana/dashboards/kho"
     res = CliRunner().invoke(app, ["grafana", "render", "--out", str(out), "--lang", "xx"])
     assert res.exit_code != 0 and "--lang" in res.output
-
-
-def test_example_registry_is_the_demo_seed() -> None:
-    from dashboards import example
-    from kho.cli import demo_cmd
-
-    assert (example.SITE, example.SITE_NAME, example.ORGANISATION) == (
-        demo_cmd.SITE_CODE, demo_cmd.SITE_NAME, demo_cmd.ORGANISATION)
-    assert example.ROOMS == demo_cmd.ROOMS
-    assert example.NODES == demo_cmd.NODES

@@ -1,6 +1,6 @@
 """Smoke alert latency: MQTT publish → webhook received, idle and under a background load.
 
-Runs a private Mosquitto and influxd, the real collector with the alert engine (as ``kho collector run``
+Runs a private Mosquitto and influxd, the real collector with the alert engine (as ``kho collect``
 wires it), a webhook receiver, and the collector's simulator for background readings. Smoke events are
 published at random moments on distinct smoke detectors; each must produce exactly one "fire"
 notification. The last output line is one JSON object:

@@ -59,6 +59,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (RegistryError, ServerError, Vali
 def main() -> None:
     """Entry point of the ``kho`` script."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every run of every job at INFO: the cleaning tick would drown the service logs.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         app()
     except USER_ERRORS as e:

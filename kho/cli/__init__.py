@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from inventory.errors import RegistryError
 from kho.cli import db_cmds, devices_cmds
@@ -66,3 +67,14 @@ def main() -> None:
     except USER_ERRORS as e:
         err_console.print(f"[bold red]error:[/] {e}")
         raise SystemExit(1) from None
+    except (OperationalError, ProgrammingError) as e:
+        text = str(e.orig) if e.orig is not None else str(e)
+        if "no such table" in text or "does not exist" in text:
+            err_console.print("[bold red]error:[/] the registry database is not set up: run `kho db upgrade`")
+        else:
+            err_console.print(f"[bold red]error:[/] database: {text.splitlines()[0]}")
+        raise SystemExit(1) from None
+    except Exception as e:  # a user sees one line; the traceback goes to the log at DEBUG
+        logging.getLogger("kho").debug("unexpected error", exc_info=True)
+        err_console.print(f"[bold red]error:[/] {type(e).__name__}: {e} (KHO_LOG_LEVEL=DEBUG shows the details)")
+        raise SystemExit(2) from None

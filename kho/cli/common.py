@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -32,6 +33,10 @@ class CliContext:
         if self._settings is None:
             self._settings = load_settings(self.config_file)
             self._settings.state_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                logging.getLogger().setLevel(self._settings.log_level.upper())
+            except ValueError:
+                err_console.print(f"[yellow]unknown KHO_LOG_LEVEL {self._settings.log_level!r}: using INFO[/]")
         return self._settings
 
     @property

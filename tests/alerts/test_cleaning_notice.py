@@ -28,7 +28,7 @@ def test_overdue_cleaning_goes_to_managers_only_once(
     keeper, manager = http_receiver(), http_receiver()
     add_webhook_contact(sessions, keeper.url, tier=1, name="keeper")
     add_webhook_contact(sessions, manager.url, tier=2, name="manager")
-    make_engine(sessions, time.time)  # its delivery worker sends the queued rows
+    engine = make_engine(sessions, time.time)  # its delivery worker sends the queued rows
     notifier = OverdueCleaningNotifier(sessions)
     notifier.notify_overdue([_task(7), _task(8, "pest_inspection")])
     notifier.notify_overdue([_task(7), _task(8, "pest_inspection")])  # the same tasks again: deduplicated
@@ -37,7 +37,7 @@ def test_overdue_cleaning_goes_to_managers_only_once(
     body = got[0].json()
     assert body["kind"] == "cleaning_overdue" and [t["task_id"] for t in body["tasks"]] == [7, 8]
     assert "quá hạn" in body["subject"] and "kiểm tra côn trùng" in body["text"] and "thukho" in body["text"]
-    time.sleep(0.5)
+    assert engine.worker.wait_idle()
     assert keeper.requests == [] and len(manager.requests) == 1
     assert [d.status for d in deliveries(sessions)] == ["sent"]
 

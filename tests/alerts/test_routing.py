@@ -139,4 +139,5 @@ def test_simultaneous_warnings_of_a_site_grouped(sqlite_sessions, clock, make_en
     body = msg.json()
     assert body["kind"] == "group" and len(body["alerts"]) == 2
     assert "2 warnings" in body["subject"]
+    assert eng.worker.wait_idle()  # the row is marked sent after the receiver answered
     assert [d.status for d in deliveries(sqlite_sessions)] == ["sent"]

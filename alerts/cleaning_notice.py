@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import messages, store
-from alerts.models import Delivery, DeliveryStatus
 from inventory.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -50,13 +49,11 @@ class OverdueCleaningNotifier:
                 ids = ",".join(str(t.task_id) for t in site_tasks)
                 for c in managers:
                     subject, text = messages.cleaning_overdue(site, site_tasks, c.language)
-                    s.add(Delivery(
-                        dedupe_key=f"cleaning:{c.id}:{ids}"[:200], alert_id=None, contact_id=c.id,
-                        channel=c.channel, address=c.address, kind="cleaning", subject=subject[:300], body=text,
-                        payload={"kind": "cleaning_overdue", "site": site,
-                                 "tasks": [_task_payload(t) for t in site_tasks]},
-                        status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=now, created_at=now,
-                    ))
+                    store.enqueue_delivery(
+                        s, f"cleaning:{c.id}:{ids}", None, c, "cleaning", subject, text,
+                        {"kind": "cleaning_overdue", "site": site, "tasks": [_task_payload(t) for t in site_tasks]},
+                        now,
+                    )
 
 
 def _task_payload(t: Any) -> dict[str, Any]:

@@ -121,16 +121,6 @@ class Router:
             "fired_at": alert.fired_at.isoformat() if alert.fired_at else None, "ack_url": ack_url,
         }
 
-    def _enqueue(self, session: Session, key: str, alert_id: int | None, contact: Contact, kind: str,
-                 subject: str, text: str, payload: dict[str, Any], now: datetime) -> Delivery:
-        d = Delivery(
-            dedupe_key=key[:200], alert_id=alert_id, contact_id=contact.id, channel=contact.channel,
-            address=contact.address, kind=kind, subject=subject[:300], body=text, payload=payload,
-            status="queued", attempts=0, next_attempt_at=now, created_at=now,
-        )
-        session.add(d)
-        return d
-
     def route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
         """Enqueue every notification due for ``alerts``; returns the deliveries queued."""
         with session.no_autoflush:  # reads only: the caller flushes once at the end
@@ -167,7 +157,7 @@ class Router:
                     url = self._ack_url(d.alert, c, now)
                     subject, text = messages.render(d.alert, d.kind, now, c.language, url)
                     payload = {"kind": d.kind, "alerts": [self._alert_payload(d.alert, url)]}
-                    out.append(self._enqueue(session, f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}", d.alert.id, c,
+                    out.append(store.enqueue_delivery(session, f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}", d.alert.id, c,
                                              d.kind, subject, text, payload, now))
             else:
                 for c in d.recipients:
@@ -185,7 +175,7 @@ class Router:
             key = f"g:{hashlib.sha1(ident.encode()).hexdigest()}:c{cid}"
             payload = {"kind": "group" if len(items) > 1 else items[0].kind,
                        "alerts": [self._alert_payload(d.alert, u) for d, u in zip(items, urls, strict=True)]}
-            out.append(self._enqueue(session, key, items[0].alert.id if len(items) == 1 else None, c,
+            out.append(store.enqueue_delivery(session, key, items[0].alert.id if len(items) == 1 else None, c,
                                      "group" if len(items) > 1 else items[0].kind, subject, text, payload, now))
         return out
 
@@ -211,7 +201,7 @@ class Router:
                 continue
             subject, text = messages.render(alert, "resolve", now, c.language)
             payload = {"kind": "resolve", "alerts": [self._alert_payload(alert, "")]}
-            self._enqueue(session, f"a{alert.id}:resolve:c{c.id}", alert.id, c, "resolve", subject, text,
+            store.enqueue_delivery(session, f"a{alert.id}:resolve:c{c.id}", alert.id, c, "resolve", subject, text,
                           payload, now)
             n += 1
         alert.resolve_notified = n > 0

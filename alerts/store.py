@@ -20,6 +20,8 @@ from alerts.models import (
     AlertState,
     Channel,
     Contact,
+    Delivery,
+    DeliveryStatus,
     RuleState,
     Silence,
 )
@@ -165,6 +167,18 @@ def contacts_for(session: Session, site: str) -> list[Contact]:
     if site:
         stmt = stmt.where(or_(Contact.site == site, Contact.site == "*"))
     return list(session.scalars(stmt))
+
+
+def enqueue_delivery(session: Session, key: str, alert_id: int | None, contact: Contact, kind: str,
+                     subject: str, text: str, payload: dict[str, Any], now: datetime) -> Delivery:
+    """Queue one message to ``contact`` in the delivery outbox (sent and retried by the delivery worker)."""
+    d = Delivery(
+        dedupe_key=key[:200], alert_id=alert_id, contact_id=contact.id, channel=contact.channel,
+        address=contact.address, kind=kind, subject=subject[:300], body=text, payload=payload,
+        status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(d)
+    return d
 
 
 # ---- silences ----------------------------------------------------------------------------------------------------

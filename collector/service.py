@@ -32,7 +32,7 @@ from collector.decoders.types import (
 from collector.dewpoint import dew_point_c
 from collector.influx import InfluxClient, InfluxError
 from collector.lineprotocol import format_fields
-from collector.mqttclient import DrainingClient
+from collector.mqttclient import DrainingClient, Publish
 from collector.reading import Reading, StatusEvent, StreamConsumer
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from collector.spool import Spool
@@ -161,7 +161,8 @@ class Collector:
         c.reconnect_delay_set(1, 5)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
-        c.on_message = self._on_message
+        c.on_message = self._on_message  # MQTT 5 and QoS 2
+        c.on_publish_batch = self._on_publishes
         return c
 
     def stop(self, timeout_s: float = 30.0) -> None:
@@ -242,6 +243,22 @@ class Collector:
             return
         self._inbox.append(item)
         if not self._wake.is_set():
+            self._wake.set()
+
+    def _on_publishes(self, batch: list[Publish]) -> None:
+        if not self._accepting:
+            return
+        gen = self._gen
+        urgent = False
+        items = []
+        for mid, topic, payload, retain, qos in batch:
+            if smoke_hint(topic, payload):
+                self._urgent.append((gen, mid, topic, payload, retain, qos))
+                urgent = True
+            else:
+                items.append((gen, mid, topic, payload, retain, qos))
+        self._inbox.extend(items)
+        if urgent or not self._wake.is_set():
             self._wake.set()
 
     def _ack(self, acks: list[Any]) -> None:

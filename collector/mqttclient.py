@@ -34,8 +34,7 @@ PublishBatch = Callable[[list[Publish]], None]
 READ_CHUNK = 65536
 # Bounded so writes (our PUBACKs) and keepalive still get their turn under a flood.
 MAX_RECVS_PER_READ = 8
-_HAS_INTERNALS = all(hasattr(paho.Client, a) for a in ("_packet_handle", "_loop_rc_handle", "_sock_recv",
-                                                        "_in_packet", "_msgtime_mutex"))
+_HAS_INTERNALS = all(hasattr(paho.Client, a) for a in ("_packet_handle", "_loop_rc_handle", "_sock_recv"))
 _HAS_QUEUE = hasattr(paho.Client, "_packet_queue")
 _PUBACK = struct.Struct("!BBH")  # fixed header 0x40, remaining length 2, packet id (same in 3.1.1 and 5)
 
@@ -107,7 +106,9 @@ class DrainingClient(paho.Client):
     _rsock: object = None
 
     def _fast(self) -> bool:
-        return self.on_publish_batch is not None and _HAS_INTERNALS and self._protocol != paho.MQTTv5
+        """Whether ``loop_read`` parses in bulk (else it is paho's own)."""
+        return (self.on_publish_batch is not None and _HAS_INTERNALS and self._protocol != paho.MQTTv5
+                and hasattr(self, "_in_packet") and hasattr(self, "_msgtime_mutex"))
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         if not self._fast():

@@ -116,6 +116,7 @@ class BulkSubscriber:
     def __init__(self, port: int, client_id: str) -> None:
         self.got: list[tuple[str, bytes, int]] = []
         self.batches = 0
+        self.in_batches = 0
         self.connects = 0
         self.lock = threading.Lock()
         c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311,
@@ -131,6 +132,7 @@ class BulkSubscriber:
     def _batch(self, batch: list[Publish]) -> None:
         with self.lock:
             self.batches += 1
+            self.in_batches += len(batch)
             self.got += [(topic, payload, qos) for _, topic, payload, _, qos in batch]
         self.client.ack_many([mid for mid, _, _, _, qos in batch if qos == 1])
 
@@ -168,12 +170,14 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
     time.sleep(0.3)
     with sub.lock:
         got = list(sub.got)
-        batches = sub.batches
+        batches, in_batches = sub.batches, sub.in_batches
     # one topic's QoS 1 messages keep their order; together, nothing is lost or doubled
     assert sorted(got) == sorted(sent)
     assert [m for m in got if m[0] == "bulk/5/telemetry" and m[2] == 1] == \
         [m for m in sent if m[0] == "bulk/5/telemetry" and m[2] == 1]
-    assert batches < len(sent) / 2, "messages were not handed over in bulk"
+    assert sub.client._fast()
+    assert in_batches == sum(1 for m in sent if m[2] < 2), "QoS 0/1 messages did not all take the bulk path"
+    assert batches < in_batches / 2, "messages were not handed over in bulk"
     sub.close()
     # every QoS 1 message was acknowledged: the persistent session has nothing to redeliver
     again = BulkSubscriber(mosquitto.port, cid)

@@ -60,6 +60,7 @@ from kho.localservers import (  # noqa: E402
 )
 
 WORK = ROOT / "benchmarks" / ".work"
+CORES = os.cpu_count() or 1
 TOPIC_FILTER = "kho/+/telemetry"
 WARM_DEVICE = "warm"
 SITE, ROOM = "BENCH", "R1"
@@ -152,6 +153,7 @@ def _publisher_worker(
     ready.put(os.getpid())
     go.wait()
     t_first = time.time()
+    cpu0 = time.process_time()
     sent = 0
     while sent < len(packets):
         with cond:
@@ -162,7 +164,7 @@ def _publisher_worker(
         sent += len(chunk)
     reader.join(300)
     t_done = time.time()
-    results.put(("ok", t_first, t_done, acked[0]))
+    results.put(("ok", t_first, t_done, acked[0], time.process_time() - cpu0))
     sock.close()
 
 
@@ -171,6 +173,7 @@ class PublishResult:
     t_first: float
     t_done: float
     acked: int
+    cpu_s: float = 0.0
 
 
 def publish_burst(port: int, n: int, devices: int, base_ms: int, connections: int) -> PublishResult:
@@ -198,7 +201,8 @@ def publish_burst(port: int, n: int, devices: int, base_ms: int, connections: in
     errors = [o[1] for o in outs if o[0] != "ok"]
     if errors:
         raise RuntimeError(f"publisher failed: {errors[0]}")
-    return PublishResult(min(o[1] for o in outs), max(o[2] for o in outs), sum(o[3] for o in outs))
+    return PublishResult(min(o[1] for o in outs), max(o[2] for o in outs), sum(o[3] for o in outs),
+                         sum(o[4] for o in outs))
 
 
 class WarmPublisher:
@@ -367,6 +371,8 @@ class Outcome:
     peak_rss_mb: float | None = None
     note: str = ""
     ok: bool = False
+    # CPU seconds the broker, influxd and the publisher spent in the same window: the rest of the pipeline.
+    others_cpu_s: float | None = None
 
     # A contestant still writing at the timeout gets its steady rate over the window (marked partial).
     partial: bool = False
@@ -378,6 +384,16 @@ class Outcome:
     @property
     def cpu_per_1k(self) -> float | None:
         return self.cpu_s / self.landed * 1000 if self.cpu_s is not None and self.landed else None
+
+    @property
+    def others_per_1k(self) -> float | None:
+        return self.others_cpu_s / self.landed * 1000 if self.others_cpu_s is not None and self.landed else None
+
+    @property
+    def bound_rps(self) -> float | None:
+        """Readings/s this machine's cores could carry if the consumer itself cost no CPU at all."""
+        per = self.others_per_1k
+        return CORES * 1000 / per if per else None
 
 
 @dataclass
@@ -393,6 +409,15 @@ class Bench:
 
     def __post_init__(self) -> None:
         self.influx = Influx(self.influxd.url)
+
+    def server_cpu_s(self) -> float:
+        """CPU seconds used so far by the broker and influxd."""
+        total = 0.0
+        for srv in (self.mq, self.influxd):
+            if srv.proc is not None:
+                with contextlib.suppress(psutil.Error):
+                    total += tree_cpu_s(psutil.Process(srv.proc.pid))
+        return total
 
     def publish(self) -> PublishResult:
         base_ms = int(time.time() * 1000) - 2_000
@@ -419,6 +444,7 @@ class Bench:
         out = Outcome(name)
         stats0 = self.influx.http_stats()
         cpu0 = tree_cpu_s(ps)
+        servers0 = self.server_cpu_s()
         with RssSampler(ps) as rss:
             if on_start:
                 on_start()
@@ -443,12 +469,15 @@ class Bench:
                     out.partial = landed > 0
                     break
             cpu1 = tree_cpu_s(ps) if proc.poll() is None else cpu0
+            servers1 = self.server_cpu_s()
             pub.join(60)
         t0 = box["r"].t_first if "r" in box else t_start
         out.landed, out.seconds = landed, now - t0
         if landed > self.n:  # more distinct points than readings published: something wrote extra points
             out.note = f"{landed - self.n:,} MORE points than published"
         out.cpu_s, out.peak_rss_mb = cpu1 - cpu0, rss.peak_mb
+        if "r" in box:
+            out.others_cpu_s = servers1 - servers0 + box["r"].cpu_s
         with contextlib.suppress(httpx.HTTPError):
             stats1 = self.influx.http_stats()
             writes = stats1.get("writeReq", 0) - stats0.get("writeReq", 0)
@@ -467,6 +496,7 @@ class Bench:
         subprocess.run([*sub, "-E"], check=True, timeout=30, capture_output=True)
         proc = spawn([*sub, "-C", str(self.n)], self.work / "mosquitto_sub.log", stdout_null=True)
         try:
+            servers0 = self.server_cpu_s()
             res = self.publish()
             deadline = time.monotonic() + self.timeout_s
             ru = None
@@ -483,6 +513,7 @@ class Bench:
                 return out
             out.ok, out.landed, out.seconds = True, self.n, t_end - res.t_first
             out.cpu_s = ru.ru_utime + ru.ru_stime
+            out.others_cpu_s = self.server_cpu_s() - servers0 + res.cpu_s
             return out
         finally:
             stop(proc, signal.SIGTERM)
@@ -769,7 +800,8 @@ def print_profile(path: Path, top: int = 20) -> None:
 
 def results_table(outcomes: list[Outcome], ceiling: float | None) -> Table:
     t = Table(title="Ingest benchmark — readings landed in InfluxDB (same broker, same influxd, one run)")
-    for col in ("contestant", "landed", "seconds", "readings/s", "× ceiling", "CPU s / 1k", "peak RSS MB", "note"):
+    for col in ("contestant", "landed", "seconds", "readings/s", "× ceiling", "CPU s / 1k", "others CPU s / 1k",
+                "bound/s", "peak RSS MB", "note"):
         t.add_column(col, justify="left" if col in ("contestant", "note") else "right")
     for o in outcomes:
         rps = o.rps
@@ -778,6 +810,8 @@ def results_table(outcomes: list[Outcome], ceiling: float | None) -> Table:
             f"{rps:,.0f}" if rps else "—",
             f"{rps / ceiling:.2f}" if rps and ceiling else "—",
             f"{o.cpu_per_1k:.3f}" if o.cpu_per_1k is not None else "—",
+            f"{o.others_per_1k:.3f}" if o.others_per_1k is not None else "—",
+            f"{o.bound_rps:,.0f}" if o.bound_rps else "—",
             f"{o.peak_rss_mb:.0f}" if o.peak_rss_mb else "—", o.note,
         )
     return t
@@ -794,7 +828,8 @@ def median_outcome(outcomes: list[Outcome]) -> Outcome:
     rss = [o.peak_rss_mb for o in outcomes if o.peak_rss_mb]
     rates = " / ".join(f"{o.rps:,.0f}" if o.rps else "—" for o in outcomes)
     return Outcome(mid.name, mid.landed, mid.seconds, mid.cpu_s, max(rss) if rss else None,
-                   f"median of {len(outcomes)}: {rates}/s; {mid.note}", mid.ok, mid.partial)
+                   f"median of {len(outcomes)}: {rates}/s; {mid.note}", mid.ok, others_cpu_s=mid.others_cpu_s,
+                   partial=mid.partial)
 
 
 def run_safely(name: str, fn: Callable[[], Outcome]) -> Outcome:
@@ -887,6 +922,19 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"kho / ceiling = {kho.rps / ceiling:.2f} (target ≥ 0.3, aim 0.5)")
         if best_peer:
             console.print(f"kho / best peer = {kho.rps / best_peer:.1f} (target ≥ 3)")
+        if kho.bound_rps:
+            console.print(f"the broker, influxd and the publisher alone used {kho.others_per_1k:.3f} CPU s per 1,000 "
+                          f"readings in kho's run: {CORES} cores carry at most {kho.bound_rps:,.0f} readings/s even "
+                          "with a consumer that costs nothing")
+    budget = None
+    if kho and best_peer and kho.others_per_1k is not None:
+        # CPU per reading the cores leave for a consumer at 3 × the best peer, given what the rest costs.
+        budget = CORES * 1000 / (3 * best_peer) - kho.others_per_1k
+        sub = outcomes.get("ceiling")
+        console.print(f"at 3 × the best peer ({3 * best_peer:,}/s) a consumer may spend at most {budget:.3f} CPU s per "
+                      f"1,000 readings; kho spends {kho.cpu_per_1k:.3f}"
+                      + (f", mosquitto_sub (C, discarding every message) {sub.cpu_per_1k:.3f}"
+                         if sub and sub.cpu_per_1k is not None else ""))
     summary: dict[str, Any] = {
         "readings": n,
         "ceiling_rps": round(ceiling) if ceiling else None,
@@ -894,6 +942,8 @@ def main(argv: list[str] | None = None) -> int:
         "peers_rps": peers,
         "kho_cpu_s_per_1k": round(kho.cpu_per_1k, 4) if kho and kho.cpu_per_1k is not None else None,
         "kho_peak_rss_mb": round(kho.peak_rss_mb, 1) if kho and kho.peak_rss_mb else None,
+        "bound_rps": round(kho.bound_rps) if kho and kho.bound_rps else None,
+        "consumer_cpu_budget_at_3x_peer": round(budget, 4) if budget is not None else None,
     }
     if len(ratios) > 1:
         summary["rounds"] = args.repeat

@@ -45,7 +45,8 @@ def sample_from_object(device_id: str, obj: Any, index: int = 0, batched: bool =
     for key in NUMERIC_KEYS:
         v = obj.get(key)
         if v is not None:
-            fields[key] = number(v, key)
+            # orjson never yields a non-finite float (it rejects NaN, Infinity and overflow), so floats pass as is.
+            fields[key] = v if type(v) is float else number(v, key)
     smoke = obj.get("smoke")
     if smoke is not None:
         if isinstance(smoke, bool):

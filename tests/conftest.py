@@ -5,14 +5,21 @@ A missing server binary fails the test with the command that installs it (never 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import paho.mqtt.client as paho
 import psycopg
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from collector.service import Collector
+from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from inventory.db import make_engine, make_sessionmaker
 from kho import db as kho_db
 from kho.localservers import InfluxServer, ManagedServer, ensure_postgres, influxd_server, mosquitto_server
@@ -138,3 +145,59 @@ def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(sqlite_url)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+# ---- collectors (tests/collector and tests/firmware)
+
+def fast_cfg(**kw: Any) -> CollectorSettings:
+    """Collector settings for tests: short flush interval and registry polling."""
+    base: dict[str, Any] = {"flush_interval_s": 0.2, "registry_refresh_s": 0.5}
+    base.update(kw)
+    return CollectorSettings(**base)
+
+
+@pytest.fixture
+def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
+    """Factory: a started Collector (own client id and state dir); all stopped at the end."""
+    made: list[Collector] = []
+
+    def make(port: int, influx: InfluxSettings, sessions: sessionmaker[Session], *, client_id: str | None = None,
+             shared_group: str | None = None, state_dir: Path | None = None, consumers: Any = (),
+             protocol: str = "3.1.1", username: str | None = None, password: str | None = None,
+             **cfg: Any) -> Collector:
+        mq = MqttSettings(port=port, client_id=client_id or f"col-{uuid.uuid4().hex[:8]}", shared_group=shared_group,
+                          protocol=protocol, username=username, password=SecretStr(password) if password else None)
+        c = Collector(mq, influx, fast_cfg(**cfg), sessions, state_dir or tmp_path / mq.client_id, consumers)
+        c.start()
+        wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")
+        time.sleep(0.3)  # subscriptions acknowledged
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.stop()
+        forget_session(c.mqtt_settings.port, c.mqtt_settings.client_id)
+
+
+def forget_session(port: int, client_id: str) -> None:
+    """Drop a persistent session at the broker so it does not queue other tests' messages."""
+    c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=True)
+    try:
+        c.connect("127.0.0.1", port, 10)
+        c.loop_start()
+        time.sleep(0.1)
+        c.disconnect()
+        c.loop_stop()
+    except OSError:
+        pass  # the broker is gone already
+
+
+def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condition not met") -> None:
+    """Poll ``cond`` until it is true; fail with ``msg`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(msg)

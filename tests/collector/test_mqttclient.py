@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -40,7 +41,7 @@ def feed(stream: bytes, cuts: list[int]) -> tuple[list[Publish], list[tuple[int,
     others: list[tuple[int, bytes]] = []
     buf = b""
     bounds = [0, *sorted(set(cuts)), len(stream)]
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         buf += stream[a:b]
         while buf:
             got, used, other, rc = split_packets(buf)

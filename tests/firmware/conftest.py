@@ -16,10 +16,10 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session, sessionmaker
 
-from collector.service import Collector
-from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from inventory import registry
 from inventory.db import session_scope
+
+from ..conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ESPHOME = ROOT / ".esphome-venv" / "bin" / "esphome"
@@ -69,15 +69,6 @@ def esphome_config() -> Callable[[Path], subprocess.CompletedProcess[str]]:
         pytest.fail(f"ESPHome is not installed at {ESPHOME}: run `bash scripts/install-deps.sh` "
                     "(it creates .esphome-venv)")
     return _esphome_config
-
-
-def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condition not met") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(msg)
 
 
 class Client:
@@ -153,25 +144,3 @@ def clients() -> Iterator[Callable[..., Client]]:
         c.close()
 
 
-@pytest.fixture
-def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
-    """Factory: a started real Collector; all stopped at the end."""
-    made: list[Collector] = []
-
-    def make(port: int, influx: InfluxSettings, sessions: sessionmaker[Session], username: str | None = None,
-             password: str | None = None) -> Collector:
-        from pydantic import SecretStr
-
-        mq = MqttSettings(port=port, client_id=f"col-{uuid.uuid4().hex[:8]}", username=username,
-                          password=SecretStr(password) if password else None)
-        cfg = CollectorSettings(flush_interval_s=0.2, registry_refresh_s=0.5)
-        c = Collector(mq, influx, cfg, sessions, tmp_path / mq.client_id)
-        c.start()
-        wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")
-        time.sleep(0.3)  # subscriptions acknowledged
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.stop()

@@ -94,7 +94,8 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     spy.subscribe("#")  # a node may read nothing
 
     influx = InfluxSettings(url=influxd.url, database=influx_db_name)
-    collector = make_collector(broker.port, influx, node_sessions, "kho-collector", _pw(tmp_path, "kho-collector"))
+    collector = make_collector(broker.port, influx, node_sessions, username="kho-collector",
+                               password=_pw(tmp_path, "kho-collector"))
 
     sht = clients(broker.port, "qt-sht", _pw(tmp_path, "qt-sht"))
     assert sht.connect() == 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, Integer, Text, TextClause, bindparam, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from inventory.errors import NotFound
@@ -30,27 +31,166 @@ class SearchHit:
     matched: str  # the file title that matched, if the hit came from file words
 
 
-def _fts(session: Session, terms: list[str], prefix: bool, limit: int) -> list[tuple[int, str]]:
-    if session.get_bind().dialect.name == "sqlite":
-        match = " ".join(f'"{t}"' for t in terms) + ("*" if prefix else "")
-        sql = text("SELECT f.box_id, f.title FROM files_fts JOIN files f ON f.id = files_fts.rowid "
-                   "WHERE files_fts MATCH :q LIMIT :n")
-        rows = session.execute(sql, {"q": match, "n": limit})
-    else:
-        query = " & ".join([*terms[:-1], terms[-1] + (":*" if prefix else "")])
-        sql = text("SELECT box_id, title FROM files WHERE to_tsvector('simple', title_norm) @@ "
-                   "to_tsquery('simple', :q) LIMIT :n")
-        rows = session.execute(sql, {"q": query, "n": limit})
-    return [(int(r[0]), str(r[1])) for r in rows]
+def _fts_sqlite(session: Session, terms: list[str], prefix: bool, limit: int) -> list[tuple[int, str]]:
+    match = " ".join(f'"{t}"' for t in terms) + ("*" if prefix else "")
+    sql = text("SELECT f.box_id, f.title FROM files_fts JOIN files f ON f.id = files_fts.rowid "
+               "WHERE files_fts MATCH :q LIMIT :n")
+    return [(int(r[0]), str(r[1])) for r in session.execute(sql, {"q": match, "n": limit})]
+
+
+# ---- PostgreSQL: the word index ----------------------------------------------------------------------------------
+# file_words(word COLLATE "C", file_id) with primary key (word, file_id), kept by triggers on files (migration
+# i0007): the files of one word are one range of the B-tree, in file id order. A search reads the files of its
+# rarest term in that order, checks the other terms on each file's title_norm and stops at its limit, so common
+# words cost no more than rare ones. The rarest term is known from pg_stats for the most common words and from a
+# count that stops at SCAN_CAP for the others.
+
+SCAN_CAP = 10_000
+"""Most files of the driving (rarest) term that one search pass looks at (~2 µs each). A query with a term in fewer
+files than this gets every match. When every term is in more files than this and the terms are seldom together
+(fewer than ~1 % of the rarest term's files have them all), the search returns the matches among the first
+SCAN_CAP files of its rarest term instead of reading all the files of those words: ~20 ms of one core per pass at
+worst, where the GIN index read every file of every term."""
+
+MAX_WORD_BYTES = 2047  # longer words are not in file_words (see i0007): they are only checked on the titles
+_STATS_TTL_S = 300.0
+_stats_cache: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    word: str
+    prefix: bool  # True: any word starting with ``word``
+
+    def indexed(self) -> bool:
+        return len(self.word.encode()) <= MAX_WORD_BYTES
+
+    def bounds(self) -> tuple[str, str]:
+        """[low, high) of the words that start with ``word`` in code point ("C" collation) order."""
+        last = ord(self.word[-1])
+        if last >= 0x10FFFF:
+            return self.word, self.word + "\U0010ffff"
+        nxt = last + 1 if last + 1 != 0xD800 else 0xE000  # skip the surrogates, which UTF-8 cannot hold
+        return self.word, self.word[:-1] + chr(nxt)
+
+    def needle(self) -> str:
+        """What ``' ' || title_norm || ' '`` contains when the title has this term (title_norm: words, one space)."""
+        return f" {self.word}" if self.prefix else f" {self.word} "
+
+
+def _common_word_files(session: Session) -> dict[str, float]:
+    """Estimated number of files of each of the most common words (pg_stats of file_words, cached a while)."""
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    cached = _stats_cache.get(key)
+    if cached is not None and now - cached[0] < _STATS_TTL_S:
+        return cached[1]
+    row = session.execute(text(
+        "SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples "
+        "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('file_words') "
+        "WHERE s.schemaname = current_schema() AND s.tablename = 'file_words' AND s.attname = 'word'")).first()
+    common: dict[str, float] = {}
+    if row is not None and row[0] is not None and row[2] > 0:
+        common = {w: f * float(row[2]) for w, f in zip(row[0], row[1], strict=True)}
+    _stats_cache[key] = (now, common)
+    return common
+
+
+def _literal_sql(sql: str, params: dict[str, str | int]) -> TextClause:
+    """``sql`` with its parameters rendered as literals (escaped by SQLAlchemy). A server-side prepared statement
+    (psycopg prepares a statement run 5 times) could get a generic plan from PostgreSQL, built for an average word;
+    with literals every plan is made for the words and limits at hand."""
+    return text(sql).bindparams(*(bindparam(k, v, type_=Integer if isinstance(v, int) else Text, literal_execute=True)
+                                  for k, v in params.items()))
+
+
+def _range(t: _Term, i: int | str, params: dict[str, str | int]) -> str:
+    """WHERE condition of ``t``'s entries in file_words (and its parameters), and the index order."""
+    if t.prefix:
+        params[f"lo{i}"], params[f"hi{i}"] = t.bounds()
+        return f"word >= :lo{i} AND word < :hi{i} ORDER BY word, file_id"
+    params[f"w{i}"] = t.word
+    return f"word = :w{i} ORDER BY file_id"
+
+
+def _term_files(session: Session, terms: list[_Term], known: dict[_Term, float]) -> list[float]:
+    """Number of files of each term: exact below SCAN_CAP (a count that stops there, in one statement for all the
+    terms), else the pg_stats estimate or SCAN_CAP. ``known`` keeps them for the next pass of the same search."""
+    common = _common_word_files(session)
+    est: list[float | None] = []
+    for t in terms:
+        if t in known:
+            est.append(known[t])
+        elif not t.indexed():
+            est.append(float("inf"))  # never the driving term
+        else:
+            # Below SCAN_CAP an exact count is cheap and beats an estimate.
+            n = sum(f for w, f in common.items() if w.startswith(t.word)) if t.prefix else common.get(t.word, 0.0)
+            est.append(n if n >= SCAN_CAP else None)
+    todo = [i for i, e in enumerate(est) if e is None]
+    if todo:
+        params: dict[str, str | int] = {"cap": SCAN_CAP}
+        cols = [f"(SELECT count(*) FROM (SELECT 1 FROM file_words WHERE {_range(terms[i], i, params)} LIMIT :cap) "
+                f"AS c{i})" for i in todo]
+        counts = session.execute(_literal_sql("SELECT " + ", ".join(cols), params)).one()
+        for i, n in zip(todo, counts, strict=True):
+            est[i] = float(n)
+    out = [e if e is not None else 0.0 for e in est]
+    known.update(zip(terms, out, strict=True))
+    return out
+
+
+def _words_pg(session: Session, terms: list[str], prefix: bool, limit: int, known: dict[_Term, float]
+              ) -> list[tuple[int, str]]:
+    """(box_id, title) of files whose title has every term as a word (the last one as a prefix if ``prefix``),
+    in the order of the rarest term's files; at most ``limit``, no file twice."""
+    wanted = dict.fromkeys(_Term(t, prefix and i == len(terms) - 1) for i, t in enumerate(terms))
+    if prefix and _Term(terms[-1], False) in wanted:  # "ke ke*": the whole word already has the prefix
+        wanted.pop(_Term(terms[-1], True))
+    ts = list(wanted)
+    if any(known.get(t) == 0 for t in ts):
+        return []  # the whole-word pass found a word that no title has
+    est = _term_files(session, ts, known)
+    if min(est) == 0 or min(est) == float("inf"):
+        return []  # a term that no title has, or only words too long to be indexed
+    d = min(range(len(ts)), key=lambda i: (est[i], ts[i].prefix))
+    params: dict[str, str | int] = {"cap": SCAN_CAP, "n": limit}
+    driver = _range(ts[d], "", params)
+    checks = []
+    for i, t in enumerate(ts):
+        if i != d:
+            params[f"c{i}"] = t.needle()
+            checks.append(f"strpos(' ' || f.title_norm || ' ', :c{i}) > 0")
+    # The driving term's entries in index order (ORDER BY pins the ordered index scan: no bitmap or sequential scan
+    # that would read all of them first); LIMIT 1 keeps the files lookup a parameterised inner side of a nested
+    # loop, so the whole plan streams and stops at :n.
+    sql = ("SELECT d.file_id, f.box_id, f.title "
+           f"FROM (SELECT file_id FROM file_words WHERE {driver} LIMIT :cap) AS d "
+           "CROSS JOIN LATERAL (SELECT box_id, title, title_norm FROM files WHERE id = d.file_id LIMIT 1) AS f"
+           + (" WHERE " + " AND ".join(checks) if checks else "") + " LIMIT :n")
+    seen: set[int] = set()
+    out = []
+    for file_id, box_id, title in session.execute(_literal_sql(sql, params)):
+        if file_id not in seen:  # a prefix can match two words of one title
+            seen.add(file_id)
+            out.append((int(box_id), str(title)))
+    return out
 
 
 def _file_matches(session: Session, terms: list[str], limit: int) -> list[tuple[int, str]]:
     """(box_id, file title) of files whose title contains all ``terms``; whole words first, and only when those are
-    too few the last term as a prefix (PostgreSQL cannot estimate prefix matches, so they are kept for last)."""
-    rows = _fts(session, terms, False, limit)
+    too few the last term as a prefix."""
+    known: dict[_Term, float] = {}
+
+    def matches(prefix: bool) -> list[tuple[int, str]]:
+        if session.get_bind().dialect.name == "sqlite":
+            return _fts_sqlite(session, terms, prefix, limit)
+        return _words_pg(session, terms, prefix, limit, known)
+
+    rows = matches(False)
     if len(rows) < limit and len(terms[-1]) >= 2:
         seen = set(rows)
-        rows += [r for r in _fts(session, terms, True, limit) if r not in seen][: limit - len(rows)]
+        rows += [r for r in matches(True) if r not in seen][: limit - len(rows)]
     return rows
 
 

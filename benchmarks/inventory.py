@@ -173,6 +173,12 @@ def generate(engine: Engine, n_boxes: int, files_per_box: int = 5) -> dict[str, 
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
             conn.execute(text("ANALYZE"))
+        # The files' words went into file_words through its triggers (migration i0007). The search reads it with
+        # index-only scans, which need the visibility map: VACUUM it as autovacuum would after a bulk load (this
+        # machine's server runs with autovacuum off).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.scalar(text("SELECT to_regclass('file_words')")) is not None:
+                conn.execute(text("VACUUM (ANALYZE) file_words"))
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -98,6 +98,9 @@ class AlertEngine:
         self._fresh: dict[int, Alert] = {}
         self.directory = DeviceDirectory(0, {}, {}, {})
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        # Readings queued and readings evaluated; each counter has a single writing thread, so no lock.
+        self._fed = 0
+        self._done = 0
         # Smoke-bearing readings also go here and are evaluated (smoke rule only) ahead of the climate backlog.
         self._urgent: deque[Sequence[Reading]] = deque()
         self._thread: threading.Thread | None = None
@@ -125,7 +128,12 @@ class AlertEngine:
         smoky = [r for r in readings if "smoke" in r.fields or "smoke_level" in r.fields]
         if smoky:
             self._urgent.append(smoky)
+        self._fed += len(readings)
         self._q.put(("r", readings))
+
+    def backlog(self) -> int:
+        """Readings queued and not yet evaluated (0 when the engine is not running)."""
+        return self._fed - self._done if self._thread is not None else 0
 
     def on_status(self, event: StatusEvent) -> None:
         """Queue a status event for the engine thread."""
@@ -201,7 +209,10 @@ class AlertEngine:
             for k, it in batch:
                 try:
                     if k == "r":
-                        signals.extend(self._evaluate_readings(it))
+                        try:
+                            signals.extend(self._evaluate_readings(it))
+                        finally:
+                            self._done += len(it)
                     elif k == "s":
                         signals.extend(self.offline.on_status(it, self.now_ms(), self.directory))
                     elif k == "sync":

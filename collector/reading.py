@@ -46,7 +46,8 @@ class StreamConsumer(Protocol):
     """Receives readings and status events as they arrive, before InfluxDB batching.
 
     Called from the collector's processing thread: implementations must return quickly
-    (hand off to their own queue) and must not raise.
+    (hand off to their own queue) and must not raise. A consumer that also has ``backlog() -> int`` (readings
+    handed over, not yet handled) is waited for while it is more than ``collector.consumer_backlog_max`` behind.
     """
 
     def on_readings(self, readings: Sequence[Reading]) -> None: ...

@@ -97,6 +97,8 @@ class Collector:
         self.retained_skipped_total = 0
         self.clock_skew_total = 0
         self.consumer_errors_total = 0
+        self.consumer_waits_total = 0
+        self.consumer_wait_s = 0.0
         self.rejects_by_reason: dict[str, int] = dict.fromkeys(REJECT_REASONS, 0)
         self.last_message_ms = 0
 
@@ -289,14 +291,14 @@ class Collector:
                 # Smoke overtakes the backlog: it reaches the alert engine before the chunk ahead of it.
                 source = urgent if urgent else inbox
                 chunk = [source.popleft() for _ in range(min(CHUNK, len(source)))]
-                self._process(chunk)
+                self._process(chunk, may_wait=source is inbox)
             except Exception:  # never die on input; the chunk stays unacknowledged and is redelivered
                 log.exception("processing error")
             finally:
                 self._processing = False
             self._tick_rate()
 
-    def _process(self, chunk: list[tuple[int, int, str, bytes, bool, int]]) -> None:
+    def _process(self, chunk: list[tuple[int, int, str, bytes, bool, int]], may_wait: bool = False) -> None:
         assert self.attribution is not None and self.writer is not None and self.deadletters is not None
         snap = self.attribution.snapshot
         now_ms = int(time.time() * 1000)
@@ -373,6 +375,8 @@ class Collector:
             except Exception as e:  # e.g. disk full: the rejects are counted and logged, the stream goes on
                 self._log_once("deadletter", "store", "dead-letter store failed: %s", e)
         if readings or statuses:
+            if may_wait:
+                self._wait_for_consumers()
             self._feed(readings, statuses)
         self.writer.submit(lines, acks)
 
@@ -398,6 +402,30 @@ class Collector:
         if dp is not None:
             fields["dew_point_c"] = dp
         return fields
+
+    def _wait_for_consumers(self) -> None:
+        """Hold the stream while a consumer is too far behind (bounded memory), at most consumer_wait_max_s."""
+        limit = self.cfg.consumer_backlog_max
+        start = 0.0
+        for c in self.consumers:
+            backlog = getattr(c, "backlog", None)
+            if backlog is None:
+                continue
+            try:
+                while backlog() > limit and self._running:
+                    now = time.monotonic()
+                    if not start:
+                        start = now
+                        self.consumer_waits_total += 1
+                    elif now - start >= self.cfg.consumer_wait_max_s:
+                        self._log_once(type(c).__name__, "backlog", "stream consumer %s is %d readings behind; "
+                                       "ingestion goes on without waiting for it", type(c).__name__, backlog())
+                        break
+                    time.sleep(0.002)
+            except Exception as e:
+                self._log_once(type(c).__name__, "backlog", "backlog() of %s raised %s", type(c).__name__, e)
+        if start:
+            self.consumer_wait_s += time.monotonic() - start
 
     def _feed(self, readings: list[Reading], statuses: list[StatusEvent]) -> None:
         for c in self.consumers:
@@ -475,6 +503,8 @@ class Collector:
             "ignored_total": self.ignored_total,
             "retained_skipped_total": self.retained_skipped_total,
             "consumer_errors_total": self.consumer_errors_total,
+            "consumer_waits_total": self.consumer_waits_total,
+            "consumer_wait_s": round(self.consumer_wait_s, 3),
             "influx_rejected_total": w.influx_rejected_total if w else 0,
             "write_errors_total": w.write_errors_total if w else 0,
             "inbox_depth": len(self._inbox) + len(self._urgent),

@@ -65,3 +65,8 @@ class CollectorSettings(BaseModel):
     receive_maximum: int = 20000
     # Flush and acknowledge as soon as this many messages await their ack (the broker stops sending at its limit).
     ack_every: int = 500
+    # A stream consumer (the alert engine) this many readings behind slows ingestion down to its pace, so a burst
+    # cannot grow memory without bound; after consumer_wait_max_s of waiting per chunk ingestion goes on anyway
+    # (a stuck consumer must not stop readings reaching InfluxDB). Smoke never waits.
+    consumer_backlog_max: int = 20000
+    consumer_wait_max_s: float = 2.0

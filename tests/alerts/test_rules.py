@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from alerts.rules.base import Rule
@@ -270,3 +271,30 @@ def test_firing_warning_turns_critical_and_notifies_again(sqlite_sessions, clock
     got = webhook.wait_for(3)  # the 10 % RH jump also fires the 24 h swing warning
     sent = [(r.json()["alerts"][0]["rule"], r.json()["alerts"][0]["severity"]) for r in got]
     assert sent.count(("humidity", "warning")) == 1 and sent.count(("humidity", "critical")) == 1
+
+
+def test_backlog_counts_readings_queued_but_not_yet_evaluated(sqlite_sessions, clock, make_engine) -> None:
+    room = make_registry(sqlite_sessions)
+    eng = make_engine(sqlite_sessions, clock)
+    assert eng.backlog() == 0
+    t = int(clock() * 1000)
+    # Hold the engine thread inside a flush so the readings stay queued while we look.
+    gate = threading.Event()
+    eng._q.put(("r", _Blocking(gate)))
+    eng.on_readings([reading(room, t + i, temperature_c=20.0, humidity_pct=50.0) for i in range(700)])
+    assert eng.backlog() >= 700
+    gate.set()
+    assert eng.flush(10)
+    assert eng.backlog() == 0
+    eng.stop()
+    assert eng.backlog() == 0  # a stopped engine holds nobody up
+
+
+class _Blocking(list):  # a "readings" item whose evaluation waits for a gate
+    def __init__(self, gate: Any) -> None:
+        super().__init__()
+        self.gate = gate
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.gate.wait(10)
+        return super().__iter__()

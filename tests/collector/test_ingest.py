@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -407,3 +408,73 @@ def test_every_message_is_acknowledged(
     probe.disconnect()
     probe.loop_stop()
     assert redelivered == []
+
+
+class SlowConsumer(Recorder):
+    """Takes readings onto a queue that a thread of its own works off at ``per_s`` readings a second."""
+
+    def __init__(self, per_s: float) -> None:
+        super().__init__()
+        self.queued = 0
+        self.done = 0
+        self.max_backlog = 0
+        self.per_s = per_s
+        self.stuck = per_s <= 0
+        self._stop = False
+        if not self.stuck:
+            threading.Thread(target=self._work, daemon=True).start()
+
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        super().on_readings(readings)
+        self.queued += len(readings)
+        self.max_backlog = max(self.max_backlog, self.backlog())
+
+    def backlog(self) -> int:
+        return self.queued - self.done
+
+    def _work(self) -> None:
+        while not self._stop:
+            time.sleep(0.01)
+            self.done = min(self.queued, self.done + int(self.per_s * 0.01))
+
+
+def test_a_slow_consumer_slows_ingestion_instead_of_growing_without_bound(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    slow = SlowConsumer(per_s=4000)
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[slow],
+                       consumer_backlog_max=300, consumer_wait_max_s=30.0)
+    t0 = int(_now() * 1000) - 60_000
+    for i in range(3000):
+        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publisher.wait_acked(3000)
+    assert c.wait_idle(30)
+    assert count_points(influx_settings) == 3000
+    assert len(slow.readings) == 3000
+    # the collector waited whenever the consumer was 300 behind: never more than one chunk beyond that
+    assert slow.max_backlog <= 300 + 500, slow.max_backlog
+    h = c.health()
+    assert h["consumer_waits_total"] >= 1 and h["consumer_wait_s"] > 0
+
+
+def test_a_stuck_consumer_does_not_stop_ingestion_and_smoke_never_waits(
+    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    publisher: Publisher, make_collector: MakeCollector,
+) -> None:
+    stuck = SlowConsumer(per_s=0)
+    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[stuck],
+                       consumer_backlog_max=100, consumer_wait_max_s=0.3)
+    t0 = int(_now() * 1000) - 60_000
+    for i in range(1200):
+        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publisher.wait_acked(1200)
+    assert c.wait_idle(30)
+    assert count_points(influx_settings) == 1200  # each chunk waited 0.3 s at most, then went on
+    waits = c.health()["consumer_waits_total"]
+    assert waits >= 1
+    started = time.monotonic()
+    publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + 5000, "seq": 5000, "smoke": True}))
+    wait_for(lambda: any(r.fields.get("smoke") == 1.0 for r in stuck.readings), 5, "smoke never reached the consumer")
+    assert time.monotonic() - started < 0.3, "smoke waited for the stuck consumer"
+    assert c.health()["consumer_waits_total"] == waits

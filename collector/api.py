@@ -55,6 +55,8 @@ _METRICS = [
     ("spool_bytes", "kho_collector_spool_bytes", "gauge", "Bytes in the spool"),
     ("spool_cap_bytes", "kho_collector_spool_cap_bytes", "gauge", "Spool size cap"),
     ("inbox_depth", "kho_collector_inbox_depth", "gauge", "Messages received, not yet processed"),
+    ("read_pauses_total", "kho_collector_read_pauses_total", "counter",
+     "Times the MQTT reader paused because the inbox was full"),
     ("readings_per_s", "kho_collector_readings_per_second", "gauge", "Recent readings per second"),
     ("deadletter_count", "kho_collector_deadletter_count", "gauge", "Messages in the dead-letter store"),
     ("uptime_s", "kho_collector_uptime_seconds", "gauge", "Seconds since start"),

@@ -102,6 +102,10 @@ class DrainingClient(paho.Client):
     """A paho Client that parses PUBLISH floods in bulk (``on_publish_batch``) and can ack in bulk."""
 
     on_publish_batch: PublishBatch | None = None
+    # Called before each read in bulk mode; False: leave the bytes in the socket for now (TCP then holds the
+    # broker back, and the broker queues for us). Brokers do not reliably bound unacknowledged QoS 1 messages
+    # (Mosquitto 2.0 sent tens of thousands past max_inflight_messages 1000), so the reader must.
+    may_read: Callable[[], bool] | None = None
     _rbuf = b""
     _rsock: object = None
 
@@ -118,6 +122,8 @@ class DrainingClient(paho.Client):
         for _ in range(MAX_RECVS_PER_READ):
             if self._sock is None:
                 return MQTTErrorCode.MQTT_ERR_NO_CONN
+            if self.may_read is not None and not self.may_read():
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
             if self._sock is not self._rsock:  # new connection: never parse bytes of the old one
                 self._rsock, self._rbuf = self._sock, b""
             try:

@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 # Messages processed per pass; smaller passes bound how long a smoke message waits behind the one under way.
 CHUNK = 500
+# Received, not yet processed: above INBOX_HIGH the network thread stops reading until INBOX_LOW (bounded memory;
+# the broker keeps the rest). Smoke read before the pause still overtakes the backlog.
+INBOX_HIGH = 10_000
+INBOX_LOW = 5_000
 _SMOKE_TOKENS = (b'"smoke":true', b'"smoke": true', b'"smoke":1', b'"smoke": 1')
 
 
@@ -78,6 +82,9 @@ class Collector:
         self._inbox: deque[tuple[int, int, str, bytes, bool, int]] = deque()
         self._urgent: deque[tuple[int, int, str, bytes, bool, int]] = deque()
         self._wake = threading.Event()
+        self._drained = threading.Event()
+        self._drained.set()
+        self.read_pauses_total = 0
         self._running = False
         self._accepting = True
         self._processing = False
@@ -165,6 +172,7 @@ class Collector:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message  # MQTT 5 and QoS 2
         c.on_publish_batch = self._on_publishes
+        c.may_read = self._may_read
         return c
 
     def stop(self, timeout_s: float = 30.0) -> None:
@@ -247,6 +255,15 @@ class Collector:
         if not self._wake.is_set():
             self._wake.set()
 
+    def _may_read(self) -> bool:
+        """The network thread's gate: wait (briefly, so PUBACKs and keepalive go on) while the inbox is full."""
+        if len(self._inbox) < INBOX_HIGH:
+            return True
+        if self._drained.is_set():
+            self._drained.clear()
+            self.read_pauses_total += 1
+        return self._drained.wait(0.01)
+
     def _on_publishes(self, batch: list[Publish]) -> None:
         if not self._accepting:
             return
@@ -291,6 +308,8 @@ class Collector:
                 # Smoke overtakes the backlog: it reaches the alert engine before the chunk ahead of it.
                 source = urgent if urgent else inbox
                 chunk = [source.popleft() for _ in range(min(CHUNK, len(source)))]
+                if len(inbox) <= INBOX_LOW and not self._drained.is_set():
+                    self._drained.set()
                 self._process(chunk, may_wait=source is inbox)
             except Exception:  # never die on input; the chunk stays unacknowledged and is redelivered
                 log.exception("processing error")
@@ -508,6 +527,7 @@ class Collector:
             "influx_rejected_total": w.influx_rejected_total if w else 0,
             "write_errors_total": w.write_errors_total if w else 0,
             "inbox_depth": len(self._inbox) + len(self._urgent),
+            "read_pauses_total": self.read_pauses_total,
             "readings_per_s": round(rate, 1),
             "last_message_ms": self.last_message_ms,
             "last_write_ms": w.last_write_ms if w else 0,

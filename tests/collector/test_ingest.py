@@ -478,3 +478,45 @@ def test_a_stuck_consumer_does_not_stop_ingestion_and_smoke_never_waits(
     wait_for(lambda: any(r.fields.get("smoke") == 1.0 for r in stuck.readings), 5, "smoke never reached the consumer")
     assert time.monotonic() - started < 0.3, "smoke waited for the stuck consumer"
     assert c.health()["consumer_waits_total"] == waits
+
+
+class Sluggish(Recorder):
+    """Slow processing (it sleeps in the processing thread); notes the deepest inbox it sees."""
+
+    def __init__(self, collector_ref: list[Collector]) -> None:
+        super().__init__()
+        self.ref = collector_ref
+        self.max_inbox = 0
+
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        super().on_readings(readings)
+        if self.ref:
+            self.max_inbox = max(self.max_inbox, len(self.ref[0]._inbox))
+        time.sleep(0.1)
+
+
+def test_reading_pauses_while_the_inbox_is_full(
+    make_mosquitto: Callable[..., ManagedServer], influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session], make_collector: MakeCollector, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from collector import service
+
+    monkeypatch.setattr(service, "INBOX_HIGH", 400)
+    monkeypatch.setattr(service, "INBOX_LOW", 200)
+    # No inflight limit at the broker: only the collector's own gate bounds what it takes in.
+    broker = make_mosquitto(extra_conf="max_inflight_messages 0")
+    ref: list[Collector] = []
+    slow = Sluggish(ref)
+    c = make_collector(broker.port, influx_settings, registry_sessions, consumers=[slow])
+    ref.append(c)
+    publisher = Publisher(broker.port)
+    t0 = int(_now() * 1000) - 60_000
+    for i in range(6000):
+        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publisher.wait_acked(6000)
+    assert c.wait_idle(60)
+    assert count_points(influx_settings) == 6000 and len(slow.readings) == 6000
+    # one 64 KiB read (~600 of these messages) may land past the mark, no more
+    assert slow.max_inbox <= 400 + 1000, slow.max_inbox
+    assert c.health()["read_pauses_total"] >= 1
+    publisher.close()

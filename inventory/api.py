@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -172,9 +172,13 @@ def label(request: Request, token: str, who: Viewer) -> dict[str, Any]:
 
 
 @router.get("/search")
-def search(request: Request, who: Viewer, q: str = "", limit: int = 30) -> list[dict[str, Any]]:
+def search(request: Request, response: Response, who: Viewer, q: str = "", limit: int = 30) -> list[dict[str, Any]]:
+    """Hits as a list; ``X-Kho-Search-Incomplete: true`` when very common words may hide more matches."""
     with tx(request) as s:
-        return [asdict(h) for h in sv.search(s, q, limit)]
+        hits = sv.search(s, q, limit)
+    if hits.incomplete:
+        response.headers["X-Kho-Search-Incomplete"] = "true"
+    return [asdict(h) for h in hits]
 
 
 @router.get("/checkouts")

@@ -44,7 +44,7 @@ from inventory.services.movements import (
     report_damage,
     return_box,
 )
-from inventory.services.search import SearchHit, search
+from inventory.services.search import SearchHit, SearchResults, search
 from inventory.services.shelving import create_shelving, get_shelf, get_slot, get_unit, slot_usage
 from inventory.services.stocktake import (
     StocktakeResult,
@@ -71,6 +71,7 @@ __all__ = [
     "BoxView",
     "FileIn",
     "SearchHit",
+    "SearchResults",
     "StocktakeResult",
     "add_files",
     "box_code",

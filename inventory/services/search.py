@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from inventory.models import Box, Fonds, LabelKind
 from inventory.services.labels import resolve_label
 from inventory.services.views import slot_paths
 from inventory.textnorm import words
+
+log = logging.getLogger(__name__)
 
 MAX_LIMIT = 100
 
@@ -46,11 +49,13 @@ def _fts_sqlite(session: Session, terms: list[str], prefix: bool, limit: int) ->
 # count that stops at SCAN_CAP for the others.
 
 SCAN_CAP = 10_000
-"""Most files of the driving (rarest) term that one search pass looks at (~2 µs each). A query with a term in fewer
-files than this gets every match. When every term is in more files than this and the terms are seldom together
-(fewer than ~1 % of the rarest term's files have them all), the search returns the matches among the first
-SCAN_CAP files of its rarest term instead of reading all the files of those words: ~20 ms of one core per pass at
-worst, where the GIN index read every file of every term."""
+"""Files of the driving (rarest) term that one window of a search pass looks at (~2 µs each). A query with a term
+in fewer files than this gets every match from one window."""
+SCAN_BUDGET = 10 * SCAN_CAP
+"""Files of the driving term one search pass reads in all, window after window, while it has found too few
+matches: only when every term is in more files than this and the terms are seldom together does a pass stop
+early (~200 ms of one core at worst, where the GIN index read every file of every term), and the results then say
+they may be incomplete."""
 
 MAX_WORD_BYTES = 2047  # longer words are not in file_words (see i0007): they are only checked on the titles
 _STATS_TTL_S = 300.0
@@ -104,13 +109,22 @@ def _literal_sql(sql: str, params: dict[str, str | int]) -> TextClause:
                                   for k, v in params.items()))
 
 
-def _range(t: _Term, i: int | str, params: dict[str, str | int]) -> str:
-    """WHERE condition of ``t``'s entries in file_words (and its parameters), and the index order."""
+def _range(t: _Term, i: int | str, params: dict[str, str | int], after: tuple[str, int] | None = None) -> str:
+    """WHERE condition of ``t``'s entries in file_words (past the entry ``after``, if given), its parameters, and
+    the index order."""
     if t.prefix:
         params[f"lo{i}"], params[f"hi{i}"] = t.bounds()
-        return f"word >= :lo{i} AND word < :hi{i} ORDER BY word, file_id"
+        past = ""
+        if after is not None:
+            params[f"aw{i}"], params[f"af{i}"] = after
+            past = f" AND (word, file_id) > (:aw{i}, :af{i})"
+        return f"word >= :lo{i} AND word < :hi{i}{past} ORDER BY word, file_id"
     params[f"w{i}"] = t.word
-    return f"word = :w{i} ORDER BY file_id"
+    past = ""
+    if after is not None:
+        params[f"af{i}"] = after[1]
+        past = f" AND file_id > :af{i}"
+    return f"word = :w{i}{past} ORDER BY file_id"
 
 
 def _term_files(session: Session, terms: list[_Term], known: dict[_Term, float]) -> list[float]:
@@ -141,57 +155,74 @@ def _term_files(session: Session, terms: list[_Term], known: dict[_Term, float])
 
 
 def _words_pg(session: Session, terms: list[str], prefix: bool, limit: int, known: dict[_Term, float]
-              ) -> list[tuple[int, str]]:
+              ) -> tuple[list[tuple[int, str]], bool]:
     """(box_id, title) of files whose title has every term as a word (the last one as a prefix if ``prefix``),
-    in the order of the rarest term's files; at most ``limit``, no file twice."""
+    in the order of the rarest term's files; at most ``limit``, no file twice. The flag is False when the pass
+    stopped at SCAN_BUDGET with fewer than ``limit``: there may be more matches."""
     wanted = dict.fromkeys(_Term(t, prefix and i == len(terms) - 1) for i, t in enumerate(terms))
     if prefix and _Term(terms[-1], False) in wanted:  # "ke ke*": the whole word already has the prefix
         wanted.pop(_Term(terms[-1], True))
     ts = list(wanted)
     if any(known.get(t) == 0 for t in ts):
-        return []  # the whole-word pass found a word that no title has
+        return [], True  # the whole-word pass found a word that no title has
     est = _term_files(session, ts, known)
     if min(est) == 0 or min(est) == float("inf"):
-        return []  # a term that no title has, or only words too long to be indexed
+        return [], True  # a term that no title has, or only words too long to be indexed
     d = min(range(len(ts)), key=lambda i: (est[i], ts[i].prefix))
-    params: dict[str, str | int] = {"cap": SCAN_CAP, "n": limit}
-    driver = _range(ts[d], "", params)
     checks = []
+    check_params: dict[str, str | int] = {}
     for i, t in enumerate(ts):
         if i != d:
-            params[f"c{i}"] = t.needle()
+            check_params[f"c{i}"] = t.needle()
             checks.append(f"strpos(' ' || f.title_norm || ' ', :c{i}) > 0")
-    # The driving term's entries in index order (ORDER BY pins the ordered index scan: no bitmap or sequential scan
-    # that would read all of them first); LIMIT 1 keeps the files lookup a parameterised inner side of a nested
-    # loop, so the whole plan streams and stops at :n.
-    sql = ("SELECT d.file_id, f.box_id, f.title "
-           f"FROM (SELECT file_id FROM file_words WHERE {driver} LIMIT :cap) AS d "
-           "CROSS JOIN LATERAL (SELECT box_id, title, title_norm FROM files WHERE id = d.file_id LIMIT 1) AS f"
-           + (" WHERE " + " AND ".join(checks) if checks else "") + " LIMIT :n")
     seen: set[int] = set()
-    out = []
-    for file_id, box_id, title in session.execute(_literal_sql(sql, params)):
-        if file_id not in seen:  # a prefix can match two words of one title
-            seen.add(file_id)
-            out.append((int(box_id), str(title)))
-    return out
+    out: list[tuple[int, str]] = []
+    after: tuple[str, int] | None = None
+    for window in range(SCAN_BUDGET // SCAN_CAP):
+        params: dict[str, str | int] = {"cap": SCAN_CAP, "n": limit - len(out), **check_params}
+        driver = _range(ts[d], "", params, after)
+        # The driving term's entries in index order (ORDER BY pins the ordered index scan: no bitmap or sequential
+        # scan that would read all of them first); LIMIT 1 keeps the files lookup a parameterised inner side of a
+        # nested loop, so the whole plan streams and stops at :n.
+        sql = ("SELECT d.file_id, f.box_id, f.title "
+               f"FROM (SELECT file_id FROM file_words WHERE {driver} LIMIT :cap) AS d "
+               "CROSS JOIN LATERAL (SELECT box_id, title, title_norm FROM files WHERE id = d.file_id LIMIT 1) AS f"
+               + (" WHERE " + " AND ".join(checks) if checks else "") + " LIMIT :n")
+        for file_id, box_id, title in session.execute(_literal_sql(sql, params)):
+            if file_id not in seen:  # a prefix can match two words of one title
+                seen.add(file_id)
+                out.append((int(box_id), str(title)))
+        if len(out) >= limit or est[d] < SCAN_CAP:
+            return out, True  # enough, or the term's files were fewer than one window (exact count)
+        # Where the next window starts: the last entry of this one (an index-only skip of SCAN_CAP entries).
+        edge_params: dict[str, str | int] = {}
+        edge_sql = (f"SELECT word, file_id FROM file_words WHERE {_range(ts[d], '', edge_params, after)} "
+                    f"OFFSET {SCAN_CAP - 1} LIMIT 1")
+        edge = session.execute(_literal_sql(edge_sql, edge_params)).first()
+        if edge is None:
+            return out, True  # the window held all the term's remaining files: every match was seen
+        after = (str(edge[0]), int(edge[1]))
+        log.debug("search pass %r: window %d had too few matches, reading on", terms, window + 1)
+    return out, False
 
 
-def _file_matches(session: Session, terms: list[str], limit: int) -> list[tuple[int, str]]:
+def _file_matches(session: Session, terms: list[str], limit: int) -> tuple[list[tuple[int, str]], bool]:
     """(box_id, file title) of files whose title contains all ``terms``; whole words first, and only when those are
-    too few the last term as a prefix."""
+    too few the last term as a prefix. The flag is False when a pass may have missed matches (SCAN_BUDGET)."""
     known: dict[_Term, float] = {}
 
-    def matches(prefix: bool) -> list[tuple[int, str]]:
+    def matches(prefix: bool) -> tuple[list[tuple[int, str]], bool]:
         if session.get_bind().dialect.name == "sqlite":
-            return _fts_sqlite(session, terms, prefix, limit)
+            return _fts_sqlite(session, terms, prefix, limit), True
         return _words_pg(session, terms, prefix, limit, known)
 
-    rows = matches(False)
+    rows, complete = matches(False)
     if len(rows) < limit and len(terms[-1]) >= 2:
         seen = set(rows)
-        rows += [r for r in matches(True) if r not in seen][: limit - len(rows)]
-    return rows
+        more, complete_more = matches(True)
+        rows += [r for r in more if r not in seen][: limit - len(rows)]
+        complete = complete and complete_more
+    return rows, complete
 
 
 def _code_prefix(session: Session, prefix: str, limit: int) -> list[int]:
@@ -211,13 +242,21 @@ def _code_prefix(session: Session, prefix: str, limit: int) -> list[int]:
     return list(session.scalars(select(Box.id).where(cond).order_by(order).limit(limit)))
 
 
-def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
+class SearchResults(list[SearchHit]):
+    """The hits, plus ``incomplete``: True when fewer than the limit were found and a word search stopped at its
+    budget (very common words seldom together, PostgreSQL only), so more matches may exist: add a word."""
+
+    incomplete: bool = False
+
+
+def search(session: Session, query: str, limit: int = 30) -> SearchResults:
     """Boxes matching ``query``: a scanned label or exact code first, then code prefixes, a fonds code, then file
     title words (diacritics and case ignored). At most ``limit`` hits, no duplicates."""
     q = query.strip()
     limit = max(1, min(limit, MAX_LIMIT))
+    hits = SearchResults()
     if not q:
-        return []
+        return hits
     order: list[int] = []
     matched: dict[int, str] = {}
 
@@ -240,19 +279,21 @@ def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
             # Box codes start with "<fonds>-", so the code index also serves "all boxes of a fonds" in order.
             add(_code_prefix(session, code + "-", limit))
     terms = words(q)
+    complete = True
     if terms and len(order) < limit:
-        for box_id, title in _file_matches(session, terms, limit * 3):
+        found, complete = _file_matches(session, terms, limit * 3)
+        for box_id, title in found:
             if box_id not in matched:
                 add([box_id])
             if box_id in matched and not matched[box_id]:
                 matched[box_id] = title
+    hits.incomplete = not complete and len(order) < limit
     if not order:
-        return []
+        return hits
     rows = {r.id: r for r in session.execute(
         select(Box.id, Box.code, Box.title, Box.status, Box.current_slot_id, Box.custodian, Fonds.code.label("fonds"))
         .join(Fonds, Fonds.id == Box.fonds_id).where(Box.id.in_(order)))}
     paths = slot_paths(session, [r.current_slot_id for r in rows.values() if r.current_slot_id])
-    hits = []
     for i in order:
         r = rows[i]
         path = paths.get(r.current_slot_id) if r.current_slot_id else None

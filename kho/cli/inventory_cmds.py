@@ -237,9 +237,12 @@ def box_search(ctx: typer.Context, query: str, limit: int = 30) -> None:
     """Search boxes by code, fonds or file title words."""
     table = Table("box", "status", "location", "matched")
     with session_scope(ctx_of(ctx).sessions) as s:
-        for h in sv.search(s, query, limit):
+        hits = sv.search(s, query, limit)
+        for h in hits:
             table.add_row(h.code, h.status, h.location, h.matched)
     console.print(table)
+    if hits.incomplete:
+        console.print("[yellow]these words are very common, so there may be more matches: add a word[/]")
 
 
 @schedules_app.command("add")

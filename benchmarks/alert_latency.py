@@ -336,6 +336,9 @@ def main() -> None:
             published_rps = (sim.published - base_pub) / elapsed
             ingested_rps = (col.health()["readings_total"] - base_rd) / elapsed
             print(f"  background: published {published_rps:.0f}/s, collector ingested {ingested_rps:.0f}/s", flush=True)
+            h = col.health()
+            print(f"  collector: reader paused {h['read_pauses_total']} times (inbox full), waited for the alert "
+                  f"engine {h['consumer_waits_total']} times ({h['consumer_wait_s']:.1f} s)", flush=True)
             print(f"  load p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms, "
                   f"lost {lost}, duplicated {dup}", flush=True)
             if lat:

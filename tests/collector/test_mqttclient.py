@@ -189,3 +189,27 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
     clean = paho.Client(CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv311, clean_session=True)
     clean.connect("127.0.0.1", mosquitto.port, 10)
     clean.disconnect()
+
+
+def test_mqtt5_keeps_paho_path_drained(mosquitto: ManagedServer) -> None:
+    """MQTT 5 (properties, topic aliases) is not parsed in bulk; paho's path still drains each wake-up."""
+    got: list[bytes] = []
+    c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=f"v5-{uuid.uuid4().hex[:8]}", protocol=paho.MQTTv5)
+    c.on_publish_batch = lambda batch: got.extend(p for _, _, p, _, _ in batch)
+    c.on_message = lambda cl, u, m: got.append(bytes(m.payload))
+    c.on_connect = lambda cl, *a: cl.subscribe("v5/#", 1)
+    c.connect("127.0.0.1", mosquitto.port, 30)
+    c.loop_start()
+    assert not c._fast()
+    time.sleep(0.5)
+    pub = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    pub.connect("127.0.0.1", mosquitto.port, 30)
+    pub.loop_start()
+    for i in range(500):
+        pub.publish("v5/t", str(i).encode(), qos=1)
+    wait_for(lambda: len(got) >= 500, 30, "MQTT 5 subscriber did not get every message")
+    assert sorted(int(x) for x in got) == list(range(500))
+    pub.disconnect()
+    pub.loop_stop()
+    c.disconnect()
+    c.loop_stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -47,13 +48,13 @@ CHUNK = 500
 # the broker keeps the rest). Smoke read before the pause still overtakes the backlog.
 INBOX_HIGH = 10_000
 INBOX_LOW = 5_000
-_SMOKE_TOKENS = (b'"smoke":true', b'"smoke": true', b'"smoke":1', b'"smoke": 1')
+_SMOKE = re.compile(rb'"smoke": ?(?:true|1)')
 
 
 def smoke_hint(topic: str, payload: bytes) -> bool:
     """A cheap guess, before decoding, that a message reports smoke (the decoder still decides)."""
     if b"smoke" in payload:
-        return any(t in payload for t in _SMOKE_TOKENS)
+        return _SMOKE.search(payload) is not None
     return payload == b"ON" and "/binary_sensor/" in topic
 # Readings of one-value-per-message profiles (ESPHome) pair T and RH for the dew point within this window.
 PAIR_WINDOW_MS = 120_000

@@ -245,22 +245,15 @@ class Collector:
             log.warning("MQTT disconnected (%s); reconnecting", rc)
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        if not self._accepting:
-            return
-        item = (self._gen, msg.mid, msg.topic, bytes(msg.payload), msg.retain, msg.qos)
-        if smoke_hint(item[2], item[3]):
-            self._urgent.append(item)
-            self._wake.set()
-            return
-        self._inbox.append(item)
-        if not self._wake.is_set():
-            self._wake.set()
+        """paho's per-message path (MQTT 5, QoS 2): the same hand-off as a bulk read of one message."""
+        self._on_publishes([(msg.mid, msg.topic, bytes(msg.payload), msg.retain, msg.qos)])
 
     def _may_read(self) -> bool:
-        """The network thread's gate: wait (briefly, so PUBACKs and keepalive go on) while the inbox is full."""
-        if len(self._inbox) < INBOX_HIGH:
-            return True
+        """The network thread's gate: once the inbox reached INBOX_HIGH, wait (briefly, so PUBACKs and keepalive
+        go on) until the processing thread has brought it down to INBOX_LOW."""
         if self._drained.is_set():
+            if len(self._inbox) < INBOX_HIGH:
+                return True
             self._drained.clear()
             self.read_pauses_total += 1
         return self._drained.wait(0.01)

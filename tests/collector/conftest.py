@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session, sessionmaker
 
 from collector.influx import InfluxClient
+from collector.reading import Reading, StatusEvent
 from collector.settings import InfluxSettings
 from inventory import registry
 from inventory.db import session_scope
@@ -77,6 +79,26 @@ class Publisher:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+class Recorder:
+    """A stream consumer that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.readings: list[Reading] = []
+        self.statuses: list[StatusEvent] = []
+
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        self.readings.extend(readings)
+
+    def on_status(self, event: StatusEvent) -> None:
+        self.statuses.append(event)
+
+
+def publish_series(publisher: Publisher, n: int, t0: int, device: str = "n1") -> None:
+    """``n`` native readings of ``device``, 1 ms apart from ``t0``, with ``seq`` 0…n-1 (not waited for)."""
+    for i in range(n):
+        publisher.publish(f"kho/{device}/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
 
 
 @pytest.fixture

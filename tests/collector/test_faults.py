@@ -98,17 +98,7 @@ def test_broker_restart_mid_stream_loses_nothing(
 def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
     mosquitto: ManagedServer, influx_settings: InfluxSettings, sqlite_url: str, tmp_path: Path,
 ) -> None:
-    kho_db.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    setup_registry(make_sessionmaker(engine))
-    engine.dispose()
-    env = dict(os.environ)
-    env.update({
-        "KHO_STATE_DIR": str(tmp_path / "state"), "KHO_DATABASE__URL": sqlite_url,
-        "KHO_MQTT__PORT": str(mosquitto.port), "KHO_MQTT__CLIENT_ID": f"kill-{uuid.uuid4().hex[:6]}",
-        "KHO_INFLUX__URL": influx_settings.url, "KHO_INFLUX__DATABASE": influx_settings.database,
-        "KHO_COLLECTOR__HEALTH_PORT": str(free_port()), "KHO_COLLECTOR__FLUSH_INTERVAL_S": "0.3",
-    })
+    env = _collect_env(tmp_path, sqlite_url, mosquitto.port, influx_settings, alerts=True)
     log = tmp_path / "collect.log"
     proc = subprocess.Popen([sys.executable, "-c", "from kho.cli import main; main()", "collect"], env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -144,7 +134,9 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
     assert "stopped" in log.read_text()
 
 
-def _collect_env(tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSettings) -> dict[str, str]:
+def _collect_env(tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSettings, alerts: bool = False
+                 ) -> dict[str, str]:
+    """Environment of a ``kho collect`` subprocess on a fresh registry (the alert engine off unless ``alerts``)."""
     kho_db.upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
     setup_registry(make_sessionmaker(engine))
@@ -153,7 +145,8 @@ def _collect_env(tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSe
     env.update({
         "KHO_STATE_DIR": str(tmp_path / "state"), "KHO_DATABASE__URL": sqlite_url,
         "KHO_MQTT__PORT": str(mq_port), "KHO_MQTT__CLIENT_ID": f"kill-{uuid.uuid4().hex[:6]}",
-        "KHO_INFLUX__URL": influx.url, "KHO_INFLUX__DATABASE": influx.database, "KHO_ALERTS__ENABLED": "false",
+        "KHO_INFLUX__URL": influx.url, "KHO_INFLUX__DATABASE": influx.database,
+        "KHO_ALERTS__ENABLED": "true" if alerts else "false",
         "KHO_COLLECTOR__HEALTH_PORT": str(free_port()), "KHO_COLLECTOR__FLUSH_INTERVAL_S": "0.3",
     })
     return env

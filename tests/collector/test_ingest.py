@@ -25,23 +25,9 @@ from inventory import registry
 from inventory.db import session_scope
 from kho.localservers import ManagedServer
 
-from .conftest import Publisher, count_points, query, wait_for
+from .conftest import Publisher, Recorder, count_points, publish_series, query, wait_for
 
 MakeCollector = Callable[..., Collector]
-
-
-class Recorder:
-    """A stream consumer that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-        self.statuses: list[StatusEvent] = []
-
-    def on_readings(self, readings: Sequence[Reading]) -> None:
-        self.readings.extend(readings)
-
-    def on_status(self, event: StatusEvent) -> None:
-        self.statuses.append(event)
 
 
 class Exploding:
@@ -265,8 +251,7 @@ def test_failing_consumer_does_not_stop_ingestion(
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[bad])
     c.add_consumer(rec)
     t0 = int(_now() * 1000) - 10_000
-    for i in range(200):
-        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publish_series(publisher, 200, t0)
     publisher.publish("kho/n1/status", "online")
     publisher.wait_acked(201)
     assert c.wait_idle(20)
@@ -446,8 +431,7 @@ def test_a_slow_consumer_slows_ingestion_instead_of_growing_without_bound(
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[slow],
                        consumer_backlog_max=300, consumer_wait_max_s=30.0)
     t0 = int(_now() * 1000) - 60_000
-    for i in range(3000):
-        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publish_series(publisher, 3000, t0)
     publisher.wait_acked(3000)
     assert c.wait_idle(30)
     assert count_points(influx_settings) == 3000
@@ -466,8 +450,7 @@ def test_a_stuck_consumer_does_not_stop_ingestion_and_smoke_never_waits(
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[stuck],
                        consumer_backlog_max=100, consumer_wait_max_s=0.3)
     t0 = int(_now() * 1000) - 60_000
-    for i in range(1200):
-        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publish_series(publisher, 1200, t0)
     publisher.wait_acked(1200)
     assert c.wait_idle(30)
     assert count_points(influx_settings) == 1200  # each chunk waited 0.3 s at most, then went on
@@ -511,8 +494,7 @@ def test_reading_pauses_while_the_inbox_is_full(
     ref.append(c)
     publisher = Publisher(broker.port)
     t0 = int(_now() * 1000) - 60_000
-    for i in range(6000):
-        publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": t0 + i, "seq": i, "temperature_c": 20.0}))
+    publish_series(publisher, 6000, t0)
     publisher.wait_acked(6000)
     assert c.wait_idle(60)
     assert count_points(influx_settings) == 6000 and len(slow.readings) == 6000

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from collector.api import HealthServer
 from collector.attribution import Attribution
-from collector.reading import Reading, StatusEvent
 from collector.service import Collector
 from collector.settings import InfluxSettings, MqttSettings
 from collector.simulator import Simulator
@@ -25,7 +24,7 @@ from inventory.directory import load_directory
 from kho.cli import app
 from kho.localservers import ManagedServer, free_port
 
-from .conftest import count_points, query, setup_registry, wait_for
+from .conftest import Recorder, count_points, query, setup_registry, wait_for
 
 
 def test_spool_is_fifo_durable_and_capped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -63,18 +62,6 @@ def test_attribution_refreshes_on_registry_change(sessions: sessionmaker[Session
     assert p_before is not None and p_after is not None
     assert (p_before.room, p_after.room) == ("P1", "P2")
     assert att.snapshot.prefix("climate", dev, p_after) == "climate,device=n1,room=P2,site=HN "
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-        self.statuses: list[StatusEvent] = []
-
-    def on_readings(self, readings: list[Reading]) -> None:
-        self.readings.extend(readings)
-
-    def on_status(self, event: StatusEvent) -> None:
-        self.statuses.append(event)
 
 
 def test_simulator_smoke_offline_bad_payloads(

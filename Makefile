@@ -6,6 +6,7 @@ deps:
 
 lint: deps
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 test: deps lint

@@ -28,20 +28,54 @@ can_view = require_role("viewer")
 can_manage = require_role("manager")
 
 UI = {
-    "vi": {"title": "Cảnh báo", "open": "Đang mở", "all": "Tất cả", "none": "Không có cảnh báo.",
-           "alert": "Cảnh báo", "where": "Nơi", "value": "Giá trị", "since": "Bắt đầu", "state": "Trạng thái",
-           "ack": "Xác nhận / Acknowledge", "comment": "Ghi chú", "system": "Hệ thống",
-           "pending": "chờ", "firing": "đang báo", "acknowledged": "đã xác nhận", "resolved": "đã hết",
-           "ack_title": "Xác nhận cảnh báo", "acked": "Đã xác nhận. Cảm ơn!",
-           "expired": "Liên kết đã hết hạn.", "used": "Liên kết đã được dùng.", "invalid": "Liên kết không hợp lệ.",
-           "conflict": "Cảnh báo này không còn ở trạng thái đang báo."},
-    "en": {"title": "Alerts", "open": "Open", "all": "All", "none": "No alerts.",
-           "alert": "Alert", "where": "Where", "value": "Value", "since": "Since", "state": "State",
-           "ack": "Acknowledge / Xác nhận", "comment": "Comment", "system": "System",
-           "pending": "pending", "firing": "firing", "acknowledged": "acknowledged", "resolved": "resolved",
-           "ack_title": "Acknowledge alert", "acked": "Acknowledged. Thank you!",
-           "expired": "This link has expired.", "used": "This link was already used.",
-           "invalid": "This link is not valid.", "conflict": "This alert is no longer firing."},
+    "vi": {
+        "title": "Cảnh báo",
+        "open": "Đang mở",
+        "all": "Tất cả",
+        "none": "Không có cảnh báo.",
+        "alert": "Cảnh báo",
+        "where": "Nơi",
+        "value": "Giá trị",
+        "since": "Bắt đầu",
+        "state": "Trạng thái",
+        "ack": "Xác nhận / Acknowledge",
+        "comment": "Ghi chú",
+        "system": "Hệ thống",
+        "pending": "chờ",
+        "firing": "đang báo",
+        "acknowledged": "đã xác nhận",
+        "resolved": "đã hết",
+        "ack_title": "Xác nhận cảnh báo",
+        "acked": "Đã xác nhận. Cảm ơn!",
+        "expired": "Liên kết đã hết hạn.",
+        "used": "Liên kết đã được dùng.",
+        "invalid": "Liên kết không hợp lệ.",
+        "conflict": "Cảnh báo này không còn ở trạng thái đang báo.",
+    },
+    "en": {
+        "title": "Alerts",
+        "open": "Open",
+        "all": "All",
+        "none": "No alerts.",
+        "alert": "Alert",
+        "where": "Where",
+        "value": "Value",
+        "since": "Since",
+        "state": "State",
+        "ack": "Acknowledge / Xác nhận",
+        "comment": "Comment",
+        "system": "System",
+        "pending": "pending",
+        "firing": "firing",
+        "acknowledged": "acknowledged",
+        "resolved": "resolved",
+        "ack_title": "Acknowledge alert",
+        "acked": "Acknowledged. Thank you!",
+        "expired": "This link has expired.",
+        "used": "This link was already used.",
+        "invalid": "This link is not valid.",
+        "conflict": "This alert is no longer firing.",
+    },
 }
 
 
@@ -66,14 +100,25 @@ def _lang(request: Request) -> str:
 def alert_dict(a: Alert) -> dict[str, Any]:
     """The JSON form of an alert."""
     return {
-        "id": a.id, "rule": a.rule, "severity": a.severity, "state": a.state, "site": a.site, "room": a.room,
-        "room_id": a.room_id, "device_id": a.device_id, "value": a.value, "limit": a.limit_value,
-        "details": a.details, "started_at": a.started_at.isoformat(),
+        "id": a.id,
+        "rule": a.rule,
+        "severity": a.severity,
+        "state": a.state,
+        "site": a.site,
+        "room": a.room,
+        "room_id": a.room_id,
+        "device_id": a.device_id,
+        "value": a.value,
+        "limit": a.limit_value,
+        "details": a.details,
+        "started_at": a.started_at.isoformat(),
         "fired_at": a.fired_at.isoformat() if a.fired_at else None,
         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
-        "acknowledged_by": a.acknowledged_by, "ack_comment": a.ack_comment,
+        "acknowledged_by": a.acknowledged_by,
+        "ack_comment": a.ack_comment,
         "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
-        "notify_count": a.notify_count, "tier": a.tier,
+        "notify_count": a.notify_count,
+        "tier": a.tier,
     }
 
 
@@ -82,14 +127,30 @@ def _event_dict(e: AlertEvent) -> dict[str, Any]:
 
 
 def _silence_dict(s: Silence) -> dict[str, Any]:
-    return {"id": s.id, "site": s.site, "room": s.room, "rule": s.rule, "device_id": s.device_id,
-            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(), "reason": s.reason,
-            "author": s.author}
+    return {
+        "id": s.id,
+        "site": s.site,
+        "room": s.room,
+        "rule": s.rule,
+        "device_id": s.device_id,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        "reason": s.reason,
+        "author": s.author,
+    }
 
 
 def _contact_dict(c: Contact) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "site": c.site, "tier": c.tier, "channel": c.channel,
-            "address": c.address, "language": c.language, "active": c.active}
+    return {
+        "id": c.id,
+        "name": c.name,
+        "site": c.site,
+        "tier": c.tier,
+        "channel": c.channel,
+        "address": c.address,
+        "language": c.language,
+        "active": c.active,
+    }
 
 
 def _http_error(e: RegistryError) -> HTTPException:
@@ -99,9 +160,15 @@ def _http_error(e: RegistryError) -> HTTPException:
 
 # ---- alerts ------------------------------------------------------------------------------------------------------
 
+
 @router.get("/api/alerts")
-def list_alerts_api(request: Request, state: str | None = None, room_id: int | None = None, limit: int = 200,
-                    who: Principal = Depends(can_view)) -> list[dict[str, Any]]:
+def list_alerts_api(
+    request: Request,
+    state: str | None = None,
+    room_id: int | None = None,
+    limit: int = 200,
+    who: Principal = Depends(can_view),
+) -> list[dict[str, Any]]:
     """Alerts newest first; ``state`` = pending|firing|acknowledged|resolved|open."""
     try:
         with _sessions(request)() as s:
@@ -126,8 +193,9 @@ class AckBody(BaseModel):
 
 
 @router.post("/api/alerts/{alert_id}/ack")
-def ack_api(request: Request, alert_id: int, body: AckBody | None = None,
-            who: Principal = Depends(can_manage)) -> dict[str, Any]:
+def ack_api(
+    request: Request, alert_id: int, body: AckBody | None = None, who: Principal = Depends(can_manage)
+) -> dict[str, Any]:
     """Acknowledge a firing alert (manager or higher): reminders and escalation stop."""
     try:
         with session_scope(_sessions(request)) as s:
@@ -138,6 +206,7 @@ def ack_api(request: Request, alert_id: int, body: AckBody | None = None,
 
 
 # ---- silences ----------------------------------------------------------------------------------------------------
+
 
 class SilenceBody(BaseModel):
     site: str = ""
@@ -167,8 +236,17 @@ def create_silence_api(request: Request, body: SilenceBody, who: Principal = Dep
         raise HTTPException(400, "ends_at needs a time zone (e.g. 2026-11-30T08:00:00+07:00)")
     try:
         with session_scope(_sessions(request)) as s:
-            sil = store.add_silence(s, ends, body.reason, who.actor, site=body.site, room=body.room, rule=body.rule,
-                                    device_id=body.device_id, starts_at=now)
+            sil = store.add_silence(
+                s,
+                ends,
+                body.reason,
+                who.actor,
+                site=body.site,
+                room=body.room,
+                rule=body.rule,
+                device_id=body.device_id,
+                starts_at=now,
+            )
             return _silence_dict(sil)
     except RegistryError as e:
         raise _http_error(e) from None
@@ -186,6 +264,7 @@ def end_silence_api(request: Request, silence_id: int, who: Principal = Depends(
 
 # ---- contacts ----------------------------------------------------------------------------------------------------
 
+
 class ContactBody(BaseModel):
     name: str
     site: str = "*"
@@ -196,8 +275,9 @@ class ContactBody(BaseModel):
 
 
 @router.get("/api/alert-contacts")
-def list_contacts_api(request: Request, site: str | None = None,
-                      who: Principal = Depends(can_manage)) -> list[dict[str, Any]]:
+def list_contacts_api(
+    request: Request, site: str | None = None, who: Principal = Depends(can_manage)
+) -> list[dict[str, Any]]:
     """Who is notified, per site and tier."""
     with _sessions(request)() as s:
         return [_contact_dict(c) for c in store.list_contacts(s, site)]
@@ -208,8 +288,9 @@ def add_contact_api(request: Request, body: ContactBody, who: Principal = Depend
     """Add a contact (tier 1 keeper, 2 manager, 3 director)."""
     try:
         with session_scope(_sessions(request)) as s:
-            return _contact_dict(store.add_contact(s, body.name, body.site, body.channel, body.address, body.tier,
-                                                   body.language))
+            return _contact_dict(
+                store.add_contact(s, body.name, body.site, body.channel, body.address, body.tier, body.language)
+            )
     except RegistryError as e:
         raise _http_error(e) from None
 
@@ -226,10 +307,15 @@ def remove_contact_api(request: Request, contact_id: int, who: Principal = Depen
 
 # ---- pages -------------------------------------------------------------------------------------------------------
 
+
 def _view(a: Alert, lang: str, tz: ZoneInfo) -> dict[str, Any]:
     value = "" if a.value is None else f"{a.value:g}" + (f" / {a.limit_value:g}" if a.limit_value is not None else "")
-    return {**alert_dict(a), "title": messages.rule_title(a.rule, lang), "value_text": value,
-            "started_local": a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+    return {
+        **alert_dict(a),
+        "title": messages.rule_title(a.rule, lang),
+        "value_text": value,
+        "started_local": a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def _tz(request: Request) -> ZoneInfo:
@@ -248,13 +334,21 @@ def alerts_page(request: Request, state: str = "open", who: Principal = Depends(
     with _sessions(request)() as s:
         rows = store.list_alerts(s, None if state == "all" else "open", 200)
     csrf = csrf_token(request) if "session" in request.scope else ""
-    return _page("alerts.html", lang=lang, t=UI[lang], title=UI[lang]["title"],
-                 alerts=[_view(a, lang, _tz(request)) for a in rows], can_ack=who.can("manager"), csrf=csrf)
+    return _page(
+        "alerts.html",
+        lang=lang,
+        t=UI[lang],
+        title=UI[lang]["title"],
+        alerts=[_view(a, lang, _tz(request)) for a in rows],
+        can_ack=who.can("manager"),
+        csrf=csrf,
+    )
 
 
 @router.post("/alerts/{alert_id}/ack")
-def ack_form(request: Request, alert_id: int, comment: str = Form(""),
-             who: Principal = Depends(can_manage)) -> RedirectResponse:
+def ack_form(
+    request: Request, alert_id: int, comment: str = Form(""), who: Principal = Depends(can_manage)
+) -> RedirectResponse:
     """The page's acknowledge button."""
     try:
         with session_scope(_sessions(request)) as s:
@@ -280,8 +374,16 @@ def ack_link_page(request: Request, token: str) -> HTMLResponse:
     so mail scanners that open links do not use them up)."""
     lang = _lang(request)
     alert, error = _link_alert(request, token, lang)
-    return _page("ack.html", status=410 if error else 200, lang=lang, t=UI[lang], title=UI[lang]["ack_title"],
-                 alert=alert, error=error, confirm=not error and alert is not None and alert["state"] == "firing")
+    return _page(
+        "ack.html",
+        status=410 if error else 200,
+        lang=lang,
+        t=UI[lang],
+        title=UI[lang]["ack_title"],
+        alert=alert,
+        error=error,
+        confirm=not error and alert is not None and alert["state"] == "firing",
+    )
 
 
 @router.post("/alerts/ack/{token}", response_class=HTMLResponse)
@@ -293,16 +395,47 @@ def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLR
             a = links.use_token(s, request.app.state.secret_key, token, _now(request), comment)
             view = _view(a, lang, _tz(request))
     except links.LinkError as e:
-        return _page("ack.html", status=410, lang=lang, t=UI[lang], title=UI[lang]["ack_title"],
-                     error=UI[lang][e.reason], alert=None, confirm=False)
+        return _page(
+            "ack.html",
+            status=410,
+            lang=lang,
+            t=UI[lang],
+            title=UI[lang]["ack_title"],
+            error=UI[lang][e.reason],
+            alert=None,
+            confirm=False,
+        )
     except Conflict:
-        return _page("ack.html", status=409, lang=lang, t=UI[lang], title=UI[lang]["ack_title"],
-                     error=UI[lang]["conflict"], alert=None, confirm=False)
+        return _page(
+            "ack.html",
+            status=409,
+            lang=lang,
+            t=UI[lang],
+            title=UI[lang]["ack_title"],
+            error=UI[lang]["conflict"],
+            alert=None,
+            confirm=False,
+        )
     except NotFound:
-        return _page("ack.html", status=404, lang=lang, t=UI[lang], title=UI[lang]["ack_title"],
-                     error=UI[lang]["invalid"], alert=None, confirm=False)
-    return _page("ack.html", lang=lang, t=UI[lang], title=UI[lang]["ack_title"], alert=view, done=UI[lang]["acked"],
-                 confirm=False)
+        return _page(
+            "ack.html",
+            status=404,
+            lang=lang,
+            t=UI[lang],
+            title=UI[lang]["ack_title"],
+            error=UI[lang]["invalid"],
+            alert=None,
+            confirm=False,
+        )
+    return _page(
+        "ack.html",
+        lang=lang,
+        t=UI[lang],
+        title=UI[lang]["ack_title"],
+        alert=view,
+        done=UI[lang]["acked"],
+        confirm=False,
+    )
 
 
 def setup_app(app: FastAPI) -> None:
@@ -311,8 +444,10 @@ def setup_app(app: FastAPI) -> None:
     if getattr(app.state, "alerts_provider", None) is None:
         settings = getattr(app.state, "settings", None)
         app.state.alerts_provider = OpenAlertsProvider(
-            app.state.sessions, settings.alerts.default_language if settings is not None else "vi")
+            app.state.sessions, settings.alerts.default_language if settings is not None else "vi"
+        )
     if AuthError not in app.exception_handlers:
+
         async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
             assert isinstance(exc, AuthError)
             return JSONResponse({"detail": exc.message}, status_code=exc.status)

@@ -50,12 +50,24 @@ class OverdueCleaningNotifier:
                 for c in managers:
                     subject, text = messages.cleaning_overdue(site, site_tasks, c.language)
                     store.enqueue_delivery(
-                        s, f"cleaning:{c.id}:{ids}", None, c, "cleaning", subject, text,
+                        s,
+                        f"cleaning:{c.id}:{ids}",
+                        None,
+                        c,
+                        "cleaning",
+                        subject,
+                        text,
                         {"kind": "cleaning_overdue", "site": site, "tasks": [_task_payload(t) for t in site_tasks]},
                         now,
                     )
 
 
 def _task_payload(t: Any) -> dict[str, Any]:
-    return {"task_id": t.task_id, "kind": t.kind, "code": t.code, "room": t.room,
-            "due_at": t.due_at.isoformat(), "assignee": t.assignee}
+    return {
+        "task_id": t.task_id,
+        "kind": t.kind,
+        "code": t.code,
+        "room": t.room,
+        "due_at": t.due_at.isoformat(),
+        "assignee": t.assignee,
+    }

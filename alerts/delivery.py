@@ -32,9 +32,18 @@ def backoff_s(attempts: int, base: float, cap: float) -> float:
 class DeliveryWorker:
     """Background sender; ``kick()`` wakes it at once (smoke must not wait for a poll)."""
 
-    def __init__(self, sessions: sessionmaker[Session], notifiers: dict[str, Notifier], *,
-                 clock: Callable[[], float] = time.time, max_attempts: int = 10, retry_base_s: float = 2.0,
-                 retry_max_s: float = 300.0, workers: int = 4, poll_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        notifiers: dict[str, Notifier],
+        *,
+        clock: Callable[[], float] = time.time,
+        max_attempts: int = 10,
+        retry_base_s: float = 2.0,
+        retry_max_s: float = 300.0,
+        workers: int = 4,
+        poll_s: float = 1.0,
+    ) -> None:
         self.sessions = sessions
         self.notifiers = notifiers
         self.clock = clock
@@ -56,8 +65,11 @@ class DeliveryWorker:
     def start(self) -> None:
         """Requeue rows a crash left in ``sending`` (at-least-once), then start the worker thread."""
         with session_scope(self.sessions) as s:
-            s.execute(update(Delivery).where(Delivery.status == DeliveryStatus.SENDING.value)
-                      .values(status=DeliveryStatus.QUEUED.value))
+            s.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.SENDING.value)
+                .values(status=DeliveryStatus.QUEUED.value)
+            )
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="kho-delivery", daemon=True)
         self._thread.start()
@@ -86,11 +98,14 @@ class DeliveryWorker:
 
     def _due_ids(self, limit: int = 100) -> list[int]:
         with self.sessions() as s:
-            return list(s.scalars(
-                select(Delivery.id).where(Delivery.status == DeliveryStatus.QUEUED.value,
-                                          Delivery.next_attempt_at <= self.now())
-                .order_by(Delivery.id).limit(limit)
-            ))
+            return list(
+                s.scalars(
+                    select(Delivery.id)
+                    .where(Delivery.status == DeliveryStatus.QUEUED.value, Delivery.next_attempt_at <= self.now())
+                    .order_by(Delivery.id)
+                    .limit(limit)
+                )
+            )
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -120,7 +135,8 @@ class DeliveryWorker:
                     continue
             with session_scope(self.sessions) as s:
                 claimed = s.execute(
-                    update(Delivery).where(Delivery.id == did, Delivery.status == DeliveryStatus.QUEUED.value)
+                    update(Delivery)
+                    .where(Delivery.id == did, Delivery.status == DeliveryStatus.QUEUED.value)
                     .values(status=DeliveryStatus.SENDING.value)
                 ).rowcount  # type: ignore[attr-defined]
                 row = s.get(Delivery, did) if claimed else None
@@ -172,5 +188,6 @@ class DeliveryWorker:
             else:
                 row.status = DeliveryStatus.QUEUED.value
                 row.next_attempt_at = now + timedelta(
-                    seconds=backoff_s(row.attempts, self.retry_base_s, self.retry_max_s))
+                    seconds=backoff_s(row.attempts, self.retry_base_s, self.retry_max_s)
+                )
                 log.warning("delivery %s to %s failed (attempt %s): %s", did, row.channel, row.attempts, error)

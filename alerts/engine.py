@@ -81,19 +81,25 @@ class AlertEngine:
         self._load_dir = directory_loader or self._default_loader
         self.router = Router(settings, secret, base_url)
         self.worker = DeliveryWorker(
-            sessions, notifiers if notifiers is not None else build_notifiers(settings), clock=clock,
-            max_attempts=settings.max_attempts, retry_base_s=settings.retry_base_s,
-            retry_max_s=settings.retry_max_s, workers=settings.delivery_workers,
+            sessions,
+            notifiers if notifiers is not None else build_notifiers(settings),
+            clock=clock,
+            max_attempts=settings.max_attempts,
+            retry_base_s=settings.retry_base_s,
+            retry_max_s=settings.retry_max_s,
+            workers=settings.delivery_workers,
         )
-        self.threshold = ThresholdRule(settings.threshold_duration_s * 1000, settings.deadband_t_c,
-                                       settings.deadband_rh_pct)
+        self.threshold = ThresholdRule(
+            settings.threshold_duration_s * 1000, settings.deadband_t_c, settings.deadband_rh_pct
+        )
         self.smoke = SmokeRule(settings.smoke_level_deadband)
         self.swing = SwingRule(settings.deadband_t_c, settings.deadband_rh_pct)
         self.mould = MouldRule(settings.mould_warning, settings.mould_critical)
         self.offline = OfflineRule(settings.offline_factor)
         self.battery = BatteryRule(settings.battery_low_v, settings.battery_deadband_v)
-        self.system = SystemRule(settings.system_silence_s * 1000, settings.system_duration_s * 1000,
-                                 settings.spool_warning_ratio)
+        self.system = SystemRule(
+            settings.system_silence_s * 1000, settings.system_duration_s * 1000, settings.spool_warning_ratio
+        )
         self.open: dict[str, _Open] = {}
         self._fresh: dict[int, Alert] = {}
         self.directory = DeviceDirectory(0, {}, {}, {})
@@ -236,7 +242,8 @@ class AlertEngine:
             try:
                 for r in readings:
                     room = self._room(r.room_id) or RoomEntry(
-                        r.room_id, r.site, r.room, r.room, r.site, "paper", limits_for("paper"))
+                        r.room_id, r.site, r.room, r.room, r.site, "paper", limits_for("paper")
+                    )
                     signals.extend(self.smoke.on_reading(r, room))
             except Exception:
                 self.errors += 1
@@ -329,16 +336,37 @@ class AlertEngine:
                 # Without a hold time the alert is born firing: one INSERT on the smoke path, not two writes.
                 state = AlertState.FIRING if immediate else AlertState.PENDING
                 alert = Alert(
-                    open_key=sig.key, rule=sig.rule, severity=sig.severity, state=state.value,
-                    site=sig.site, room=sig.room, room_id=sig.room_id, device_id=sig.device_id, value=sig.value,
-                    limit_value=sig.limit, details=sig.details, started_at=_dt(sig.ts_ms), notify_count=0, tier=0,
-                    acknowledged_by="", ack_comment="", resolve_notified=False, fired_at=now if immediate else None,
+                    open_key=sig.key,
+                    rule=sig.rule,
+                    severity=sig.severity,
+                    state=state.value,
+                    site=sig.site,
+                    room=sig.room,
+                    room_id=sig.room_id,
+                    device_id=sig.device_id,
+                    value=sig.value,
+                    limit_value=sig.limit,
+                    details=sig.details,
+                    started_at=_dt(sig.ts_ms),
+                    notify_count=0,
+                    tier=0,
+                    acknowledged_by="",
+                    ack_comment="",
+                    resolve_notified=False,
+                    fired_at=now if immediate else None,
                 )
                 s.add(alert)
                 s.flush()
                 self._fresh[alert.id] = alert
-                store.add_event(s, alert.id, "fired" if immediate else "pending", now if immediate else
-                                _dt(sig.ts_ms), severity=sig.severity, value=sig.value, limit=sig.limit)
+                store.add_event(
+                    s,
+                    alert.id,
+                    "fired" if immediate else "pending",
+                    now if immediate else _dt(sig.ts_ms),
+                    severity=sig.severity,
+                    value=sig.value,
+                    limit=sig.limit,
+                )
                 self.open[sig.key] = _Open(alert.id, state.value, sig.severity, sig.ts_ms)
                 return "fired" if immediate else None
             if oa.state == AlertState.PENDING:
@@ -346,11 +374,19 @@ class AlertEngine:
                     oa.severity = Severity.CRITICAL.value
                 if sig.ts_ms - oa.started_ms >= sig.hold_ms:
                     now = self._now_dt()
-                    s.execute(update(Alert).where(Alert.id == oa.id).values(
-                        state=AlertState.FIRING.value, fired_at=now, severity=oa.severity, value=sig.value,
-                        limit_value=sig.limit, details=sig.details))
-                    store.add_event(s, oa.id, "fired", now, severity=oa.severity, value=sig.value,
-                                    limit=sig.limit)
+                    s.execute(
+                        update(Alert)
+                        .where(Alert.id == oa.id)
+                        .values(
+                            state=AlertState.FIRING.value,
+                            fired_at=now,
+                            severity=oa.severity,
+                            value=sig.value,
+                            limit_value=sig.limit,
+                            details=sig.details,
+                        )
+                    )
+                    store.add_event(s, oa.id, "fired", now, severity=oa.severity, value=sig.value, limit=sig.limit)
                     oa.state = AlertState.FIRING.value
                     return "fired"
                 return None
@@ -359,9 +395,18 @@ class AlertEngine:
                 oa.crit_since_ms = oa.crit_since_ms or sig.ts_ms
                 if sig.ts_ms - oa.crit_since_ms >= sig.hold_ms:
                     now = self._now_dt()
-                    s.execute(update(Alert).where(Alert.id == oa.id).values(
-                        state=AlertState.FIRING.value, severity=Severity.CRITICAL.value, value=sig.value,
-                        limit_value=sig.limit, notify_count=0, acknowledged_at=None))
+                    s.execute(
+                        update(Alert)
+                        .where(Alert.id == oa.id)
+                        .values(
+                            state=AlertState.FIRING.value,
+                            severity=Severity.CRITICAL.value,
+                            value=sig.value,
+                            limit_value=sig.limit,
+                            notify_count=0,
+                            acknowledged_at=None,
+                        )
+                    )
                     store.add_event(s, oa.id, "escalated_severity", now, severity="critical", value=sig.value)
                     oa.severity = Severity.CRITICAL.value
                     oa.state = AlertState.FIRING.value
@@ -373,8 +418,11 @@ class AlertEngine:
             return None
         del self.open[sig.key]
         now = self._now_dt()
-        s.execute(update(Alert).where(Alert.id == oa.id).values(
-            state=AlertState.RESOLVED.value, open_key=None, resolved_at=now))
+        s.execute(
+            update(Alert)
+            .where(Alert.id == oa.id)
+            .values(state=AlertState.RESOLVED.value, open_key=None, resolved_at=now)
+        )
         if oa.state == AlertState.PENDING:
             store.add_event(s, oa.id, "cancelled", _dt(sig.ts_ms), value=sig.value)
             return None
@@ -434,8 +482,7 @@ class AlertEngine:
     def _checkpoint(self) -> None:
         try:
             with session_scope(self.sessions) as s:
-                store.save_rule_states(s, {"mould": self.mould.export(), "swing": self.swing.export()},
-                                       self._now_dt())
+                store.save_rule_states(s, {"mould": self.mould.export(), "swing": self.swing.export()}, self._now_dt())
         except Exception:
             log.exception("saving alert rule state failed")
 
@@ -444,7 +491,8 @@ class AlertEngine:
             rows = store.open_alerts(s)
         self.open = {
             a.open_key: _Open(a.id, a.state, a.severity, int(a.started_at.timestamp() * 1000))
-            for a in rows if a.open_key
+            for a in rows
+            if a.open_key
         }
 
     def _restore(self) -> None:

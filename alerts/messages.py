@@ -10,33 +10,82 @@ from alerts.models import Alert
 
 RULES = {
     "vi": {
-        "smoke": "KHÓI", "temperature": "Nhiệt độ ngoài giới hạn", "humidity": "Độ ẩm ngoài giới hạn",
-        "swing_temperature": "Dao động nhiệt độ 24 giờ quá lớn", "swing_humidity": "Dao động độ ẩm 24 giờ quá lớn",
-        "mould": "Nguy cơ nấm mốc", "offline": "Thiết bị mất kết nối", "battery": "Pin yếu",
-        "system_receiving": "Bộ thu không nhận dữ liệu", "system_influx": "Không ghi được InfluxDB",
-        "system_spool": "Bộ đệm dữ liệu sắp đầy", "test": "Tin nhắn thử",
+        "smoke": "KHÓI",
+        "temperature": "Nhiệt độ ngoài giới hạn",
+        "humidity": "Độ ẩm ngoài giới hạn",
+        "swing_temperature": "Dao động nhiệt độ 24 giờ quá lớn",
+        "swing_humidity": "Dao động độ ẩm 24 giờ quá lớn",
+        "mould": "Nguy cơ nấm mốc",
+        "offline": "Thiết bị mất kết nối",
+        "battery": "Pin yếu",
+        "system_receiving": "Bộ thu không nhận dữ liệu",
+        "system_influx": "Không ghi được InfluxDB",
+        "system_spool": "Bộ đệm dữ liệu sắp đầy",
+        "test": "Tin nhắn thử",
     },
     "en": {
-        "smoke": "SMOKE", "temperature": "Temperature out of limits", "humidity": "Humidity out of limits",
-        "swing_temperature": "24 h temperature swing too large", "swing_humidity": "24 h humidity swing too large",
-        "mould": "Mould risk", "offline": "Device offline", "battery": "Battery low",
-        "system_receiving": "Collector not receiving data", "system_influx": "InfluxDB unreachable",
-        "system_spool": "Data spool filling up", "test": "Test message",
+        "smoke": "SMOKE",
+        "temperature": "Temperature out of limits",
+        "humidity": "Humidity out of limits",
+        "swing_temperature": "24 h temperature swing too large",
+        "swing_humidity": "24 h humidity swing too large",
+        "mould": "Mould risk",
+        "offline": "Device offline",
+        "battery": "Battery low",
+        "system_receiving": "Collector not receiving data",
+        "system_influx": "InfluxDB unreachable",
+        "system_spool": "Data spool filling up",
+        "test": "Test message",
     },
 }
-UNITS = {"temperature": " °C", "humidity": " %", "swing_temperature": " °C", "swing_humidity": " %",
-         "battery": " V", "system_spool": " %", "system_receiving": " s"}
+UNITS = {
+    "temperature": " °C",
+    "humidity": " %",
+    "swing_temperature": " °C",
+    "swing_humidity": " %",
+    "battery": " V",
+    "system_spool": " %",
+    "system_receiving": " s",
+}
 WORDS = {
-    "vi": {"critical": "NGHIÊM TRỌNG", "warning": "Cảnh báo", "site": "Kho", "room": "Phòng", "device": "Thiết bị",
-           "value": "Giá trị", "limit": "Giới hạn", "since": "Kéo dài", "ack": "Xác nhận", "resolved": "Đã hết",
-           "repeat": "Nhắc lại (chưa ai xác nhận)", "escalate": "Chuyển cấp (chưa ai xác nhận)",
-           "group": "cảnh báo", "system": "Hệ thống", "min": "phút", "h": "giờ",
-           "smoke_on": "đầu báo khói đang báo động"},
-    "en": {"critical": "CRITICAL", "warning": "Warning", "site": "Site", "room": "Room", "device": "Device",
-           "value": "Value", "limit": "Limit", "since": "For", "ack": "Acknowledge", "resolved": "Resolved",
-           "repeat": "Reminder (not acknowledged)", "escalate": "Escalated (not acknowledged)",
-           "group": "warnings", "system": "System", "min": "min", "h": "h",
-           "smoke_on": "smoke detector in alarm"},
+    "vi": {
+        "critical": "NGHIÊM TRỌNG",
+        "warning": "Cảnh báo",
+        "site": "Kho",
+        "room": "Phòng",
+        "device": "Thiết bị",
+        "value": "Giá trị",
+        "limit": "Giới hạn",
+        "since": "Kéo dài",
+        "ack": "Xác nhận",
+        "resolved": "Đã hết",
+        "repeat": "Nhắc lại (chưa ai xác nhận)",
+        "escalate": "Chuyển cấp (chưa ai xác nhận)",
+        "group": "cảnh báo",
+        "system": "Hệ thống",
+        "min": "phút",
+        "h": "giờ",
+        "smoke_on": "đầu báo khói đang báo động",
+    },
+    "en": {
+        "critical": "CRITICAL",
+        "warning": "Warning",
+        "site": "Site",
+        "room": "Room",
+        "device": "Device",
+        "value": "Value",
+        "limit": "Limit",
+        "since": "For",
+        "ack": "Acknowledge",
+        "resolved": "Resolved",
+        "repeat": "Reminder (not acknowledged)",
+        "escalate": "Escalated (not acknowledged)",
+        "group": "warnings",
+        "system": "System",
+        "min": "min",
+        "h": "h",
+        "smoke_on": "smoke detector in alarm",
+    },
 }
 
 
@@ -66,7 +115,7 @@ def _fmt(v: float | None, rule: str) -> str:
 def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
     """The facts of one alert, one per line."""
     w = WORDS[_lang(lang)]
-    where = (f"{w['site']} {alert.site} · {w['room']} {alert.room}" if alert.site else w["system"])
+    where = f"{w['site']} {alert.site} · {w['room']} {alert.room}" if alert.site else w["system"]
     lines = [f"{w.get(alert.severity, alert.severity)}: {rule_title(alert.rule, lang)}", where]
     if alert.device_id:
         lines.append(f"{w['device']}: {alert.device_id}")
@@ -82,8 +131,9 @@ def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
 def render(alert: Alert, kind: str, now: datetime, lang: str = "vi", ack_url: str = "") -> tuple[str, str]:
     """Subject and text of one alert's notification (``kind``: fire, repeat, escalate, resolve)."""
     w = WORDS[_lang(lang)]
-    prefix = {"repeat": w["repeat"] + " — ", "escalate": w["escalate"] + " — ",
-              "resolve": w["resolved"] + ": "}.get(kind, "")
+    prefix = {"repeat": w["repeat"] + " — ", "escalate": w["escalate"] + " — ", "resolve": w["resolved"] + ": "}.get(
+        kind, ""
+    )
     place = f"{alert.site}/{alert.room}" if alert.site else w["system"]
     subject = f"[kho] {prefix}{rule_title(alert.rule, lang)} — {place}"
     lines = alert_lines(alert, now, lang)
@@ -91,11 +141,12 @@ def render(alert: Alert, kind: str, now: datetime, lang: str = "vi", ack_url: st
         lines[0] = f"{w['resolved']}: {rule_title(alert.rule, lang)}"
     elif ack_url:
         lines.append(f"{w['ack']}: {ack_url}")
-    return subject, "\n".join(([prefix.rstrip(' —:')] if prefix and kind != "resolve" else []) + lines)
+    return subject, "\n".join(([prefix.rstrip(" —:")] if prefix and kind != "resolve" else []) + lines)
 
 
-def render_group(alerts: Sequence[Alert], site: str, now: datetime, lang: str = "vi",
-                 ack_urls: Sequence[str] = ()) -> tuple[str, str]:
+def render_group(
+    alerts: Sequence[Alert], site: str, now: datetime, lang: str = "vi", ack_urls: Sequence[str] = ()
+) -> tuple[str, str]:
     """One message for several warnings of one site."""
     w = WORDS[_lang(lang)]
     subject = f"[kho] {len(alerts)} {w['group']} — {w['site']} {site}"
@@ -116,10 +167,18 @@ def test_message(contact_name: str, lang: str = "vi") -> tuple[str, str]:
 
 
 CLEANING_KINDS = {
-    "vi": {"floor": "lau sàn", "dusting": "hút bụi", "pest_inspection": "kiểm tra côn trùng",
-           "disinfection": "khử trùng"},
-    "en": {"floor": "floor cleaning", "dusting": "dusting", "pest_inspection": "pest inspection",
-           "disinfection": "disinfection"},
+    "vi": {
+        "floor": "lau sàn",
+        "dusting": "hút bụi",
+        "pest_inspection": "kiểm tra côn trùng",
+        "disinfection": "khử trùng",
+    },
+    "en": {
+        "floor": "floor cleaning",
+        "dusting": "dusting",
+        "pest_inspection": "pest inspection",
+        "disinfection": "disinfection",
+    },
 }
 
 

@@ -146,9 +146,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), nullable=True, index=True)
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("alert_contacts.id", ondelete="SET NULL"), nullable=True
-    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("alert_contacts.id", ondelete="SET NULL"), nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16))

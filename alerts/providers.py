@@ -22,7 +22,8 @@ class OpenAlertsProvider:
         """Keys: id, rule, severity, state, device_id, started_at, summary."""
         with self.sessions() as s:
             rows = s.scalars(
-                select(Alert).where(Alert.room_id == room_id, Alert.state.in_([x.value for x in OPEN_STATES]))
+                select(Alert)
+                .where(Alert.room_id == room_id, Alert.state.in_([x.value for x in OPEN_STATES]))
                 .order_by(Alert.severity, Alert.id)
             ).all()
         out = []
@@ -30,6 +31,15 @@ class OpenAlertsProvider:
             summary = messages.rule_title(a.rule, self.language)
             if a.value is not None:
                 summary += f": {a.value:g}" + (f" ({a.limit_value:g})" if a.limit_value is not None else "")
-            out.append({"id": a.id, "rule": a.rule, "severity": a.severity, "state": a.state,
-                        "device_id": a.device_id, "started_at": a.started_at, "summary": summary})
+            out.append(
+                {
+                    "id": a.id,
+                    "rule": a.rule,
+                    "severity": a.severity,
+                    "state": a.state,
+                    "device_id": a.device_id,
+                    "started_at": a.started_at,
+                    "summary": summary,
+                }
+            )
         return out

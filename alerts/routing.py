@@ -100,8 +100,9 @@ class Router:
             return _Due(alert, "escalate", target, [c for c in contacts if alert.tier < c.tier <= target], target)
         last = alert.last_notified_at or alert.fired_at or now
         if (now - last).total_seconds() >= self._repeat_s(alert):
-            return _Due(alert, "repeat", alert.notify_count + 1, [c for c in contacts if c.tier <= alert.tier],
-                        alert.tier)
+            return _Due(
+                alert, "repeat", alert.notify_count + 1, [c for c in contacts if c.tier <= alert.tier], alert.tier
+            )
         return None
 
     # ---- writing -----------------------------------------------------------------------------------------------
@@ -115,10 +116,18 @@ class Router:
     @staticmethod
     def _alert_payload(alert: Alert, ack_url: str) -> dict[str, object]:
         return {
-            "id": alert.id, "rule": alert.rule, "severity": alert.severity, "state": alert.state,
-            "site": alert.site, "room": alert.room, "device_id": alert.device_id, "value": alert.value,
-            "limit": alert.limit_value, "started_at": alert.started_at.isoformat(),
-            "fired_at": alert.fired_at.isoformat() if alert.fired_at else None, "ack_url": ack_url,
+            "id": alert.id,
+            "rule": alert.rule,
+            "severity": alert.severity,
+            "state": alert.state,
+            "site": alert.site,
+            "room": alert.room,
+            "device_id": alert.device_id,
+            "value": alert.value,
+            "limit": alert.limit_value,
+            "started_at": alert.started_at.isoformat(),
+            "fired_at": alert.fired_at.isoformat() if alert.fired_at else None,
+            "ack_url": ack_url,
         }
 
     def route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
@@ -137,8 +146,11 @@ class Router:
         return value
 
     def _route(self, session: Session, alerts: Sequence[Alert], now: datetime) -> list[Delivery]:
-        silences = [x for x in self._cached("silences", lambda: store.list_silences(session, now))
-                    if x.starts_at <= now < x.ends_at]
+        silences = [
+            x
+            for x in self._cached("silences", lambda: store.list_silences(session, now))
+            if x.starts_at <= now < x.ends_at
+        ]
         by_site: dict[str, list[Contact]] = {}
         due: list[_Due] = []
         for a in alerts:
@@ -157,8 +169,19 @@ class Router:
                     url = self._ack_url(d.alert, c, now)
                     subject, text = messages.render(d.alert, d.kind, now, c.language, url)
                     payload = {"kind": d.kind, "alerts": [self._alert_payload(d.alert, url)]}
-                    out.append(store.enqueue_delivery(session, f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}", d.alert.id, c,
-                                             d.kind, subject, text, payload, now))
+                    out.append(
+                        store.enqueue_delivery(
+                            session,
+                            f"a{d.alert.id}:{d.kind}:{d.seq}:c{c.id}",
+                            d.alert.id,
+                            c,
+                            d.kind,
+                            subject,
+                            text,
+                            payload,
+                            now,
+                        )
+                    )
             else:
                 for c in d.recipients:
                     grouped[(d.alert.site, c.id)].append(d)
@@ -173,21 +196,39 @@ class Router:
                 subject, text = messages.render_group([d.alert for d in items], site, now, c.language, urls)
             ident = ",".join(f"{d.alert.id}.{d.kind}.{d.seq}" for d in items)
             key = f"g:{hashlib.sha1(ident.encode()).hexdigest()}:c{cid}"
-            payload = {"kind": "group" if len(items) > 1 else items[0].kind,
-                       "alerts": [self._alert_payload(d.alert, u) for d, u in zip(items, urls, strict=True)]}
-            out.append(store.enqueue_delivery(session, key, items[0].alert.id if len(items) == 1 else None, c,
-                                     "group" if len(items) > 1 else items[0].kind, subject, text, payload, now))
+            payload = {
+                "kind": "group" if len(items) > 1 else items[0].kind,
+                "alerts": [self._alert_payload(d.alert, u) for d, u in zip(items, urls, strict=True)],
+            }
+            out.append(
+                store.enqueue_delivery(
+                    session,
+                    key,
+                    items[0].alert.id if len(items) == 1 else None,
+                    c,
+                    "group" if len(items) > 1 else items[0].kind,
+                    subject,
+                    text,
+                    payload,
+                    now,
+                )
+            )
         return out
 
     def _mark(self, session: Session, d: _Due, now: datetime) -> None:
         a = d.alert
         if d.kind == "escalate":
-            store.add_event(session, a.id, "escalated", now, tier=d.new_tier,
-                            recipients=[c.name for c in d.recipients])
+            store.add_event(session, a.id, "escalated", now, tier=d.new_tier, recipients=[c.name for c in d.recipients])
         else:
             a.notify_count += 1
-            store.add_event(session, a.id, "notified" if d.kind == "fire" else "repeated", now,
-                            count=a.notify_count, recipients=[c.name for c in d.recipients])
+            store.add_event(
+                session,
+                a.id,
+                "notified" if d.kind == "fire" else "repeated",
+                now,
+                count=a.notify_count,
+                recipients=[c.name for c in d.recipients],
+            )
         a.tier = d.new_tier
         a.last_notified_at = now
 
@@ -201,8 +242,9 @@ class Router:
                 continue
             subject, text = messages.render(alert, "resolve", now, c.language)
             payload = {"kind": "resolve", "alerts": [self._alert_payload(alert, "")]}
-            store.enqueue_delivery(session, f"a{alert.id}:resolve:c{c.id}", alert.id, c, "resolve", subject, text,
-                          payload, now)
+            store.enqueue_delivery(
+                session, f"a{alert.id}:resolve:c{c.id}", alert.id, c, "resolve", subject, text, payload, now
+            )
             n += 1
         alert.resolve_notified = n > 0
         return n

@@ -35,8 +35,9 @@ def open_key(rule: str, room_id: int | None, device_id: str) -> str:
     return f"{rule}|{room_id if room_id is not None else '-'}|{device_id}"
 
 
-def add_event(session: Session, alert_id: int, kind: str, at: datetime, actor: str = "system",
-              comment: str = "", **data: Any) -> None:
+def add_event(
+    session: Session, alert_id: int, kind: str, at: datetime, actor: str = "system", comment: str = "", **data: Any
+) -> None:
     """Append one history entry to an alert."""
     session.add(AlertEvent(alert_id=alert_id, kind=kind, at=at, actor=actor, comment=comment, data=data))
 
@@ -46,8 +47,9 @@ def open_alerts(session: Session) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.open_key.is_not(None)).order_by(Alert.id)))
 
 
-def list_alerts(session: Session, state: str | None = None, limit: int = 200,
-                room_id: int | None = None) -> list[Alert]:
+def list_alerts(
+    session: Session, state: str | None = None, limit: int = 200, room_id: int | None = None
+) -> list[Alert]:
     """Alerts newest first; ``state`` is one state, or ``open`` for all unresolved ones."""
     stmt = select(Alert).order_by(Alert.id.desc()).limit(limit)
     if state == "open":
@@ -85,8 +87,7 @@ def acknowledge(session: Session, alert_id: int, by: str, comment: str, at: date
     result = session.execute(
         update(Alert)
         .where(Alert.id == alert_id, Alert.state == AlertState.FIRING.value)
-        .values(state=AlertState.ACKNOWLEDGED.value, acknowledged_at=at, acknowledged_by=by[:100],
-                ack_comment=comment)
+        .values(state=AlertState.ACKNOWLEDGED.value, acknowledged_at=at, acknowledged_by=by[:100], ack_comment=comment)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -98,6 +99,7 @@ def acknowledge(session: Session, alert_id: int, by: str, comment: str, at: date
 
 
 # ---- rule state --------------------------------------------------------------------------------------------------
+
 
 def load_rule_states(session: Session) -> dict[str, dict[str, Any]]:
     """Every persisted rule-state record by key."""
@@ -112,8 +114,10 @@ def save_rule_states(session: Session, states: dict[str, dict[str, Any]], at: da
 
 # ---- contacts ----------------------------------------------------------------------------------------------------
 
-def add_contact(session: Session, name: str, site: str, channel: str, address: str, tier: int = 1,
-                language: str = "vi") -> Contact:
+
+def add_contact(
+    session: Session, name: str, site: str, channel: str, address: str, tier: int = 1, language: str = "vi"
+) -> Contact:
     """Register who hears about ``site`` (``*`` = every site and system alerts) on ``channel``."""
     try:
         channel = Channel(channel).value
@@ -129,8 +133,15 @@ def add_contact(session: Session, name: str, site: str, channel: str, address: s
         raise RegistryError("a webhook address must be an http(s) URL")
     if channel == Channel.EMAIL and "@" not in address:
         raise RegistryError(f"{address!r} is not an email address")
-    contact = Contact(name=name.strip(), site=site.strip() or "*", channel=channel, address=address.strip(),
-                      tier=tier, language=language, active=True)
+    contact = Contact(
+        name=name.strip(),
+        site=site.strip() or "*",
+        channel=channel,
+        address=address.strip(),
+        tier=tier,
+        language=language,
+        active=True,
+    )
     session.add(contact)
     session.flush()
     return contact
@@ -169,13 +180,32 @@ def contacts_for(session: Session, site: str) -> list[Contact]:
     return list(session.scalars(stmt))
 
 
-def enqueue_delivery(session: Session, key: str, alert_id: int | None, contact: Contact, kind: str,
-                     subject: str, text: str, payload: dict[str, Any], now: datetime) -> Delivery:
+def enqueue_delivery(
+    session: Session,
+    key: str,
+    alert_id: int | None,
+    contact: Contact,
+    kind: str,
+    subject: str,
+    text: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Delivery:
     """Queue one message to ``contact`` in the delivery outbox (sent and retried by the delivery worker)."""
     d = Delivery(
-        dedupe_key=key[:200], alert_id=alert_id, contact_id=contact.id, channel=contact.channel,
-        address=contact.address, kind=kind, subject=subject[:300], body=text, payload=payload,
-        status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=now, created_at=now,
+        dedupe_key=key[:200],
+        alert_id=alert_id,
+        contact_id=contact.id,
+        channel=contact.channel,
+        address=contact.address,
+        kind=kind,
+        subject=subject[:300],
+        body=text,
+        payload=payload,
+        status=DeliveryStatus.QUEUED.value,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(d)
     return d
@@ -183,8 +213,19 @@ def enqueue_delivery(session: Session, key: str, alert_id: int | None, contact: 
 
 # ---- silences ----------------------------------------------------------------------------------------------------
 
-def add_silence(session: Session, ends_at: datetime, reason: str, author: str, *, site: str = "", room: str = "",
-                rule: str = "", device_id: str = "", starts_at: datetime) -> Silence:
+
+def add_silence(
+    session: Session,
+    ends_at: datetime,
+    reason: str,
+    author: str,
+    *,
+    site: str = "",
+    room: str = "",
+    rule: str = "",
+    device_id: str = "",
+    starts_at: datetime,
+) -> Silence:
     """Mute notifications matching the scope (empty parts match anything) until ``ends_at``."""
     if ends_at <= starts_at:
         raise RegistryError("a silence must end in the future")
@@ -192,8 +233,16 @@ def add_silence(session: Session, ends_at: datetime, reason: str, author: str, *
         raise RegistryError("a silence needs a reason")
     if room and not site:
         raise RegistryError("a room silence needs its site")
-    s = Silence(site=site, room=room, rule=rule, device_id=device_id, starts_at=starts_at, ends_at=ends_at,
-                reason=reason.strip(), author=author)
+    s = Silence(
+        site=site,
+        room=room,
+        rule=rule,
+        device_id=device_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
+        author=author,
+    )
     session.add(s)
     session.flush()
     return s
@@ -201,9 +250,9 @@ def add_silence(session: Session, ends_at: datetime, reason: str, author: str, *
 
 def active_silences(session: Session, at: datetime) -> list[Silence]:
     """Silences in force at ``at``."""
-    return list(session.scalars(
-        select(Silence).where(Silence.starts_at <= at, Silence.ends_at > at).order_by(Silence.id)
-    ))
+    return list(
+        session.scalars(select(Silence).where(Silence.starts_at <= at, Silence.ends_at > at).order_by(Silence.id))
+    )
 
 
 def list_silences(session: Session, at: datetime, include_expired: bool = False) -> list[Silence]:
@@ -232,7 +281,11 @@ def delete_silence(session: Session, silence_id: int) -> None:
 def silenced_by(silences: Sequence[Silence], alert: Alert) -> Silence | None:
     """The first silence covering ``alert``, if any."""
     for s in silences:
-        if ((not s.site or s.site == alert.site) and (not s.room or s.room == alert.room)
-                and (not s.rule or s.rule == alert.rule) and (not s.device_id or s.device_id == alert.device_id)):
+        if (
+            (not s.site or s.site == alert.site)
+            and (not s.room or s.room == alert.room)
+            and (not s.rule or s.rule == alert.rule)
+            and (not s.device_id or s.device_id == alert.device_id)
+        ):
             return s
     return None

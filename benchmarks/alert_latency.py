@@ -134,8 +134,15 @@ class SmokePublisher:
         self.c.loop_stop()
 
 
-def run_events(pub: SmokePublisher, rec: Receiver, devices: list[str], spread_s: float, rng: random.Random,
-               label: str, stages: dict[str, list[tuple[int, float]]] | None = None) -> tuple[list[float], int, int]:
+def run_events(
+    pub: SmokePublisher,
+    rec: Receiver,
+    devices: list[str],
+    spread_s: float,
+    rng: random.Random,
+    label: str,
+    stages: dict[str, list[tuple[int, float]]] | None = None,
+) -> tuple[list[float], int, int]:
     """One smoke event per detector in ``devices`` at random moments within ``spread_s``.
 
     Each event opens a new alert, so it must produce exactly one "fire" notification: none is lost,
@@ -191,8 +198,9 @@ def instrument(consumers: list[Any]) -> dict[str, list[tuple[int, float]]]:
     return stages
 
 
-def breakdown(stages: dict[str, list[tuple[int, float]]], pubs: list[tuple[str, float]],
-              fires: dict[str, list[float]]) -> str:
+def breakdown(
+    stages: dict[str, list[tuple[int, float]]], pubs: list[tuple[str, float]], fires: dict[str, list[float]]
+) -> str:
     """Median ms of publish → collector received → engine handed → webhook received."""
     a, b, c = [], [], []
     for dev, tp in pubs:
@@ -206,8 +214,10 @@ def breakdown(stages: dict[str, list[tuple[int, float]]], pubs: list[tuple[str, 
         c.append((min(fr) - handed) * 1000)
     if not a:
         return "no breakdown"
-    return (f"median publish→collector {statistics.median(a):.1f} ms, collector→engine {statistics.median(b):.1f} ms, "
-            f"engine→webhook {statistics.median(c):.1f} ms")
+    return (
+        f"median publish→collector {statistics.median(a):.1f} ms, collector→engine {statistics.median(b):.1f} ms, "
+        f"engine→webhook {statistics.median(c):.1f} ms"
+    )
 
 
 def _simulate(mqtt: Any, devices: list[Any], rate_hz: float, stop: Any, published: Any) -> None:
@@ -233,8 +243,9 @@ class Background:
         self.counters = [ctx.Value("q", 0) for _ in range(procs)]
         per_dev = rps / len(devices)
         self.procs = [
-            ctx.Process(target=_simulate, args=(mqtt, devices[i::procs], per_dev, self.stop_ev, self.counters[i]),
-                        daemon=True)
+            ctx.Process(
+                target=_simulate, args=(mqtt, devices[i::procs], per_dev, self.stop_ev, self.counters[i]), daemon=True
+            )
             for i in range(procs)
         ]
         for p in self.procs:
@@ -293,14 +304,17 @@ def main() -> None:
             for i in range(n_bg):
                 registry.add_device(s, f"b{i:03d}", "native", "BENCH", f"R{i % 10}", interval_s=60, since=since)
             for i in range(events + idle_events):  # one detector per event: each event is a new alert
-                registry.add_device(s, f"s{i:03d}", "native", "BENCH", f"R{i % 10}", has_smoke=True,
-                                    interval_s=86400, since=since)
+                registry.add_device(
+                    s, f"s{i:03d}", "native", "BENCH", f"R{i % 10}", has_smoke=True, interval_s=86400, since=since
+                )
         smoke_ids = [f"s{i:03d}" for i in range(events + idle_events)]
         rec = Receiver()
         with session_scope(sessions) as s:
             store.add_contact(s, "bench", "BENCH", "webhook", rec.url, tier=1)
         settings = load_settings(
-            None, state_dir=d / "state", database={"url": url},
+            None,
+            state_dir=d / "state",
+            database={"url": url},
             mqtt={"port": mq.port, "client_id": "kho-bench-collector"},
             influx={"url": ix.url, "database": "bench"},
             alerts={"repeat_critical_s": 3600, "escalation_s": 3600},
@@ -319,10 +333,14 @@ def main() -> None:
         sim: Background | None = None
         try:
             print(f"idle: {idle_events} smoke events, no background load", flush=True)
-            idle_lat, idle_lost, idle_dup = run_events(pub, rec, smoke_ids[:idle_events], idle_events * 0.25,
-                                                     rng, "idle", stages)
-            print(f"  idle p50 {pct(idle_lat, 50):.1f} ms, p99 {pct(idle_lat, 99):.1f} ms, "
-                  f"lost {idle_lost}, duplicated {idle_dup}", flush=True)
+            idle_lat, idle_lost, idle_dup = run_events(
+                pub, rec, smoke_ids[:idle_events], idle_events * 0.25, rng, "idle", stages
+            )
+            print(
+                f"  idle p50 {pct(idle_lat, 50):.1f} ms, p99 {pct(idle_lat, 99):.1f} ms, "
+                f"lost {idle_lost}, duplicated {idle_dup}",
+                flush=True,
+            )
 
             with sessions() as s:
                 bg = [dev for dev in load_directory(s).devices.values() if dev.id.startswith("b")]
@@ -337,10 +355,16 @@ def main() -> None:
             ingested_rps = (col.health()["readings_total"] - base_rd) / elapsed
             print(f"  background: published {published_rps:.0f}/s, collector ingested {ingested_rps:.0f}/s", flush=True)
             h = col.health()
-            print(f"  collector: reader paused {h['read_pauses_total']} times (inbox full), waited for the alert "
-                  f"engine {h['consumer_waits_total']} times ({h['consumer_wait_s']:.1f} s)", flush=True)
-            print(f"  load p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms, "
-                  f"lost {lost}, duplicated {dup}", flush=True)
+            print(
+                f"  collector: reader paused {h['read_pauses_total']} times (inbox full), waited for the alert "
+                f"engine {h['consumer_waits_total']} times ({h['consumer_wait_s']:.1f} s)",
+                flush=True,
+            )
+            print(
+                f"  load p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat, default=0):.1f} ms, "
+                f"lost {lost}, duplicated {dup}",
+                flush=True,
+            )
             if lat:
                 print(f"  mean {statistics.mean(lat):.1f} ms over {len(lat)} events", flush=True)
         finally:
@@ -356,11 +380,20 @@ def main() -> None:
             sql.dispose()
             mq.stop()
             ix.stop()
-    print(json.dumps({
-        "events": events, "background_rps": round(ingested_rps), "p50_ms": round(pct(lat, 50), 1),
-        "p99_ms": round(pct(lat, 99), 1), "idle_p50_ms": round(pct(idle_lat, 50), 1),
-        "idle_p99_ms": round(pct(idle_lat, 99), 1), "lost": lost + idle_lost, "duplicated": dup + idle_dup,
-    }))
+    print(
+        json.dumps(
+            {
+                "events": events,
+                "background_rps": round(ingested_rps),
+                "p50_ms": round(pct(lat, 50), 1),
+                "p99_ms": round(pct(lat, 99), 1),
+                "idle_p50_ms": round(pct(idle_lat, 50), 1),
+                "idle_p99_ms": round(pct(idle_lat, 99), 1),
+                "lost": lost + idle_lost,
+                "duplicated": dup + idle_dup,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

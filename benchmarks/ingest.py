@@ -117,8 +117,15 @@ def _publish_packet(topic: bytes, pid: int, body: bytes) -> bytes:
 
 
 def _publisher_worker(
-    port: int, start: int, stop: int, devices: int, base_ms: int, window: int,
-    ready: Any, go: Any, results: Any,
+    port: int,
+    start: int,
+    stop: int,
+    devices: int,
+    base_ms: int,
+    window: int,
+    ready: Any,
+    go: Any,
+    results: Any,
 ) -> None:
     """Publish readings ``start..stop`` at QoS 1 with at most ``window`` unacknowledged; report times."""
     packets = []
@@ -159,7 +166,7 @@ def _publisher_worker(
         with cond:
             while sent - acked[0] > window:
                 cond.wait(0.5)
-        chunk = packets[sent:sent + 500]
+        chunk = packets[sent : sent + 500]
         sock.sendall(b"".join(chunk))
         sent += len(chunk)
     reader.join(300)
@@ -182,8 +189,11 @@ def publish_burst(port: int, n: int, devices: int, base_ms: int, connections: in
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     bounds = [n * c // connections for c in range(connections + 1)]
     procs = [
-        ctx.Process(target=_publisher_worker,
-                    args=(port, bounds[c], bounds[c + 1], devices, base_ms, 20_000, ready, go, results), daemon=True)
+        ctx.Process(
+            target=_publisher_worker,
+            args=(port, bounds[c], bounds[c + 1], devices, base_ms, 20_000, ready, go, results),
+            daemon=True,
+        )
         for c in range(connections)
     ]
     for p in procs:
@@ -201,8 +211,9 @@ def publish_burst(port: int, n: int, devices: int, base_ms: int, connections: in
     errors = [o[1] for o in outs if o[0] != "ok"]
     if errors:
         raise RuntimeError(f"publisher failed: {errors[0]}")
-    return PublishResult(min(o[1] for o in outs), max(o[2] for o in outs), sum(o[3] for o in outs),
-                         sum(o[4] for o in outs))
+    return PublishResult(
+        min(o[1] for o in outs), max(o[2] for o in outs), sum(o[3] for o in outs), sum(o[4] for o in outs)
+    )
 
 
 class WarmPublisher:
@@ -219,8 +230,10 @@ class WarmPublisher:
         sock.recv(4)
         pid = 1
         while not self._stop.is_set():
-            body = (f'{{"ts":{time.time():.3f},"temperature_c":20.0,"humidity_pct":50.0,'
-                    f'"smoke":false,"smoke_level":0.0,"battery_v":3.9}}').encode()
+            body = (
+                f'{{"ts":{time.time():.3f},"temperature_c":20.0,"humidity_pct":50.0,'
+                f'"smoke":false,"smoke_level":0.0,"battery_v":3.9}}'
+            ).encode()
             sock.sendall(_publish_packet(f"kho/{WARM_DEVICE}/telemetry".encode(), pid, body))
             pid = pid % 65535 + 1
             self._stop.wait(0.3)
@@ -263,8 +276,7 @@ class Influx:
     def http_stats(self) -> dict[str, int]:
         """The server's HTTP counters since it started (``writeReq``, ``pointsWrittenOK``, …)."""
         for s in self.query("SHOW STATS FOR 'httpd'"):
-            return {k: int(v) for k, v in zip(s["columns"], s["values"][0], strict=False)
-                    if isinstance(v, int | float)}
+            return {k: int(v) for k, v in zip(s["columns"], s["values"][0], strict=False) if isinstance(v, int | float)}
         return {}
 
     def points_written(self) -> int:
@@ -319,12 +331,17 @@ class RssSampler:
 _children: list[subprocess.Popen[bytes]] = []
 
 
-def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-          stdout_null: bool = False) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None, stdout_null: bool = False
+) -> subprocess.Popen[bytes]:
     """Start a child in its own process group (so it and its children can be stopped together)."""
     with log.open("ab") as f:
         proc = subprocess.Popen(
-            argv, stdout=subprocess.DEVNULL if stdout_null else f, stderr=f, env=env, cwd=cwd,
+            argv,
+            stdout=subprocess.DEVNULL if stdout_null else f,
+            stderr=f,
+            env=env,
+            cwd=cwd,
             start_new_session=True,
         )
     _children.append(proc)
@@ -437,8 +454,15 @@ class Bench:
                 time.sleep(0.3)
         raise RuntimeError(f"{what} wrote nothing to InfluxDB within {timeout_s:.0f} s")
 
-    def measure(self, name: str, db: str, proc: subprocess.Popen[bytes], counter: Callable[[], int],
-                on_start: Callable[[], None] | None = None, timeout_s: float | None = None) -> Outcome:
+    def measure(
+        self,
+        name: str,
+        db: str,
+        proc: subprocess.Popen[bytes],
+        counter: Callable[[], int],
+        on_start: Callable[[], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> Outcome:
         """Publish the burst while ``proc`` consumes; stop the clock when ``counter`` reaches N."""
         ps = psutil.Process(proc.pid)
         out = Outcome(name)
@@ -496,8 +520,20 @@ class Bench:
     # -- 1. ceiling
     def ceiling(self) -> Outcome:
         cid = "bench-ceiling"
-        sub = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.mq.port), "-i", cid, "-c", "-q", "1",
-               "-t", TOPIC_FILTER]
+        sub = [
+            "mosquitto_sub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.mq.port),
+            "-i",
+            cid,
+            "-c",
+            "-q",
+            "1",
+            "-t",
+            TOPIC_FILTER,
+        ]
         # Create the persistent session first: messages published before the real run connects are queued.
         subprocess.run([*sub, "-E"], check=True, timeout=30, capture_output=True)
         proc = spawn([*sub, "-C", str(self.n)], self.work / "mosquitto_sub.log", stdout_null=True)
@@ -553,15 +589,29 @@ class Bench:
         def start_profiler() -> None:
             nonlocal spy
             if profile:
-                spy = spawn([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(proc.pid),
-                             "--rate", "200", "--format", "raw", "--output", str(prof_file), "--nonblocking"],
-                            self.work / "py-spy.log")
+                spy = spawn(
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "--pid",
+                        str(proc.pid),
+                        "--rate",
+                        "200",
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(prof_file),
+                        "--nonblocking",
+                    ],
+                    self.work / "py-spy.log",
+                )
                 time.sleep(1.0)
 
         try:
             self.wait_ready(db, proc, "kho collect")
-            out = self.measure("kho collector", db, proc, lambda: self.influx.count(db, f"device != '{WARM_DEVICE}'"),
-                               start_profiler)
+            out = self.measure(
+                "kho collector", db, proc, lambda: self.influx.count(db, f"device != '{WARM_DEVICE}'"), start_profiler
+            )
             out.name = "kho collector" + ("" if alerts else ", alert engine off")
             out.name += " (under py-spy)" if profile else ""
             return out
@@ -579,8 +629,9 @@ class Bench:
         exe = ensure_mqtt2influxdb()
         self.influx.recreate(db)
         conf = self.work / "mqtt2influxdb.yml"
-        conf.write_text(M2I_CONFIG.format(mq_port=self.mq.port, influx_port=self.influxd.port, db=db,
-                                          topic=TOPIC_FILTER))
+        conf.write_text(
+            M2I_CONFIG.format(mq_port=self.mq.port, influx_port=self.influxd.port, db=db, topic=TOPIC_FILTER)
+        )
         proc = spawn([str(exe), "-c", str(conf)], self.work / "mqtt2influxdb.log")
         try:
             self.wait_ready(db, proc, "mqtt2influxdb")
@@ -597,8 +648,7 @@ class Bench:
             # It writes one HTTP request per message: give it 90 s (its rate is steady by then), not hours.
             out = self.measure("mqtt2influxdb 1.5.2", db, proc, counter, mark, timeout_s=min(90.0, self.timeout_s))
             distinct = self.influx.count(db, f"device != '{WARM_DEVICE}'")
-            out.note = (out.note + "; " if out.note else "") + (
-                f"QoS 0; {distinct:,} distinct points (1 s timestamps)")
+            out.note = (out.note + "; " if out.note else "") + (f"QoS 0; {distinct:,} distinct points (1 s timestamps)")
             return out
         finally:
             stop(proc)
@@ -614,12 +664,23 @@ class Bench:
         flows.write_text(json.dumps(node_red_flows(self.mq.port, self.influxd.port, db, cid), indent=1))
         settings = user_dir / "settings.js"
         settings.write_text(NODE_RED_SETTINGS.format(port=free_port(), nodes_dir=node_dir / "node_modules"))
-        proc = spawn(["node", str(node_dir / "node_modules" / "node-red" / "red.js"), "--userDir", str(user_dir),
-                      "--settings", str(settings), str(flows)], self.work / "node-red.log")
+        proc = spawn(
+            [
+                "node",
+                str(node_dir / "node_modules" / "node-red" / "red.js"),
+                "--userDir",
+                str(user_dir),
+                "--settings",
+                str(settings),
+                str(flows),
+            ],
+            self.work / "node-red.log",
+        )
         try:
             self.wait_ready(db, proc, "Node-RED", timeout_s=120)
-            out = self.measure("Node-RED 4 + influxdb batch", db, proc,
-                               lambda: self.influx.count(db, f"device != '{WARM_DEVICE}'"))
+            out = self.measure(
+                "Node-RED 4 + influxdb batch", db, proc, lambda: self.influx.count(db, f"device != '{WARM_DEVICE}'")
+            )
             out.note = (out.note + "; " if out.note else "") + "QoS 1, join 1,000 / 1 s"
             return out
         finally:
@@ -693,8 +754,9 @@ def ensure_mqtt2influxdb() -> Path:
     base_python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     console.print("installing mqtt2influxdb 1.5.2 into benchmarks/.work/m2i-venv …")
     subprocess.run([base_python, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "mqtt2influxdb==1.5.2", "paho-mqtt<2"],
-                   check=True, timeout=600)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "mqtt2influxdb==1.5.2", "paho-mqtt<2"], check=True, timeout=600
+    )
     return exe
 
 
@@ -728,22 +790,94 @@ def node_red_flows(mq_port: int, influx_port: int, db: str, client_id: str) -> l
     """mqtt in (QoS 1, persistent session) → function (point) → join (1,000 or 1 s) → influxdb batch (ms)."""
     return [
         {"id": "tab1", "type": "tab", "label": "bench"},
-        {"id": "broker1", "type": "mqtt-broker", "name": "bench", "broker": "127.0.0.1", "port": str(mq_port),
-         "clientid": client_id, "autoConnect": True, "usetls": False, "protocolVersion": "4", "keepalive": "60",
-         "cleansession": False, "autoUnsubscribe": False, "birthTopic": "", "closeTopic": "", "willTopic": ""},
-        {"id": "influx1", "type": "influxdb", "hostname": "127.0.0.1", "port": str(influx_port), "protocol": "http",
-         "database": db, "name": "bench", "usetls": False, "tls": "", "influxdbVersion": "1.x", "url": "",
-         "rejectUnauthorized": True},
-        {"id": "in1", "type": "mqtt in", "z": "tab1", "name": "", "topic": TOPIC_FILTER, "qos": "1",
-         "datatype": "json", "broker": "broker1", "nl": False, "rap": True, "rh": 0, "inputs": 0, "wires": [["fn1"]]},
-        {"id": "fn1", "type": "function", "z": "tab1", "name": "to point", "func": NODE_RED_FUNCTION, "outputs": 1,
-         "wires": [["join1"]]},
-        {"id": "join1", "type": "join", "z": "tab1", "name": "", "mode": "custom", "build": "array",
-         "property": "payload", "propertyType": "msg", "key": "topic", "joiner": "\\n", "joinerType": "str",
-         "accumulate": False, "timeout": "1", "count": "1000", "reduce": False, "wires": [["batch1"]]},
-        {"id": "batch1", "type": "influxdb batch", "z": "tab1", "influxdb": "influx1", "precision": "ms",
-         "retentionPolicy": "", "name": "", "database": "", "precisionV18FluxV20": "ms",
-         "retentionPolicyV18Flux": "", "org": "", "bucket": "", "wires": []},
+        {
+            "id": "broker1",
+            "type": "mqtt-broker",
+            "name": "bench",
+            "broker": "127.0.0.1",
+            "port": str(mq_port),
+            "clientid": client_id,
+            "autoConnect": True,
+            "usetls": False,
+            "protocolVersion": "4",
+            "keepalive": "60",
+            "cleansession": False,
+            "autoUnsubscribe": False,
+            "birthTopic": "",
+            "closeTopic": "",
+            "willTopic": "",
+        },
+        {
+            "id": "influx1",
+            "type": "influxdb",
+            "hostname": "127.0.0.1",
+            "port": str(influx_port),
+            "protocol": "http",
+            "database": db,
+            "name": "bench",
+            "usetls": False,
+            "tls": "",
+            "influxdbVersion": "1.x",
+            "url": "",
+            "rejectUnauthorized": True,
+        },
+        {
+            "id": "in1",
+            "type": "mqtt in",
+            "z": "tab1",
+            "name": "",
+            "topic": TOPIC_FILTER,
+            "qos": "1",
+            "datatype": "json",
+            "broker": "broker1",
+            "nl": False,
+            "rap": True,
+            "rh": 0,
+            "inputs": 0,
+            "wires": [["fn1"]],
+        },
+        {
+            "id": "fn1",
+            "type": "function",
+            "z": "tab1",
+            "name": "to point",
+            "func": NODE_RED_FUNCTION,
+            "outputs": 1,
+            "wires": [["join1"]],
+        },
+        {
+            "id": "join1",
+            "type": "join",
+            "z": "tab1",
+            "name": "",
+            "mode": "custom",
+            "build": "array",
+            "property": "payload",
+            "propertyType": "msg",
+            "key": "topic",
+            "joiner": "\\n",
+            "joinerType": "str",
+            "accumulate": False,
+            "timeout": "1",
+            "count": "1000",
+            "reduce": False,
+            "wires": [["batch1"]],
+        },
+        {
+            "id": "batch1",
+            "type": "influxdb batch",
+            "z": "tab1",
+            "influxdb": "influx1",
+            "precision": "ms",
+            "retentionPolicy": "",
+            "name": "",
+            "database": "",
+            "precisionV18FluxV20": "ms",
+            "retentionPolicyV18Flux": "",
+            "org": "",
+            "bucket": "",
+            "wires": [],
+        },
     ]
 
 
@@ -759,8 +893,13 @@ def ensure_node_red() -> Path:
     console.print("installing node-red and node-red-contrib-influxdb with npm into benchmarks/.work/nodered …")
     if not (d / "package.json").exists():
         (d / "package.json").write_text('{"name": "kho-bench-nodered", "private": true}\n')
-    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "node-red", "node-red-contrib-influxdb"],
-                       cwd=d, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "node-red", "node-red-contrib-influxdb"],
+        cwd=d,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"npm install failed: {r.stderr.strip().splitlines()[-1:]}")
     return d
@@ -806,19 +945,32 @@ def print_profile(path: Path, top: int = 20) -> None:
 
 def results_table(outcomes: list[Outcome], ceiling: float | None) -> Table:
     t = Table(title="Ingest benchmark — readings landed in InfluxDB (same broker, same influxd, one run)")
-    for col in ("contestant", "landed", "seconds", "readings/s", "× ceiling", "CPU s / 1k", "others CPU s / 1k",
-                "bound/s", "peak RSS MB", "note"):
+    for col in (
+        "contestant",
+        "landed",
+        "seconds",
+        "readings/s",
+        "× ceiling",
+        "CPU s / 1k",
+        "others CPU s / 1k",
+        "bound/s",
+        "peak RSS MB",
+        "note",
+    ):
         t.add_column(col, justify="left" if col in ("contestant", "note") else "right")
     for o in outcomes:
         rps = o.rps
         t.add_row(
-            o.name + (" (partial)" if o.partial else ""), f"{o.landed:,}", f"{o.seconds:.2f}",
+            o.name + (" (partial)" if o.partial else ""),
+            f"{o.landed:,}",
+            f"{o.seconds:.2f}",
             f"{rps:,.0f}" if rps else "—",
             f"{rps / ceiling:.2f}" if rps and ceiling else "—",
             f"{o.cpu_per_1k:.3f}" if o.cpu_per_1k is not None else "—",
             f"{o.others_per_1k:.3f}" if o.others_per_1k is not None else "—",
             f"{o.bound_rps:,.0f}" if o.bound_rps else "—",
-            f"{o.peak_rss_mb:.0f}" if o.peak_rss_mb else "—", o.note,
+            f"{o.peak_rss_mb:.0f}" if o.peak_rss_mb else "—",
+            o.note,
         )
     return t
 
@@ -833,9 +985,17 @@ def median_outcome(outcomes: list[Outcome]) -> Outcome:
     mid = rated[(len(rated) - 1) // 2]
     rss = [o.peak_rss_mb for o in outcomes if o.peak_rss_mb]
     rates = " / ".join(f"{o.rps:,.0f}" if o.rps else "—" for o in outcomes)
-    return Outcome(mid.name, mid.landed, mid.seconds, mid.cpu_s, max(rss) if rss else None,
-                   f"median of {len(outcomes)}: {rates}/s; {mid.note}", mid.ok, others_cpu_s=mid.others_cpu_s,
-                   partial=mid.partial)
+    return Outcome(
+        mid.name,
+        mid.landed,
+        mid.seconds,
+        mid.cpu_s,
+        max(rss) if rss else None,
+        f"median of {len(outcomes)}: {rates}/s; {mid.note}",
+        mid.ok,
+        others_cpu_s=mid.others_cpu_s,
+        partial=mid.partial,
+    )
 
 
 def run_safely(name: str, fn: Callable[[], Outcome]) -> Outcome:
@@ -889,8 +1049,10 @@ def main(argv: list[str] | None = None) -> int:
             mq.start()
             influxd.start()
         bench = Bench(n, args.devices, args.connections, args.timeout, mq, influxd, work)
-        console.print(f"broker 127.0.0.1:{mq.port}, influxd {influxd.url}; {n:,} readings from {args.devices} nodes, "
-                      f"QoS 1; work dir {work}")
+        console.print(
+            f"broker 127.0.0.1:{mq.port}, influxd {influxd.url}; {n:,} readings from {args.devices} nodes, "
+            f"QoS 1; work dir {work}"
+        )
         plan: list[tuple[str, str, Callable[[], Outcome]]] = [
             ("ceiling", "mosquitto_sub (ceiling)", bench.ceiling),
             ("kho", "kho collector", lambda: bench.kho(profile=args.profile)),
@@ -902,7 +1064,8 @@ def main(argv: list[str] | None = None) -> int:
             for key, title, fn in plan:
                 if key in which:
                     runs.setdefault(key, []).append(
-                        run_safely(title + (f" — round {r + 1}/{args.repeat}" if args.repeat > 1 else ""), fn))
+                        run_safely(title + (f" — round {r + 1}/{args.repeat}" if args.repeat > 1 else ""), fn)
+                    )
     finally:
         stop_all_children()
         mq.stop()
@@ -919,8 +1082,11 @@ def main(argv: list[str] | None = None) -> int:
         # Ratios within a round: both faced the same background load.
         ratios = [k.rps / c.rps for k, c in zip(runs["kho"], runs["ceiling"], strict=True) if k.rps and c.rps]
         if len(ratios) > 1:
-            console.print("kho / ceiling per round: " + " ".join(f"{x:.2f}" for x in ratios)
-                          + f" → median {statistics.median(ratios):.2f}")
+            console.print(
+                "kho / ceiling per round: "
+                + " ".join(f"{x:.2f}" for x in ratios)
+                + f" → median {statistics.median(ratios):.2f}"
+            )
     peers = {k: (round(o.rps) if o.rps else None) for k, o in outcomes.items() if k in ("mqtt2influxdb", "node-red")}
     best_peer = max((v for v in peers.values() if v), default=None)
     if kho and kho.rps:
@@ -929,18 +1095,25 @@ def main(argv: list[str] | None = None) -> int:
         if best_peer:
             console.print(f"kho / best peer = {kho.rps / best_peer:.1f} (target ≥ 3)")
         if kho.bound_rps:
-            console.print(f"the broker, influxd and the publisher alone used {kho.others_per_1k:.3f} CPU s per 1,000 "
-                          f"readings in kho's run: {CORES} cores carry at most {kho.bound_rps:,.0f} readings/s even "
-                          "with a consumer that costs nothing")
+            console.print(
+                f"the broker, influxd and the publisher alone used {kho.others_per_1k:.3f} CPU s per 1,000 "
+                f"readings in kho's run: {CORES} cores carry at most {kho.bound_rps:,.0f} readings/s even "
+                "with a consumer that costs nothing"
+            )
     budget = None
     if kho and best_peer and kho.others_per_1k is not None:
         # CPU per reading the cores leave for a consumer at 3 × the best peer, given what the rest costs.
         budget = CORES * 1000 / (3 * best_peer) - kho.others_per_1k
         sub = outcomes.get("ceiling")
-        console.print(f"at 3 × the best peer ({3 * best_peer:,}/s) a consumer may spend at most {budget:.3f} CPU s per "
-                      f"1,000 readings; kho spends {kho.cpu_per_1k:.3f}"
-                      + (f", mosquitto_sub (C, discarding every message) {sub.cpu_per_1k:.3f}"
-                         if sub and sub.cpu_per_1k is not None else ""))
+        console.print(
+            f"at 3 × the best peer ({3 * best_peer:,}/s) a consumer may spend at most {budget:.3f} CPU s per "
+            f"1,000 readings; kho spends {kho.cpu_per_1k:.3f}"
+            + (
+                f", mosquitto_sub (C, discarding every message) {sub.cpu_per_1k:.3f}"
+                if sub and sub.cpu_per_1k is not None
+                else ""
+            )
+        )
     summary: dict[str, Any] = {
         "readings": n,
         "ceiling_rps": round(ceiling) if ceiling else None,

@@ -58,10 +58,38 @@ from kho import db as kho_db
 from kho.localservers import ensure_postgres, free_port
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-WORDS = ("quyết định", "hồ sơ", "đất đai", "công văn", "báo cáo", "tờ trình", "biên bản", "hội nghị", "ngân sách",
-         "quy hoạch", "xây dựng", "giao thông", "thủy lợi", "giáo dục", "y tế", "tổ chức", "cán bộ", "thanh tra",
-         "khen thưởng", "kỷ luật", "tuyển dụng", "lương", "đầu tư", "dự án", "văn hóa", "nông nghiệp", "lâm nghiệp",
-         "đê điều", "bầu cử", "dân số")
+WORDS = (
+    "quyết định",
+    "hồ sơ",
+    "đất đai",
+    "công văn",
+    "báo cáo",
+    "tờ trình",
+    "biên bản",
+    "hội nghị",
+    "ngân sách",
+    "quy hoạch",
+    "xây dựng",
+    "giao thông",
+    "thủy lợi",
+    "giáo dục",
+    "y tế",
+    "tổ chức",
+    "cán bộ",
+    "thanh tra",
+    "khen thưởng",
+    "kỷ luật",
+    "tuyển dụng",
+    "lương",
+    "đầu tư",
+    "dự án",
+    "văn hóa",
+    "nông nghiệp",
+    "lâm nghiệp",
+    "đê điều",
+    "bầu cử",
+    "dân số",
+)
 WORDS_NORM = tuple(normalize(w) for w in WORDS)
 BOXES_PER_SLOT = 10
 SLOTS_PER_SHELF = 20
@@ -75,6 +103,7 @@ def log(msg: str) -> None:
 
 
 # ---- data generation -------------------------------------------------------------------------------------------
+
 
 def _bulk(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:
     with engine.begin() as conn:
@@ -90,25 +119,91 @@ def generate(engine: Engine, n_boxes: int, files_per_box: int = 5) -> dict[str, 
     n_shelves = -(-n_slots // SLOTS_PER_SHELF)
     n_units = -(-n_shelves // SHELVES_PER_UNIT)
     n_rooms = max(1, n_units // 200)
-    _bulk(engine, Site, [dict(id=1, code="BM", name="Kho lưu trữ benchmark", organisation="",
-                              timezone="Asia/Ho_Chi_Minh", created_at=now)])
-    _bulk(engine, Room, [dict(id=r, site_id=1, code=f"K{r}", name=f"Phòng kho {r}", climate_class="paper",
-                              climate_overrides={}, created_at=now) for r in range(1, n_rooms + 1)])
-    _bulk(engine, ShelvingUnit, [dict(id=u, room_id=1 + (u - 1) % n_rooms, number=u, code=f"BM-G{u:05d}", name="",
-                                      kind="shelving", created_at=now) for u in range(1, n_units + 1)])
-    _bulk(engine, Shelf, [dict(id=s, unit_id=1 + (s - 1) // SHELVES_PER_UNIT, number=1 + (s - 1) % SHELVES_PER_UNIT,
-                               code=f"BM-G{1 + (s - 1) // SHELVES_PER_UNIT:05d}-T{1 + (s - 1) % SHELVES_PER_UNIT}",
-                               created_at=now) for s in range(1, n_shelves + 1)])
+    _bulk(
+        engine,
+        Site,
+        [
+            dict(
+                id=1,
+                code="BM",
+                name="Kho lưu trữ benchmark",
+                organisation="",
+                timezone="Asia/Ho_Chi_Minh",
+                created_at=now,
+            )
+        ],
+    )
+    _bulk(
+        engine,
+        Room,
+        [
+            dict(
+                id=r,
+                site_id=1,
+                code=f"K{r}",
+                name=f"Phòng kho {r}",
+                climate_class="paper",
+                climate_overrides={},
+                created_at=now,
+            )
+            for r in range(1, n_rooms + 1)
+        ],
+    )
+    _bulk(
+        engine,
+        ShelvingUnit,
+        [
+            dict(
+                id=u,
+                room_id=1 + (u - 1) % n_rooms,
+                number=u,
+                code=f"BM-G{u:05d}",
+                name="",
+                kind="shelving",
+                created_at=now,
+            )
+            for u in range(1, n_units + 1)
+        ],
+    )
+    _bulk(
+        engine,
+        Shelf,
+        [
+            dict(
+                id=s,
+                unit_id=1 + (s - 1) // SHELVES_PER_UNIT,
+                number=1 + (s - 1) % SHELVES_PER_UNIT,
+                code=f"BM-G{1 + (s - 1) // SHELVES_PER_UNIT:05d}-T{1 + (s - 1) % SHELVES_PER_UNIT}",
+                created_at=now,
+            )
+            for s in range(1, n_shelves + 1)
+        ],
+    )
     slot_rows = []
     for sl in range(1, n_slots + 1):
         shelf = 1 + (sl - 1) // SLOTS_PER_SHELF
-        slot_rows.append(dict(id=sl, shelf_id=shelf, number=1 + (sl - 1) % SLOTS_PER_SHELF,
-                              code=f"BM-S{sl:07d}", capacity_boxes=12, capacity_m=1.2, created_at=now))
+        slot_rows.append(
+            dict(
+                id=sl,
+                shelf_id=shelf,
+                number=1 + (sl - 1) % SLOTS_PER_SHELF,
+                code=f"BM-S{sl:07d}",
+                capacity_boxes=12,
+                capacity_m=1.2,
+                created_at=now,
+            )
+        )
     _bulk(engine, Slot, slot_rows)
     per_fonds = 10_000
     n_fonds = max(1, -(-n_boxes // per_fonds))
-    _bulk(engine, Fonds, [dict(id=f, code=f"P{f}", name=f"Phông số {f}", organisation="", notes="", created_at=now)
-                          for f in range(1, n_fonds + 1)])
+    _bulk(
+        engine,
+        Fonds,
+        [
+            dict(id=f, code=f"P{f}", name=f"Phông số {f}", organisation="", notes="", created_at=now)
+            for f in range(1, n_fonds + 1)
+        ],
+    )
     cats = []
     for f in range(1, n_fonds + 1):
         for c in range(1, per_fonds // 1000 + 1):
@@ -142,12 +237,31 @@ def generate(engine: Engine, n_boxes: int, files_per_box: int = 5) -> dict[str, 
             code = f"P{f}-ML{c}-H{n:03d}"
             slot = 1 + i // BOXES_PER_SLOT
             y = 1960 + rnd.randrange(60)
-            boxes.append(dict(id=box_id, catalogue_id=(f - 1) * 10 + c, fonds_id=f, number=n, code=code, title="",
-                              date_from=date(y, 1, 1), date_to=date(y + rnd.randrange(5), 12, 31), media="paper",
-                              processing_state="processed" if rnd.random() < 0.8 else "backlog", condition="good",
-                              width_m=0.1, notes="", home_slot_id=slot, current_slot_id=slot,
-                              status=BoxStatus.IN_PLACE.value, custodian="", checkout_purpose="", status_since=now,
-                              created_at=now, version=1))
+            boxes.append(
+                dict(
+                    id=box_id,
+                    catalogue_id=(f - 1) * 10 + c,
+                    fonds_id=f,
+                    number=n,
+                    code=code,
+                    title="",
+                    date_from=date(y, 1, 1),
+                    date_to=date(y + rnd.randrange(5), 12, 31),
+                    media="paper",
+                    processing_state="processed" if rnd.random() < 0.8 else "backlog",
+                    condition="good",
+                    width_m=0.1,
+                    notes="",
+                    home_slot_id=slot,
+                    current_slot_id=slot,
+                    status=BoxStatus.IN_PLACE.value,
+                    custodian="",
+                    checkout_purpose="",
+                    status_since=now,
+                    created_at=now,
+                    version=1,
+                )
+            )
             tok = secrets.token_urlsafe(12)
             if (len(tokens) < 2000 and rnd.random() < 0.01) or len(tokens) < 20:
                 tokens.append(tok)
@@ -156,11 +270,22 @@ def generate(engine: Engine, n_boxes: int, files_per_box: int = 5) -> dict[str, 
                 file_id += 1
                 a, b, c2 = rnd.randrange(len(WORDS)), rnd.randrange(len(WORDS)), rnd.randrange(len(WORDS))
                 title = f"Hồ sơ {WORDS[a]} {WORDS[b]} về {WORDS[c2]} năm {y}"
-                files.append(dict(id=file_id, box_id=box_id, number=k, title=title,
-                                  title_norm=f"ho so {WORDS_NORM[a]} {WORDS_NORM[b]} ve {WORDS_NORM[c2]} nam {y}",
-                                  date_from=date(y, 1, 1), date_to=date(y, 12, 31),
-                                  retention_years=None if rnd.random() < 0.5 else 20, pages=rnd.randrange(1, 200),
-                                  access="open", condition="good", notes=""))
+                files.append(
+                    dict(
+                        id=file_id,
+                        box_id=box_id,
+                        number=k,
+                        title=title,
+                        title_norm=f"ho so {WORDS_NORM[a]} {WORDS_NORM[b]} ve {WORDS_NORM[c2]} nam {y}",
+                        date_from=date(y, 1, 1),
+                        date_to=date(y, 12, 31),
+                        retention_years=None if rnd.random() < 0.5 else 20,
+                        pages=rnd.randrange(1, 200),
+                        access="open",
+                        condition="good",
+                        notes="",
+                    )
+                )
             if len(files) >= CHUNK:
                 flush()
             if box_id % 100_000 == 0:
@@ -168,10 +293,20 @@ def generate(engine: Engine, n_boxes: int, files_per_box: int = 5) -> dict[str, 
         flush()
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table in ("sites", "rooms", "shelving_units", "shelves", "slots", "fonds", "catalogues", "boxes",
-                          "files"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT max(id) FROM {table}))"))
+            for table in (
+                "sites",
+                "rooms",
+                "shelving_units",
+                "shelves",
+                "slots",
+                "fonds",
+                "catalogues",
+                "boxes",
+                "files",
+            ):
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
             conn.execute(text("ANALYZE"))
         # The files' words went into file_words through its triggers (migration i0007). The search reads it with
         # index-only scans, which need the visibility map: VACUUM it as autovacuum would after a bulk load (this
@@ -209,8 +344,24 @@ def wrk(url: str, paths: list[str], cookie: str, seconds: int, tmp: Path, connec
         raise SystemExit("wrk missing: apt-get install -y wrk")
     script = tmp / f"wrk-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(LUA % (", ".join(json.dumps(p) for p in paths), random.randrange(1 << 30)))
-    res = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
-                          "-H", f"Cookie: {cookie}", url], capture_output=True, text=True, timeout=seconds + 60)
+    res = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {res.stdout}\n{res.stderr}")
@@ -219,15 +370,17 @@ def wrk(url: str, paths: list[str], cookie: str, seconds: int, tmp: Path, connec
     return out
 
 
-async def _keepers(url: str, paths: list[str], cookie: str, seconds: float, keepers: int, think_s: float
-                   ) -> dict[str, Any]:
+async def _keepers(
+    url: str, paths: list[str], cookie: str, seconds: float, keepers: int, think_s: float
+) -> dict[str, Any]:
     import asyncio
 
     lat: list[float] = []
     bad = 0
     limits = httpx.Limits(max_connections=keepers, max_keepalive_connections=keepers)
-    async with httpx.AsyncClient(base_url=url, headers={"Cookie": cookie}, limits=limits, timeout=30,
-                                 follow_redirects=True) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Cookie": cookie}, limits=limits, timeout=30, follow_redirects=True
+    ) as client:
         end = time.monotonic() + seconds
         rnd = random.Random(11)
 
@@ -248,15 +401,21 @@ async def _keepers(url: str, paths: list[str], cookie: str, seconds: float, keep
 
         await asyncio.gather(*(keeper() for _ in range(keepers)))
     lat.sort()
-    return {"p50": round(lat[len(lat) // 2], 2), "p95": round(lat[int(len(lat) * 0.95)], 2), "requests": len(lat),
-            "non200": bad, "rps": round(len(lat) / seconds, 1)}
+    return {
+        "p50": round(lat[len(lat) // 2], 2),
+        "p95": round(lat[int(len(lat) * 0.95)], 2),
+        "requests": len(lat),
+        "non200": bad,
+        "rps": round(len(lat) / seconds, 1),
+    }
 
 
 THINK_S = 3.0  # a keeper picks up a box, aims the phone, reads the page: one scan every few seconds at most
 
 
-def keepers(url: str, paths: list[str], cookie: str, seconds: float, n: int = 50, think_s: float | None = None
-            ) -> dict[str, Any]:
+def keepers(
+    url: str, paths: list[str], cookie: str, seconds: float, n: int = 50, think_s: float | None = None
+) -> dict[str, Any]:
     """Latency seen by ``n`` keepers who each open a page, look at it (exponential think time, mean ``think_s``)
     and scan the next one: an open workload, unlike wrk's closed loop that measures saturation."""
     import asyncio
@@ -271,11 +430,13 @@ def serve(db_url: str, state_dir: str, port: int) -> None:
     from kho.app import create_app
     from kho.settings import load_settings
 
-    settings = load_settings(None, database={"url": db_url}, state_dir=Path(state_dir),
-                             web={"public_base_url": f"http://127.0.0.1:{port}"})
+    settings = load_settings(
+        None, database={"url": db_url}, state_dir=Path(state_dir), web={"public_base_url": f"http://127.0.0.1:{port}"}
+    )
     # keep idle keep-alive connections longer than a keeper's think time (no close/reuse races)
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                timeout_keep_alive=120)
+    uvicorn.run(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_keep_alive=120
+    )
 
 
 def start_server(db_url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -305,8 +466,10 @@ def login_cookie(url: str) -> str:
 
 # ---- one backend ---------------------------------------------------------------------------------------------------
 
-def run_backend(name: str, db_url: str, n_boxes: int, seconds: int, tmp: Path, args: argparse.Namespace
-                ) -> dict[str, Any]:
+
+def run_backend(
+    name: str, db_url: str, n_boxes: int, seconds: int, tmp: Path, args: argparse.Namespace
+) -> dict[str, Any]:
     log(f"== {name}: migrate + generate {n_boxes} boxes")
     kho_db.upgrade(db_url)
     engine = make_engine(db_url)
@@ -329,8 +492,16 @@ def run_backend(name: str, db_url: str, n_boxes: int, seconds: int, tmp: Path, a
         rnd = random.Random(7)
         box_paths = [f"/box/{rnd.randrange(1, info['max_box_id'] + 1)}" for _ in range(2000)]
         scan_paths = [f"/s/{t}" for t in info["tokens"]]
-        queries = ("quy hoạch", "đê điều", "ngân sách 1975", "thủy lợi", "P1-ML2", "khen thưởng kỷ luật",
-                   "P1-ML1-H01", "dự án đầu tư")
+        queries = (
+            "quy hoạch",
+            "đê điều",
+            "ngân sách 1975",
+            "thủy lợi",
+            "P1-ML2",
+            "khen thưởng kỷ luật",
+            "P1-ML1-H01",
+            "dự án đầu tư",
+        )
         search_paths = [f"/search?q={quote(w)}" for w in queries]
         # sanity: every kind of request returns a page before measuring
         with httpx.Client(base_url=url, headers={"Cookie": cookie}) as c:
@@ -353,8 +524,9 @@ def run_backend(name: str, db_url: str, n_boxes: int, seconds: int, tmp: Path, a
             ("search_saturated", "search saturated (wrk -c50)", None, search_paths),
         ):
             try:
-                out[key] = (fn(url, paths, cookie, seconds, think_s=args.think) if fn
-                            else wrk(url, paths, cookie, seconds, tmp))
+                out[key] = (
+                    fn(url, paths, cookie, seconds, think_s=args.think) if fn else wrk(url, paths, cookie, seconds, tmp)
+                )
             except Exception as e:  # one failed measurement must not lose the others
                 out[key] = {"p50": None, "p95": None, "rps": None, "error": repr(e)}
             log(f"{what}: {out[key]}")
@@ -379,21 +551,30 @@ def _reuse(sessions: sessionmaker[Session], n_boxes: int) -> dict[str, Any] | No
     from inventory.models import User
 
     with session_scope(sessions) as s:
-        if s.scalar(select(func.count(Box.id)).where(Box.fonds_id.isnot(None), Box.code.like("P%-ML%"))) \
-                != n_boxes or s.scalar(select(User.id).where(User.username == USER)) is None:
+        if (
+            s.scalar(select(func.count(Box.id)).where(Box.fonds_id.isnot(None), Box.code.like("P%-ML%"))) != n_boxes
+            or s.scalar(select(User.id).where(User.username == USER)) is None
+        ):
             return None
         rnd = random.Random(5)
         ids = rnd.sample(range(1, n_boxes + 1), min(2000, n_boxes))
-        tokens = list(s.scalars(select(LabelToken.token).where(LabelToken.kind == "box",
-                                                               LabelToken.target_id.in_(ids[:1000]))))
+        tokens = list(
+            s.scalars(select(LabelToken.token).where(LabelToken.kind == "box", LabelToken.target_id.in_(ids[:1000])))
+        )
         files = s.scalar(select(func.count(File.id))) or 0
     return {"boxes": n_boxes, "files": files, "tokens": tokens, "max_box_id": n_boxes, "shelf_code": "BM-G00001-T1"}
 
 
 def stocktake(sessions: sessionmaker[Session], shelf_code: str) -> float:
     with session_scope(sessions) as s:
-        codes = list(s.scalars(select(Box.code).join(Slot, Slot.id == Box.home_slot_id)
-                               .join(Shelf, Shelf.id == Slot.shelf_id).where(Shelf.code == shelf_code)))
+        codes = list(
+            s.scalars(
+                select(Box.code)
+                .join(Slot, Slot.id == Box.home_slot_id)
+                .join(Shelf, Shelf.id == Slot.shelf_id)
+                .where(Shelf.code == shelf_code)
+            )
+        )
     assert len(codes) == 200, len(codes)
     scanned = codes[:-2]  # two boxes missing
     t0 = time.perf_counter()
@@ -419,19 +600,39 @@ def import_bench(sessions: sessionmaker[Session], tmp: Path, rows: int) -> tuple
     if not path.exists():
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("Mục lục")
-        ws.append(["Số hộp", "Số hồ sơ", "Tiêu đề hồ sơ", "Thời gian bắt đầu", "Thời gian kết thúc",
-                   "Thời hạn bảo quản", "Số tờ", "Ghi chú"])
+        ws.append(
+            [
+                "Số hộp",
+                "Số hồ sơ",
+                "Tiêu đề hồ sơ",
+                "Thời gian bắt đầu",
+                "Thời gian kết thúc",
+                "Thời hạn bảo quản",
+                "Số tờ",
+                "Ghi chú",
+            ]
+        )
         rnd = random.Random(3)
         for i in range(rows):
             y = 1970 + rnd.randrange(50)
-            ws.append([1 + i // 5, i + 1, f"Hồ sơ {rnd.choice(WORDS)} {rnd.choice(WORDS)} năm {y}",
-                       f"01/01/{y}", f"31/12/{y}", rnd.choice(("Vĩnh viễn", "20 năm", "10 năm")),
-                       rnd.randrange(1, 300), ""])
+            ws.append(
+                [
+                    1 + i // 5,
+                    i + 1,
+                    f"Hồ sơ {rnd.choice(WORDS)} {rnd.choice(WORDS)} năm {y}",
+                    f"01/01/{y}",
+                    f"31/12/{y}",
+                    rnd.choice(("Vĩnh viễn", "20 năm", "10 năm")),
+                    rnd.randrange(1, 300),
+                    "",
+                ]
+            )
         wb.save(path)
     t0 = time.perf_counter()
     with session_scope(sessions) as s:
-        rep = import_file(s, path, actor="bench", fonds=f"IMP{uuid.uuid4().hex[:6]}", fonds_name="Phông nhập thử",
-                          catalogue=1)
+        rep = import_file(
+            s, path, actor="bench", fonds=f"IMP{uuid.uuid4().hex[:6]}", fonds_name="Phông nhập thử", catalogue=1
+        )
     dt = time.perf_counter() - t0
     assert rep.files_created == rows, rep
     return rows, round(dt, 2)
@@ -475,9 +676,12 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--skip-import", action="store_true")
     ap.add_argument("--think", type=float, default=THINK_S, help="mean think time of a keeper between scans (s)")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the generated databases (/tmp/kho-bench-data, PostgreSQL kho_bench_<boxes>) and reuse "
-                         "them on the next --keep run")
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the generated databases (/tmp/kho-bench-data, PostgreSQL kho_bench_<boxes>) and reuse "
+        "them on the next --keep run",
+    )
     args = ap.parse_args()
     n_boxes = args.boxes or (10_000 if args.quick else 1_000_000)
     seconds = args.seconds or (8 if args.quick else 20)

@@ -46,17 +46,29 @@ _METRICS = [
     ("rejected_total", "kho_collector_rejected_total", "counter", "Rejected messages or batch elements"),
     ("clock_skew_total", "kho_collector_clock_skew_total", "counter", "Readings restamped with receive time"),
     ("consumer_errors_total", "kho_collector_consumer_errors_total", "counter", "Stream consumer exceptions"),
-    ("consumer_waits_total", "kho_collector_consumer_waits_total", "counter",
-     "Times ingestion waited for a stream consumer that was too far behind"),
-    ("consumer_wait_s", "kho_collector_consumer_wait_seconds_total", "counter",
-     "Seconds ingestion waited for stream consumers"),
+    (
+        "consumer_waits_total",
+        "kho_collector_consumer_waits_total",
+        "counter",
+        "Times ingestion waited for a stream consumer that was too far behind",
+    ),
+    (
+        "consumer_wait_s",
+        "kho_collector_consumer_wait_seconds_total",
+        "counter",
+        "Seconds ingestion waited for stream consumers",
+    ),
     ("write_errors_total", "kho_collector_influx_write_errors_total", "counter", "Failed InfluxDB writes"),
     ("spool_depth", "kho_collector_spool_depth", "gauge", "Lines waiting in the spool"),
     ("spool_bytes", "kho_collector_spool_bytes", "gauge", "Bytes in the spool"),
     ("spool_cap_bytes", "kho_collector_spool_cap_bytes", "gauge", "Spool size cap"),
     ("inbox_depth", "kho_collector_inbox_depth", "gauge", "Messages received, not yet processed"),
-    ("read_pauses_total", "kho_collector_read_pauses_total", "counter",
-     "Times the MQTT reader paused because the inbox was full"),
+    (
+        "read_pauses_total",
+        "kho_collector_read_pauses_total",
+        "counter",
+        "Times the MQTT reader paused because the inbox was full",
+    ),
     ("readings_per_s", "kho_collector_readings_per_second", "gauge", "Recent readings per second"),
     ("deadletter_count", "kho_collector_deadletter_count", "gauge", "Messages in the dead-letter store"),
     ("uptime_s", "kho_collector_uptime_seconds", "gauge", "Seconds since start"),
@@ -66,8 +78,11 @@ _METRICS = [
 def prometheus_text(h: dict[str, Any]) -> str:
     """Render a health dict as Prometheus exposition text."""
     out: list[str] = []
-    for name, key in (("kho_collector_up", "healthy"), ("kho_collector_broker_connected", "broker_connected"),
-                      ("kho_collector_influx_reachable", "influx_reachable")):
+    for name, key in (
+        ("kho_collector_up", "healthy"),
+        ("kho_collector_broker_connected", "broker_connected"),
+        ("kho_collector_influx_reachable", "influx_reachable"),
+    ):
         out += [f"# TYPE {name} gauge", f"{name} {1 if h.get(key) else 0}"]
     for key, name, typ, help_ in _METRICS:
         if key in h:
@@ -101,8 +116,9 @@ class HealthServer:
     def __init__(self, collector: HasHealth, host: str, port: int) -> None:
         import uvicorn
 
-        config = uvicorn.Config(health_app(collector), host=host, port=port, log_level="warning",
-                                access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            health_app(collector), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
         # Run on a non-main thread, uvicorn leaves signal handling to the CLI.
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="kho-health", daemon=True)

@@ -27,8 +27,13 @@ class DeadLetter:
     def as_dict(self) -> dict[str, object]:
         """JSON-able form (payload as text, undecodable bytes replaced)."""
         return {
-            "id": self.id, "ts_ms": self.ts_ms, "reason": self.reason, "device": self.device_id,
-            "topic": self.topic, "detail": self.detail, "payload": self.payload.decode("utf-8", "replace"),
+            "id": self.id,
+            "ts_ms": self.ts_ms,
+            "reason": self.reason,
+            "device": self.device_id,
+            "topic": self.topic,
+            "detail": self.detail,
+            "payload": self.payload.decode("utf-8", "replace"),
         }
 
 
@@ -51,18 +56,20 @@ class DeadLetterStore:
 
     def add_many(self, letters: Iterable[DeadLetter]) -> int:
         """Store letters in one transaction, dropping the oldest beyond the bound; returns how many were added."""
-        rows = [(d.ts_ms, d.reason, d.device_id, d.topic[:500], d.detail[:1000], d.payload[:MAX_PAYLOAD_KEPT])
-                for d in letters]
+        rows = [
+            (d.ts_ms, d.reason, d.device_id, d.topic[:500], d.detail[:1000], d.payload[:MAX_PAYLOAD_KEPT])
+            for d in letters
+        ]
         if not rows:
             return 0
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT INTO letters (ts_ms, reason, device, topic, detail, payload) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                "INSERT INTO letters (ts_ms, reason, device, topic, detail, payload) VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
             self.count += len(rows)
             if self.count > self.max_items:
-                self._db.execute(
-                    "DELETE FROM letters WHERE id <= (SELECT max(id) FROM letters) - ?", (self.max_items,))
+                self._db.execute("DELETE FROM letters WHERE id <= (SELECT max(id) FROM letters) - ?", (self.max_items,))
                 self.count = int(self._db.execute("SELECT count(*) FROM letters").fetchone()[0])
             self._db.execute("COMMIT")
         return len(rows)

@@ -64,7 +64,10 @@ class InfluxClient:
         elif settings.username:
             auth = (settings.username, settings.password.get_secret_value() if settings.password else "")
         self._http = httpx.Client(
-            base_url=settings.url.rstrip("/"), headers=headers, auth=auth, timeout=settings.timeout_s,
+            base_url=settings.url.rstrip("/"),
+            headers=headers,
+            auth=auth,
+            timeout=settings.timeout_s,
             limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
         )
         params = {"db": settings.database, "precision": "ms"}
@@ -138,26 +141,32 @@ class InfluxClient:
             rps = {row[0]: row for s in self.query("SHOW RETENTION POLICIES", db=db) for row in s.get("values", [])}
             dur = self.settings.raw_retention
             if RAW_RP in rps:
-                self._query_results(
-                    f"ALTER RETENTION POLICY {_q(RAW_RP)} ON {_q(db)} DURATION {dur}", post=True)
+                self._query_results(f"ALTER RETENTION POLICY {_q(RAW_RP)} ON {_q(db)} DURATION {dur}", post=True)
             elif self.query("SHOW MEASUREMENTS LIMIT 1", db=db):
                 # Existing data lives in another default policy: switching the default would hide it.
                 log.warning("database %s already holds data: keeping its default retention policy", db)
             else:
                 self._query_results(
-                    f"CREATE RETENTION POLICY {_q(RAW_RP)} ON {_q(db)} DURATION {dur} REPLICATION 1 DEFAULT",
-                    post=True)
+                    f"CREATE RETENTION POLICY {_q(RAW_RP)} ON {_q(db)} DURATION {dur} REPLICATION 1 DEFAULT", post=True
+                )
             if FOREVER_RP not in rps:
                 self._query_results(
-                    f"CREATE RETENTION POLICY {_q(FOREVER_RP)} ON {_q(db)} DURATION INF REPLICATION 1", post=True)
-            cqs = {row[0] for s in self.query("SHOW CONTINUOUS QUERIES", db=db) if s.get("name") == db
-                   for row in s.get("values", [])}
+                    f"CREATE RETENTION POLICY {_q(FOREVER_RP)} ON {_q(db)} DURATION INF REPLICATION 1", post=True
+                )
+            cqs = {
+                row[0]
+                for s in self.query("SHOW CONTINUOUS QUERIES", db=db)
+                if s.get("name") == db
+                for row in s.get("values", [])
+            }
             if HOURLY_CQ not in cqs:
                 # FROM without a policy reads the default one (raw), wherever the raw data lives.
                 self._query_results(
                     f"CREATE CONTINUOUS QUERY {_q(HOURLY_CQ)} ON {_q(db)} BEGIN "
                     f"SELECT mean(*) INTO {_q(db)}.{_q(FOREVER_RP)}.{_q(HOURLY_CQ)} "
-                    f"FROM \"climate\" GROUP BY time(1h), * END", post=True)
+                    f'FROM "climate" GROUP BY time(1h), * END',
+                    post=True,
+                )
         except InfluxUnavailable:
             raise
         except InfluxError as e:

@@ -37,7 +37,7 @@ class LatestClimate:
         wanted = self._rooms(room_ids)
         if self._client is None:
             self._client = InfluxClient(self.influx)
-        window = f'time > now() - {int(self.max_age_s)}s'
+        window = f"time > now() - {int(self.max_age_s)}s"
         values = self._client.query(
             'SELECT last("temperature_c") AS temperature_c, last("humidity_pct") AS humidity_pct, '
             'last("dew_point_c") AS dew_point_c, last("smoke") AS smoke, last("smoke_level") AS smoke_level '
@@ -63,4 +63,3 @@ class LatestClimate:
         """Release the HTTP connection."""
         if self._client is not None:
             self._client.close()
-

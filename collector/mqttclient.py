@@ -37,16 +37,25 @@ READ_CHUNK = 65536
 MAX_PACKETS_PER_READ = 2000
 # Bounded so writes (our PUBACKs) and keepalive still get their turn under a flood.
 MAX_RECVS_PER_READ = 8
-_HAS_INTERNALS = all(hasattr(paho.Client, a)
-                     for a in ("_packet_handle", "_packet_read", "_loop_rc_handle", "_sock_recv"))
+_HAS_INTERNALS = all(
+    hasattr(paho.Client, a) for a in ("_packet_handle", "_packet_read", "_loop_rc_handle", "_sock_recv")
+)
 _HAS_QUEUE = hasattr(paho.Client, "_packet_queue")
 _PUBACK = struct.Struct("!BBH")  # fixed header 0x40, remaining length 2, packet id (same in 3.1.1 and 5)
 
 
 def _in_packet(command: int = 0, body: bytes = b"") -> Any:
     """paho's reader state holding one complete packet (``command`` 0: the idle state)."""
-    return {"command": command, "have_remaining": 1 if command else 0, "remaining_count": [], "remaining_mult": 1,
-            "remaining_length": len(body), "packet": bytearray(body), "to_process": 0, "pos": 0}
+    return {
+        "command": command,
+        "have_remaining": 1 if command else 0,
+        "remaining_count": [],
+        "remaining_mult": 1,
+        "remaining_length": len(body),
+        "packet": bytearray(body),
+        "to_process": 0,
+        "pos": 0,
+    }
 
 
 def split_packets(buf: bytes) -> tuple[list[Publish], int, tuple[int, bytes] | None, int]:
@@ -92,10 +101,17 @@ def split_packets(buf: bytes) -> tuple[list[Publish], int, tuple[int, bytes] | N
         if qos:
             if p + 2 > end:
                 return out, pos, None, MQTTErrorCode.MQTT_ERR_PROTOCOL
-            append(((buf[p] << 8) | buf[p + 1], buf[i + 2:p].decode("utf-8", "replace"), buf[p + 2:end],
-                    bool(hdr & 1), 1))
+            append(
+                (
+                    (buf[p] << 8) | buf[p + 1],
+                    buf[i + 2 : p].decode("utf-8", "replace"),
+                    buf[p + 2 : end],
+                    bool(hdr & 1),
+                    1,
+                )
+            )
         elif p <= end:
-            append((0, buf[i + 2:p].decode("utf-8", "replace"), buf[p:end], bool(hdr & 1), 0))
+            append((0, buf[i + 2 : p].decode("utf-8", "replace"), buf[p:end], bool(hdr & 1), 0))
         else:
             return out, pos, None, MQTTErrorCode.MQTT_ERR_PROTOCOL
         pos = end
@@ -116,8 +132,13 @@ class DrainingClient(paho.Client):
 
     def _fast(self) -> bool:
         """Whether ``loop_read`` parses in bulk (else it is paho's own)."""
-        return (self.on_publish_batch is not None and _HAS_INTERNALS and self._protocol != paho.MQTTv5
-                and hasattr(self, "_in_packet") and hasattr(self, "_msgtime_mutex"))
+        return (
+            self.on_publish_batch is not None
+            and _HAS_INTERNALS
+            and self._protocol != paho.MQTTv5
+            and hasattr(self, "_in_packet")
+            and hasattr(self, "_msgtime_mutex")
+        )
 
     def _sock_recv(self, bufsize: int) -> bytes:
         """paho's path: serve its 1-byte and header-sized reads from one 64 KiB ``recv`` (fewer syscalls and GIL
@@ -130,7 +151,7 @@ class DrainingClient(paho.Client):
                 return data
             self._rbuf, self._rpos = data, 0
         end = self._rpos + bufsize
-        out = self._rbuf[self._rpos:end]
+        out = self._rbuf[self._rpos : end]
         self._rpos = min(end, len(self._rbuf))
         return out
 

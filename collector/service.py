@@ -56,6 +56,8 @@ def smoke_hint(topic: str, payload: bytes) -> bool:
     if b"smoke" in payload:
         return _SMOKE.search(payload) is not None
     return payload == b"ON" and "/binary_sensor/" in topic
+
+
 # Readings of one-value-per-message profiles (ESPHome) pair T and RH for the dew point within this window.
 PAIR_WINDOW_MS = 120_000
 LOG_EVERY_S = 60.0
@@ -65,8 +67,13 @@ class Collector:
     """Subscribe, decode, attribute, feed consumers and write InfluxDB; acknowledge only durable messages."""
 
     def __init__(
-        self, mqtt: MqttSettings, influx: InfluxSettings, cfg: CollectorSettings, sessions: sessionmaker[Session],
-        state_dir: Path, consumers: Sequence[StreamConsumer] = (),
+        self,
+        mqtt: MqttSettings,
+        influx: InfluxSettings,
+        cfg: CollectorSettings,
+        sessions: sessionmaker[Session],
+        state_dir: Path,
+        consumers: Sequence[StreamConsumer] = (),
     ) -> None:
         self.mqtt_settings = mqtt
         self.influx_settings = influx
@@ -132,7 +139,11 @@ class Collector:
         elif not self.influx.ping():
             influx_down = "InfluxDB does not answer /ping"
         self.writer = Writer(
-            self.influx, spool, self.deadletters, self._ack, batch_max_lines=self.cfg.batch_max_lines,
+            self.influx,
+            spool,
+            self.deadletters,
+            self._ack,
+            batch_max_lines=self.cfg.batch_max_lines,
             flush_interval_s=self.cfg.flush_interval_s,
             ack_threshold=max(1, min(self.cfg.ack_every, self.cfg.receive_maximum // 2)),
             ensure_database=self.influx.ensure_database if self.influx_settings.manage_database else None,
@@ -161,8 +172,9 @@ class Collector:
         if m.protocol == "5":
             c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
         else:  # persistent session: the broker queues for us while we are away
-            c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311,
-                               clean_session=False)
+            c = DrainingClient(
+                CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311, clean_session=False
+            )
         c.manual_ack_set(True)
         if m.username:
             c.username_pw_set(m.username, m.password.get_secret_value() if m.password else None)
@@ -207,8 +219,13 @@ class Collector:
         """True once every received message is processed and written (or spooled) and acknowledged."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if (not self._inbox and not self._urgent and not self._processing and self.writer is not None
-                    and self.writer.idle(include_spool)):
+            if (
+                not self._inbox
+                and not self._urgent
+                and not self._processing
+                and self.writer is not None
+                and self.writer.idle(include_spool)
+            ):
                 time.sleep(0.05)
                 if not self._inbox and not self._urgent and not self._processing and self.writer.idle(include_spool):
                     return True
@@ -236,8 +253,12 @@ class Collector:
             client.subscribe([(t, SubscribeOptions(qos=1)) for t in self._subscriptions()])
         else:
             client.subscribe([(t, 1) for t in self._subscriptions()])
-        log.info("MQTT connected to %s:%s (session present: %s)", self.mqtt_settings.host,
-                 self.mqtt_settings.port, getattr(flags, "session_present", "?"))
+        log.info(
+            "MQTT connected to %s:%s (session present: %s)",
+            self.mqtt_settings.host,
+            self.mqtt_settings.port,
+            getattr(flags, "session_present", "?"),
+        )
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
         self._connected = False
@@ -325,8 +346,12 @@ class Collector:
         for gen, mid, topic, payload, retain, qos in chunk:
             try:
                 outcomes = snap.dispatcher.decode(topic, payload)
-                if (len(outcomes) == 1 and type(outcomes[0]) is Reject and outcomes[0].reason == UNKNOWN_DEVICE
-                        and self.attribution.refresh_soon()):
+                if (
+                    len(outcomes) == 1
+                    and type(outcomes[0]) is Reject
+                    and outcomes[0].reason == UNKNOWN_DEVICE
+                    and self.attribution.refresh_soon()
+                ):
                     snap = self.attribution.snapshot
                     outcomes = snap.dispatcher.decode(topic, payload)
                 for o in outcomes:
@@ -350,12 +375,23 @@ class Collector:
                             restamped[o.device_id] = ts
                         if skewed:
                             self.clock_skew_total += 1
-                            self._log_once(o.device_id, CLOCK_SKEW, "device %s clock is off by %.0f s; using receive "
-                                           "time", o.device_id, ((o.ts_ms or now_ms) - now_ms) / 1000)
+                            self._log_once(
+                                o.device_id,
+                                CLOCK_SKEW,
+                                "device %s clock is off by %.0f s; using receive time",
+                                o.device_id,
+                                ((o.ts_ms or now_ms) - now_ms) / 1000,
+                            )
                         pl = dev.placement_at(ts)
                         if pl is None:
-                            letters.append(self._reject(Reject(UNKNOWN_DEVICE, f"device {dev.id} has no room",
-                                                               dev.id), topic, payload, now_ms))
+                            letters.append(
+                                self._reject(
+                                    Reject(UNKNOWN_DEVICE, f"device {dev.id} has no room", dev.id),
+                                    topic,
+                                    payload,
+                                    now_ms,
+                                )
+                            )
                             continue
                         fields = self._with_dew_point(o.device_id, o.fields, ts)
                         lines.append(f"{snap.prefix('climate', dev, pl)}{format_fields(fields)} {ts}")
@@ -374,8 +410,7 @@ class Collector:
                         self.ignored_total += 1
             except Exception as e:  # a bug must not stall the stream: keep the message for inspection, ack it
                 log.exception("internal error on a message from %s", topic)
-                letters.append(self._reject(Reject(INTERNAL_ERROR, f"{type(e).__name__}: {e}"), topic, payload,
-                                            now_ms))
+                letters.append(self._reject(Reject(INTERNAL_ERROR, f"{type(e).__name__}: {e}"), topic, payload, now_ms))
             if qos:
                 acks.append((gen, mid, qos))
         self.received_total += len(chunk)
@@ -431,8 +466,13 @@ class Collector:
                         start = now
                         self.consumer_waits_total += 1
                     elif now - start >= self.cfg.consumer_wait_max_s:
-                        self._log_once(type(c).__name__, "backlog", "stream consumer %s is %d readings behind; "
-                                       "ingestion goes on without waiting for it", type(c).__name__, backlog())
+                        self._log_once(
+                            type(c).__name__,
+                            "backlog",
+                            "stream consumer %s is %d readings behind; ingestion goes on without waiting for it",
+                            type(c).__name__,
+                            backlog(),
+                        )
                         break
                     time.sleep(0.002)
             except Exception as e:
@@ -449,14 +489,21 @@ class Collector:
                     c.on_status(ev)
             except Exception as e:
                 self.consumer_errors_total += 1
-                self._log_once(type(c).__name__, "consumer", "stream consumer %s raised %s: %s",
-                               type(c).__name__, type(e).__name__, e)
+                self._log_once(
+                    type(c).__name__,
+                    "consumer",
+                    "stream consumer %s raised %s: %s",
+                    type(c).__name__,
+                    type(e).__name__,
+                    e,
+                )
 
     def _reject(self, r: Reject, topic: str, payload: bytes, now_ms: int) -> DeadLetter:
         self.rejected_total += 1
         self.rejects_by_reason[r.reason] = self.rejects_by_reason.get(r.reason, 0) + 1
-        self._log_once(r.device_id or topic, r.reason, "rejected %s from %s: %s", r.reason, r.device_id or topic,
-                       r.detail)
+        self._log_once(
+            r.device_id or topic, r.reason, "rejected %s from %s: %s", r.reason, r.device_id or topic, r.detail
+        )
         return DeadLetter(now_ms, r.reason, r.device_id, topic, r.detail, payload)
 
     def _log_once(self, who: str, what: str, fmt: str, *args: Any) -> None:

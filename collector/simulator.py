@@ -78,9 +78,17 @@ class Simulator:
     """Simulated nodes for ``devices``, each publishing ``rate_hz`` readings per second."""
 
     def __init__(
-        self, mqtt_settings: MqttSettings, devices: Sequence[DeviceEntry], rate_hz: float = 1.0, *,
-        seed: int = 1, bad_every: int = 0, smoke_at: Mapping[str, float] | None = None,
-        offline: Mapping[str, float] | None = None, humid_spell: bool = False, client_prefix: str = "kho-sim",
+        self,
+        mqtt_settings: MqttSettings,
+        devices: Sequence[DeviceEntry],
+        rate_hz: float = 1.0,
+        *,
+        seed: int = 1,
+        bad_every: int = 0,
+        smoke_at: Mapping[str, float] | None = None,
+        offline: Mapping[str, float] | None = None,
+        humid_spell: bool = False,
+        client_prefix: str = "kho-sim",
     ) -> None:
         self.mqtt = mqtt_settings
         self.devices = list(devices)
@@ -100,11 +108,9 @@ class Simulator:
 
     # -- fleet -----------------------------------------------------------------------------------
     def _client(self, client_id: str) -> mqtt.Client:
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
-                        clean_session=True)
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True)
         if self.mqtt.username:
-            c.username_pw_set(self.mqtt.username,
-                              self.mqtt.password.get_secret_value() if self.mqtt.password else None)
+            c.username_pw_set(self.mqtt.username, self.mqtt.password.get_secret_value() if self.mqtt.password else None)
         if self.mqtt.tls_ca:
             c.tls_set(ca_certs=self.mqtt.tls_ca, certfile=self.mqtt.tls_cert, keyfile=self.mqtt.tls_key)
         c.max_inflight_messages_set(1000)
@@ -120,16 +126,22 @@ class Simulator:
             c = self._client(f"{self.client_prefix}-{dev.id}")
             c.will_set(status_topic(dev), status_payload(dev, False), qos=1, retain=True)
 
-            def on_connect(client: mqtt.Client, ud: object, flags: object, rc: object, props: object = None,
-                           dev: DeviceEntry = dev) -> None:
+            def on_connect(
+                client: mqtt.Client, ud: object, flags: object, rc: object, props: object = None, dev: DeviceEntry = dev
+            ) -> None:
                 # Announce on every connect, not only at boot: a broker restart must not leave us "offline".
                 client.publish(status_topic(dev), status_payload(dev, True), qos=1, retain=True)
 
             c.on_connect = on_connect
             c.connect_async(self.mqtt.host, self.mqtt.port, self.mqtt.keepalive_s)
             c.loop_start()
-            node = _Node(dev, c, phase=self.rng.uniform(0, 2 * math.pi), base_t=self.rng.uniform(19.0, 22.0),
-                         base_rh=self.rng.uniform(45.0, 55.0))
+            node = _Node(
+                dev,
+                c,
+                phase=self.rng.uniform(0, 2 * math.pi),
+                base_t=self.rng.uniform(19.0, 22.0),
+                base_rh=self.rng.uniform(45.0, 55.0),
+            )
             node.next_due = self._t0 + (i / max(1, len(self.devices))) * min(period, 5.0)
             self._nodes.append(node)
         self._stop.clear()
@@ -191,14 +203,18 @@ class Simulator:
             if elapsed - SPELL_DELAY_S > SPELL_LENGTH_S:
                 k = max(0.0, 1.0 - (elapsed - SPELL_DELAY_S - SPELL_LENGTH_S) / SPELL_RAMP_S)
             rh += k * (76.0 - rh)
-        v = {"temperature_c": round(t, 2), "humidity_pct": round(min(100.0, max(0.0, rh)), 1),
-             "battery_v": round(4.1 - 0.0001 * n.seq % 0.5, 3)}
+        v = {
+            "temperature_c": round(t, 2),
+            "humidity_pct": round(min(100.0, max(0.0, rh)), 1),
+            "battery_v": round(4.1 - 0.0001 * n.seq % 0.5, 3),
+        }
         if n.dev.has_smoke:
             at = self.smoke_at.get(n.dev.id)
             burning = at is not None and at <= elapsed < at + SMOKE_LENGTH_S
             v["smoke"] = 1.0 if burning else 0.0
-            v["smoke_level"] = round(0.65 + self.rng.uniform(0, 0.1), 3) if burning else round(
-                abs(self.rng.gauss(0.02, 0.005)), 3)
+            v["smoke_level"] = (
+                round(0.65 + self.rng.uniform(0, 0.1), 3) if burning else round(abs(self.rng.gauss(0.02, 0.005)), 3)
+            )
         return v
 
     def _publish_node(self, n: _Node, now: float) -> None:
@@ -234,14 +250,18 @@ class Simulator:
         else:
             local = datetime.fromtimestamp(wall, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
             dp = dew_point_c(v["temperature_c"], v["humidity_pct"])
-            doc = {"Time": local, "SHT3X": {"Temperature": v["temperature_c"], "Humidity": v["humidity_pct"],
-                                            "DewPoint": dp}, "TempUnit": "C"}
+            doc = {
+                "Time": local,
+                "SHT3X": {"Temperature": v["temperature_c"], "Humidity": v["humidity_pct"], "DewPoint": dp},
+                "TempUnit": "C",
+            }
             c.publish(f"tele/{n.dev.topic}/SENSOR", orjson.dumps(doc), qos=1)
         self.published_total += 1
 
     # -- benchmark path ---------------------------------------------------------------------------
-    def publish_burst(self, n: int, qos: int = 1, timeout_s: float = 600.0,
-                      progress: Callable[[int], None] | None = None) -> int:
+    def publish_burst(
+        self, n: int, qos: int = 1, timeout_s: float = 600.0, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Publish ``n`` native readings round-robin over the native devices as fast as the broker takes them.
 
         Every message has a distinct (device, ts) so each lands as its own point. Returns the number the
@@ -274,8 +294,12 @@ class Simulator:
             for i in range(n):
                 j = i % k
                 ts = start_ms + i // k
-                payload = (b'{"ts":%d,"seq":%d,"temperature_c":%.2f,"humidity_pct":%.1f,"battery_v":3.9}'
-                           % (ts, i, 20.0 + (i % 50) / 10.0, 50.0 + (i % 20) / 2.0))
+                payload = b'{"ts":%d,"seq":%d,"temperature_c":%.2f,"humidity_pct":%.1f,"battery_v":3.9}' % (
+                    ts,
+                    i,
+                    20.0 + (i % 50) / 10.0,
+                    50.0 + (i % 20) / 2.0,
+                )
                 c.publish(topics[j], payload, qos=qos)
                 if progress is not None and i % 5000 == 0:
                     progress(i)

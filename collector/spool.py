@@ -30,8 +30,9 @@ class Spool:
             "CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, lines INTEGER NOT NULL,"
             " body BLOB NOT NULL)"
         )
-        row = self._db.execute("SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(length(body)), 0)"
-                               " FROM batches").fetchone()
+        row = self._db.execute(
+            "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(length(body)), 0) FROM batches"
+        ).fetchone()
         self.entries, self.depth, self.bytes = int(row[0]), int(row[1]), int(row[2])
         self.full_warned = False
 
@@ -43,7 +44,10 @@ class Spool:
                     log.warning(
                         "spool %s is full (%.1f MB of %.1f MB): new readings stay unacknowledged at the broker "
                         "until InfluxDB is back; raise collector.spool_max_mb if the outage may last longer",
-                        self.path, self.bytes / 1e6, self.max_bytes / 1e6)
+                        self.path,
+                        self.bytes / 1e6,
+                        self.max_bytes / 1e6,
+                    )
                     self.full_warned = True
                 return False
             self._db.execute("INSERT INTO batches (lines, body) VALUES (?, ?)", (lines, body))

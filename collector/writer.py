@@ -29,8 +29,15 @@ class Writer:
     """Accumulates ``(lines, acks)`` chunks into batches of ≤ ``batch_max_lines`` or ``flush_interval_s``."""
 
     def __init__(
-        self, client: InfluxClient, spool: Spool, deadletters: DeadLetterStore, ack: AckFn, *,
-        batch_max_lines: int = 5000, flush_interval_s: float = 1.0, ack_threshold: int = 10000,
+        self,
+        client: InfluxClient,
+        spool: Spool,
+        deadletters: DeadLetterStore,
+        ack: AckFn,
+        *,
+        batch_max_lines: int = 5000,
+        flush_interval_s: float = 1.0,
+        ack_threshold: int = 10000,
         ensure_database: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
@@ -121,8 +128,13 @@ class Writer:
                 stopping = self._stop
                 self._busy = bool(lines or acks)
             try:
-                due = (len(lines) >= self.batch_max_lines or len(acks) >= self.ack_threshold or paused
-                       or time.monotonic() - first >= self.flush_interval_s or stopping)
+                due = (
+                    len(lines) >= self.batch_max_lines
+                    or len(acks) >= self.ack_threshold
+                    or paused
+                    or time.monotonic() - first >= self.flush_interval_s
+                    or stopping
+                )
                 if (lines or acks) and due:
                     self._flush(lines, acks, stopping)
                     lines, acks = [], []
@@ -141,7 +153,7 @@ class Writer:
 
     def _flush(self, lines: list[str], acks: list[Any], stopping: bool) -> None:
         for i in range(0, len(lines), self.batch_max_lines):
-            part = lines[i:i + self.batch_max_lines]
+            part = lines[i : i + self.batch_max_lines]
             body = "\n".join(part).encode()
             if self.spool.entries == 0 and not self._down and self._write_live(body, len(part)):
                 continue
@@ -191,8 +203,9 @@ class Writer:
         lines = body.split(b"\n")
         if len(lines) == 1:
             self.influx_rejected_total += 1
-            self.deadletters.add_many([DeadLetter(int(time.time() * 1000), INFLUX_REJECTED, _device_of(body),
-                                                  "(influx write)", error, body)])
+            self.deadletters.add_many(
+                [DeadLetter(int(time.time() * 1000), INFLUX_REJECTED, _device_of(body), "(influx write)", error, body)]
+            )
             return
         mid = len(lines) // 2
         for half in (lines[:mid], lines[mid:]):

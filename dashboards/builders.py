@@ -66,19 +66,61 @@ def _room_tiles(grid: Grid, room: RoomView, ds: Json, lang: str, width: int, h: 
     big = h >= 7
     band_t = f"{tr('target', lang)} {lim.target_t_c[0]:g}–{lim.target_t_c[1]:g} °C"
     band_rh = f"{tr('target', lang)} {lim.target_rh_pct[0]:g}–{lim.target_rh_pct[1]:g} %"
-    grid.add(stat(prefix + tr("temperature", lang), [target(ds, q.last_value("temperature_c", room.site, room.code))],
-                  ds, unit="celsius", thresholds=temperature_thresholds(lim), big=big, description=band_t), wt, h)
-    grid.add(stat(prefix + tr("humidity", lang), [target(ds, q.last_value("humidity_pct", room.site, room.code))],
-                  ds, unit="percent", thresholds=humidity_thresholds(lim), big=big, description=band_rh), wt, h)
+    grid.add(
+        stat(
+            prefix + tr("temperature", lang),
+            [target(ds, q.last_value("temperature_c", room.site, room.code))],
+            ds,
+            unit="celsius",
+            thresholds=temperature_thresholds(lim),
+            big=big,
+            description=band_t,
+        ),
+        wt,
+        h,
+    )
+    grid.add(
+        stat(
+            prefix + tr("humidity", lang),
+            [target(ds, q.last_value("humidity_pct", room.site, room.code))],
+            ds,
+            unit="percent",
+            thresholds=humidity_thresholds(lim),
+            big=big,
+            description=band_rh,
+        ),
+        wt,
+        h,
+    )
     if room.smoke_devices or not room.devices:
-        grid.add(stat(f"{room.code} · {tr('smoke', lang)}", [target(ds, q.smoke_state(room.site, room.code))], ds,
-                      decimals=0,
-                      thresholds=steps("green", (1, "red")), mappings=_smoke_mappings(lang), big=big), ws, h)
+        grid.add(
+            stat(
+                f"{room.code} · {tr('smoke', lang)}",
+                [target(ds, q.smoke_state(room.site, room.code))],
+                ds,
+                decimals=0,
+                thresholds=steps("green", (1, "red")),
+                mappings=_smoke_mappings(lang),
+                big=big,
+            ),
+            ws,
+            h,
+        )
     else:
         grid.add(text(f"{room.code} · {tr('smoke', lang)}", f"### {tr('no_detector', lang)}"), ws, h)
-    grid.add(stat(f"{room.code} · {tr('offline', lang)}",
-                  [target(ds, q.offline_nodes(q.room_filter(room.site, room.code)))], ds,
-                  decimals=0, thresholds=steps("green", (1, "red")), big=big, no_value="0"), wr, h)
+    grid.add(
+        stat(
+            f"{room.code} · {tr('offline', lang)}",
+            [target(ds, q.offline_nodes(q.room_filter(room.site, room.code)))],
+            ds,
+            decimals=0,
+            thresholds=steps("green", (1, "red")),
+            big=big,
+            no_value="0",
+        ),
+        wr,
+        h,
+    )
 
 
 def wall_dashboard(site: SiteView, ds_uid: str, lang: str = "vi") -> Json:
@@ -97,8 +139,14 @@ def wall_dashboard(site: SiteView, ds_uid: str, lang: str = "vi") -> Json:
     if not site.rooms:
         grid.add(text(site.name, tr("no_rooms", lang)), 24, 4)
     links = [{"title": tr("overview", lang), "type": "link", "url": f"/d/{OVERVIEW_UID}", "icon": "dashboard"}]
-    return dashboard(wall_uid(site.code), f"{tr('wall', lang)} — {site.name} ({site.code})", grid.panels,
-                     tags=[TAG, "wall", site.code], time_from="now-1h", links=links)
+    return dashboard(
+        wall_uid(site.code),
+        f"{tr('wall', lang)} — {site.name} ({site.code})",
+        grid.panels,
+        tags=[TAG, "wall", site.code],
+        time_from="now-1h",
+        links=links,
+    )
 
 
 def room_dashboard(room: RoomView, ds_uid: str, lang: str = "vi") -> Json:
@@ -108,50 +156,150 @@ def room_dashboard(room: RoomView, ds_uid: str, lang: str = "vi") -> Json:
     grid = Grid()
     s, r = room.site, room.code
     alias = "$tag_device"
-    grid.add(timeseries(tr("temperature", lang), [target(ds, q.series("temperature_c", s, r), alias=alias)], ds,
-                        unit="celsius", thresholds=temperature_thresholds(lim), band=True), 12, 9)
-    grid.add(timeseries(tr("humidity", lang), [target(ds, q.series("humidity_pct", s, r), alias=alias)], ds,
-                        unit="percent", thresholds=humidity_thresholds(lim), band=True), 12, 9)
-    grid.add(timeseries(tr("dew_point", lang), [target(ds, q.series("dew_point_c", s, r), alias=alias)], ds,
-                        unit="celsius"), 12, 8)
-    grid.add(stat(tr("swing_t", lang), [target(ds, q.swing_24h("temperature_c", s, r))], ds, unit="celsius",
-                  thresholds=steps("green", (lim.swing_t_c, "red")),
-                  description=f"≤ {lim.swing_t_c:g} °C"), 6, 4)
-    grid.add(stat(tr("swing_rh", lang), [target(ds, q.swing_24h("humidity_pct", s, r))], ds, unit="percent",
-                  thresholds=steps("green", (lim.swing_rh_pct, "red")),
-                  description=f"≤ {lim.swing_rh_pct:g} %"), 6, 4)
-    grid.add(stat(tr("node_status", lang), [target(ds, q.node_status(s, r), alias=alias)], ds, decimals=0,
-                  thresholds=steps("red", (1, "green")),
-                  mappings=value_map([(1, tr("online", lang), "green"), (0, tr("offline_one", lang), "red")]),
-                  color_mode="background"), 12, 4)
+    grid.add(
+        timeseries(
+            tr("temperature", lang),
+            [target(ds, q.series("temperature_c", s, r), alias=alias)],
+            ds,
+            unit="celsius",
+            thresholds=temperature_thresholds(lim),
+            band=True,
+        ),
+        12,
+        9,
+    )
+    grid.add(
+        timeseries(
+            tr("humidity", lang),
+            [target(ds, q.series("humidity_pct", s, r), alias=alias)],
+            ds,
+            unit="percent",
+            thresholds=humidity_thresholds(lim),
+            band=True,
+        ),
+        12,
+        9,
+    )
+    grid.add(
+        timeseries(tr("dew_point", lang), [target(ds, q.series("dew_point_c", s, r), alias=alias)], ds, unit="celsius"),
+        12,
+        8,
+    )
+    grid.add(
+        stat(
+            tr("swing_t", lang),
+            [target(ds, q.swing_24h("temperature_c", s, r))],
+            ds,
+            unit="celsius",
+            thresholds=steps("green", (lim.swing_t_c, "red")),
+            description=f"≤ {lim.swing_t_c:g} °C",
+        ),
+        6,
+        4,
+    )
+    grid.add(
+        stat(
+            tr("swing_rh", lang),
+            [target(ds, q.swing_24h("humidity_pct", s, r))],
+            ds,
+            unit="percent",
+            thresholds=steps("green", (lim.swing_rh_pct, "red")),
+            description=f"≤ {lim.swing_rh_pct:g} %",
+        ),
+        6,
+        4,
+    )
+    grid.add(
+        stat(
+            tr("node_status", lang),
+            [target(ds, q.node_status(s, r), alias=alias)],
+            ds,
+            decimals=0,
+            thresholds=steps("red", (1, "green")),
+            mappings=value_map([(1, tr("online", lang), "green"), (0, tr("offline_one", lang), "red")]),
+            color_mode="background",
+        ),
+        12,
+        4,
+    )
     if room.smoke_devices or not room.devices:
-        grid.add(timeseries(tr("smoke_level", lang), [target(ds, q.series("smoke_level", s, r), alias=alias)], ds,
-                            unit="percentunit", decimals=2, band=True,
-                            thresholds=steps("green", (lim.smoke_level_alert, "orange"),
-                                             (lim.smoke_level_action, "red"))), 12, 8)
-    grid.add(timeseries(tr("battery", lang), [target(ds, q.series("battery_v", s, r), alias=alias)], ds,
-                        unit="volt", decimals=2), 12, 8)
+        grid.add(
+            timeseries(
+                tr("smoke_level", lang),
+                [target(ds, q.series("smoke_level", s, r), alias=alias)],
+                ds,
+                unit="percentunit",
+                decimals=2,
+                band=True,
+                thresholds=steps("green", (lim.smoke_level_alert, "orange"), (lim.smoke_level_action, "red")),
+            ),
+            12,
+            8,
+        )
+    grid.add(
+        timeseries(
+            tr("battery", lang), [target(ds, q.series("battery_v", s, r), alias=alias)], ds, unit="volt", decimals=2
+        ),
+        12,
+        8,
+    )
     device_var: Json = {
-        "name": "device", "label": tr("node", lang), "type": "query", "datasource": ds,
-        "query": q.device_values(s, r), "definition": q.device_values(s, r), "refresh": 2, "sort": 1,
-        "multi": True, "includeAll": True, "allValue": ".*", "hide": 0, "options": [], "regex": "",
+        "name": "device",
+        "label": tr("node", lang),
+        "type": "query",
+        "datasource": ds,
+        "query": q.device_values(s, r),
+        "definition": q.device_values(s, r),
+        "refresh": 2,
+        "sort": 1,
+        "multi": True,
+        "includeAll": True,
+        "allValue": ".*",
+        "hide": 0,
+        "options": [],
+        "regex": "",
         "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
     }
     annotations: list[Json] = []
     if room.smoke_devices or not room.devices:
         annotations.append(
-            {"name": tr("annotation_smoke", lang), "datasource": ds, "enable": True, "hide": False,
-             "iconColor": "red", "query": q.annotation_smoke(s, r), "tagsColumn": "device",
-             "textColumn": "smoke_level", "titleColumn": ""})
+            {
+                "name": tr("annotation_smoke", lang),
+                "datasource": ds,
+                "enable": True,
+                "hide": False,
+                "iconColor": "red",
+                "query": q.annotation_smoke(s, r),
+                "tagsColumn": "device",
+                "textColumn": "smoke_level",
+                "titleColumn": "",
+            }
+        )
     annotations += [
-        {"name": tr("annotation_offline", lang), "datasource": ds, "enable": True, "hide": False,
-         "iconColor": "orange", "query": q.annotation_offline(s, r), "tagsColumn": "device", "textColumn": "",
-         "titleColumn": ""},
+        {
+            "name": tr("annotation_offline", lang),
+            "datasource": ds,
+            "enable": True,
+            "hide": False,
+            "iconColor": "orange",
+            "query": q.annotation_offline(s, r),
+            "tagsColumn": "device",
+            "textColumn": "",
+            "titleColumn": "",
+        },
     ]
     links = [{"title": tr("wall", lang), "type": "link", "url": f"/d/{wall_uid(s)}", "icon": "dashboard"}]
-    return dashboard(room_uid(s, r), f"{tr('room', lang)} {s}/{room.label}", grid.panels,
-                     tags=[TAG, "room", s], time_from="now-24h", refresh="1m", templating=[device_var],
-                     annotations=annotations, links=links)
+    return dashboard(
+        room_uid(s, r),
+        f"{tr('room', lang)} {s}/{room.label}",
+        grid.panels,
+        tags=[TAG, "room", s],
+        time_from="now-24h",
+        refresh="1m",
+        templating=[device_var],
+        annotations=annotations,
+        links=links,
+    )
 
 
 def overview_dashboard(sites: list[SiteView], ds_uid: str, lang: str = "vi") -> Json:
@@ -160,35 +308,73 @@ def overview_dashboard(sites: list[SiteView], ds_uid: str, lang: str = "vi") -> 
     grid = Grid()
     rooms = [room for site in sites for room in site.rooms]
     targets = [
-        target(ds, q.room_score(room.site, room.code, room.limits.target_t_c, room.limits.target_rh_pct),
-               ref_id=f"R{i}", alias=f"{room.site} / {room.label}")
+        target(
+            ds,
+            q.room_score(room.site, room.code, room.limits.target_t_c, room.limits.target_rh_pct),
+            ref_id=f"R{i}",
+            alias=f"{room.site} / {room.label}",
+        )
         for i, room in enumerate(rooms)
     ]
     worst: Json = {
-        "type": "table", "title": tr("worst", lang), "description": tr("score_help", lang), "datasource": ds,
+        "type": "table",
+        "title": tr("worst", lang),
+        "description": tr("score_help", lang),
+        "datasource": ds,
         "targets": targets,
         "transformations": [
             {"id": "reduce", "options": {"reducers": ["lastNotNull"], "mode": "seriesToRows"}},
             {"id": "sortBy", "options": {"sort": [{"field": "Last *", "desc": True}]}},
         ],
-        "fieldConfig": {"defaults": {"decimals": 1, "color": {"mode": "thresholds"},
-                                     "thresholds": steps("green", (1, "orange"), (2, "red"), (10, "dark-red")),
-                                     "custom": {"cellOptions": {"type": "color-background"}, "align": "auto"}},
-                        "overrides": []},
+        "fieldConfig": {
+            "defaults": {
+                "decimals": 1,
+                "color": {"mode": "thresholds"},
+                "thresholds": steps("green", (1, "orange"), (2, "red"), (10, "dark-red")),
+                "custom": {"cellOptions": {"type": "color-background"}, "align": "auto"},
+            },
+            "overrides": [],
+        },
         "options": {"showHeader": True, "cellHeight": "lg"},
     }
     grid.add(worst, 24, max(6, min(3 + len(rooms), 16)))
-    grid.add(stat(tr("offline", lang), [target(ds, q.offline_nodes())], ds, decimals=0,
-                  thresholds=steps("green", (1, "red")), no_value="0"), 24, 4)
+    grid.add(
+        stat(
+            tr("offline", lang),
+            [target(ds, q.offline_nodes())],
+            ds,
+            decimals=0,
+            thresholds=steps("green", (1, "red")),
+            no_value="0",
+        ),
+        24,
+        4,
+    )
     for site in sites:
         grid.row(f"{site.name} ({site.code})")
         for room in site.rooms:
-            grid.add(stat(f"{room.label} · {tr('temperature', lang)}",
-                          [target(ds, q.last_value("temperature_c", room.site, room.code))], ds, unit="celsius",
-                          thresholds=temperature_thresholds(room.limits)), 4, 4)
-            grid.add(stat(f"{room.label} · {tr('humidity', lang)}",
-                          [target(ds, q.last_value("humidity_pct", room.site, room.code))], ds, unit="percent",
-                          thresholds=humidity_thresholds(room.limits)), 4, 4)
+            grid.add(
+                stat(
+                    f"{room.label} · {tr('temperature', lang)}",
+                    [target(ds, q.last_value("temperature_c", room.site, room.code))],
+                    ds,
+                    unit="celsius",
+                    thresholds=temperature_thresholds(room.limits),
+                ),
+                4,
+                4,
+            )
+            grid.add(
+                stat(
+                    f"{room.label} · {tr('humidity', lang)}",
+                    [target(ds, q.last_value("humidity_pct", room.site, room.code))],
+                    ds,
+                    unit="percent",
+                    thresholds=humidity_thresholds(room.limits),
+                ),
+                4,
+                4,
+            )
     links = [{"title": "kho", "type": "dashboards", "tags": [TAG], "asDropdown": True}]
     return dashboard(OVERVIEW_UID, tr("overview", lang), grid.panels, tags=[TAG, "overview"], links=links)
 

@@ -105,9 +105,7 @@ def room_score(site: str, room: str, t: tuple[float, float], rh: tuple[float, fl
         f"(SELECT 10 * last({ident('smoke')}) AS {ident('score')} FROM {ident(CLIMATE)} "
         f"WHERE {w} AND $timeFilter GROUP BY {dev})"
     )
-    return (
-        f"SELECT max({ident('score')}) FROM {dev_of('temperature_c', t)}, {dev_of('humidity_pct', rh)}, {smoke}"
-    )
+    return f"SELECT max({ident('score')}) FROM {dev_of('temperature_c', t)}, {dev_of('humidity_pct', rh)}, {smoke}"
 
 
 def annotation_smoke(site: str, room: str) -> str:

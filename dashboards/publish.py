@@ -55,9 +55,13 @@ def _status(e: GrafanaException) -> str:
 
 def _transport(text: str) -> str:
     """The useful end of a connection error (requests/urllib3 messages are long)."""
-    for needle, short in (("refused", "connection refused"), ("timed out", "timed out"),
-                          ("Name or service not known", "unknown host name"), ("resolve", "unknown host name"),
-                          ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted")):
+    for needle, short in (
+        ("refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Name or service not known", "unknown host name"),
+        ("resolve", "unknown host name"),
+        ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
+    ):
         if needle in text:
             return short
     return text[:160]
@@ -172,13 +176,20 @@ class Publisher:
         """Create or overwrite one dashboard by uid; skip it when Grafana already has the same content."""
         uid, title = board["uid"], board["title"]
         current = self._get_dashboard(uid)
-        if current is not None and _same(current.get("dashboard", {}), board) \
-                and current.get("meta", {}).get("folderUid") == folder:
+        if (
+            current is not None
+            and _same(current.get("dashboard", {}), board)
+            and current.get("meta", {}).get("folderUid") == folder
+        ):
             report.add("dashboard", title, "unchanged")
             return
         payload: dict[str, Any] = {**copy.deepcopy(board), "id": None}
-        body: dict[str, Any] = {"dashboard": payload, "folderUid": folder, "overwrite": True,
-                                "message": "kho grafana publish"}
+        body: dict[str, Any] = {
+            "dashboard": payload,
+            "folderUid": folder,
+            "overwrite": True,
+            "message": "kho grafana publish",
+        }
         for attempt in range(2):
             try:
                 self._call(f"saving dashboard {title!r}", lambda: self.api.dashboard.update_dashboard(body))
@@ -228,5 +239,6 @@ _VOLATILE = {"id", "version", "iteration"}
 
 def _same(stored: dict[str, Any], ours: dict[str, Any]) -> bool:
     """True when Grafana's copy has the same content as ours (ignoring ids and versions)."""
-    return {k: v for k, v in stored.items() if k not in _VOLATILE} == \
-        {k: v for k, v in ours.items() if k not in _VOLATILE}
+    return {k: v for k, v in stored.items() if k not in _VOLATILE} == {
+        k: v for k, v in ours.items() if k not in _VOLATILE
+    }

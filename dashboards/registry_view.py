@@ -52,11 +52,17 @@ def sites_from_directory(directory: DeviceDirectory, site_names: dict[str, str] 
     sites: dict[str, SiteView] = {}
     for room in sorted(directory.rooms.values(), key=lambda r: (r.site, r.code)):
         site = sites.setdefault(room.site, SiteView(room.site, (site_names or {}).get(room.site, room.site_name)))
-        site.rooms.append(RoomView(
-            site=room.site, code=room.code, name=room.name, climate_class=room.climate_class,
-            limits=room.limits, devices=tuple(in_room.get(room.id, [])),
-            smoke_devices=tuple(smoke_in_room.get(room.id, [])),
-        ))
+        site.rooms.append(
+            RoomView(
+                site=room.site,
+                code=room.code,
+                name=room.name,
+                climate_class=room.climate_class,
+                limits=room.limits,
+                devices=tuple(in_room.get(room.id, [])),
+                smoke_devices=tuple(smoke_in_room.get(room.id, [])),
+            )
+        )
     return list(sites.values())
 
 

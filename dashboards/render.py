@@ -28,8 +28,13 @@ def dump(dashboard: Json) -> str:
     return json.dumps(dashboard, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def render(sites: list[SiteView], out: Path, grafana: GrafanaSettings, influx: InfluxSettings,
-           dashboards_path: str = DEFAULT_DASHBOARDS_PATH) -> RenderResult:
+def render(
+    sites: list[SiteView],
+    out: Path,
+    grafana: GrafanaSettings,
+    influx: InfluxSettings,
+    dashboards_path: str = DEFAULT_DASHBOARDS_PATH,
+) -> RenderResult:
     """Write ``out/dashboards/*.json`` and ``out/provisioning/{datasources,dashboards}/*.yaml``.
 
     Dashboards of rooms that no longer exist are removed so the provider does not keep serving them.

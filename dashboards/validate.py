@@ -10,8 +10,7 @@ from dashboards.panels import GRID_WIDTH
 
 _GRAFANA_DS = {"-- Grafana --", "grafana"}
 _VAR_RE = re.compile(r"\$(\w+)|\$\{(\w+)(?::\w+)?\}")
-_BUILTIN_VARS = {"timeFilter", "__interval", "__interval_ms", "tag_device", "__all", "col", "m", "tag_site",
-                 "tag_room"}
+_BUILTIN_VARS = {"timeFilter", "__interval", "__interval_ms", "tag_device", "__all", "col", "m", "tag_site", "tag_room"}
 
 
 def iter_panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -35,8 +34,9 @@ def iter_queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _overlaps(a: dict[str, int], b: dict[str, int]) -> bool:
-    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
-            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+    return (
+        a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    )
 
 
 def validate_dashboard(d: dict[str, Any], datasource_uids: set[str]) -> list[str]:
@@ -63,7 +63,7 @@ def validate_dashboard(d: dict[str, Any], datasource_uids: set[str]) -> list[str
             continue
         if g["x"] < 0 or g["y"] < 0 or g["w"] < 1 or g["h"] < 1 or g["x"] + g["w"] > GRID_WIDTH:
             problems.append(f"panel {p.get('id')} gridPos {g} is outside the 24-column grid")
-        for q in top[i + 1:]:
+        for q in top[i + 1 :]:
             if q.get("gridPos") and _overlaps(g, q["gridPos"]):
                 problems.append(f"panels {p.get('id')} and {q.get('id')} overlap")
     var_names = {v.get("name") for v in d.get("templating", {}).get("list", [])}

@@ -33,8 +33,14 @@ class Node:
 
 
 def _env(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(loader=FileSystemLoader(templates), undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     # JSON strings are valid YAML scalars: any topic or name is quoted safely.
     env.filters["q"] = lambda v: json.dumps(str(v), ensure_ascii=False)
     return env
@@ -46,16 +52,26 @@ def esphome_name(device_id: str) -> str:
     return name[:31].rstrip("-") or "kho-node"
 
 
-def render_esphome(node: Node, settings: FirmwareSettings, templates: Path = TEMPLATES,
-                   template: str = "esphome_node.yaml.j2") -> str:
+def render_esphome(
+    node: Node, settings: FirmwareSettings, templates: Path = TEMPLATES, template: str = "esphome_node.yaml.j2"
+) -> str:
     """The node's ESPHome YAML (no secret in it: ``!secret`` references only)."""
     hw: Hardware = parse_hardware(node.hardware, node.has_smoke, node.meta)
-    return _env(templates).get_template(template).render(
-        node=node, hw=hw, topic=node.topic, node_name=esphome_name(node.id),
-        friendly_name=f"{node.id} ({node.site} {node.room})",
-        comment=f"kho node {node.id} in {node.site}/{node.room}",
-        broker_host=settings.broker_host, broker_port=settings.broker_port,
-        interval=max(node.interval_s, 5), smoke_interval=min(max(node.interval_s, 5), 10),
+    return (
+        _env(templates)
+        .get_template(template)
+        .render(
+            node=node,
+            hw=hw,
+            topic=node.topic,
+            node_name=esphome_name(node.id),
+            friendly_name=f"{node.id} ({node.site} {node.room})",
+            comment=f"kho node {node.id} in {node.site}/{node.room}",
+            broker_host=settings.broker_host,
+            broker_port=settings.broker_port,
+            interval=max(node.interval_s, 5),
+            smoke_interval=min(max(node.interval_s, 5), 10),
+        )
     )
 
 
@@ -86,8 +102,12 @@ def write_secrets(path: Path, updates: dict[str, str], esphome: bool = True) -> 
     """
     values: dict[str, str] = {}
     if esphome:
-        values = {"wifi_ssid": PLACEHOLDER, "wifi_password": PLACEHOLDER,
-                  "ota_password": pysecrets.token_urlsafe(16), "mqtt_password": PLACEHOLDER}
+        values = {
+            "wifi_ssid": PLACEHOLDER,
+            "wifi_password": PLACEHOLDER,
+            "ota_password": pysecrets.token_urlsafe(16),
+            "mqtt_password": PLACEHOLDER,
+        }
     values.update(read_secrets(path))
     values.update(updates)
     path.parent.mkdir(parents=True, exist_ok=True)

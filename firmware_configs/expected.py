@@ -48,8 +48,14 @@ def esphome_publications(text: str) -> list[Publication]:
     """Birth message, every sensor's and binary sensor's state topic, with example payloads."""
     cfg = load_config(text)
     mqtt = cfg["mqtt"]
-    out = [Publication(mqtt["birth_message"]["topic"], mqtt["birth_message"]["payload"],
-                       bool(mqtt["birth_message"].get("retain")), "status")]
+    out = [
+        Publication(
+            mqtt["birth_message"]["topic"],
+            mqtt["birth_message"]["payload"],
+            bool(mqtt["birth_message"].get("retain")),
+            "status",
+        )
+    ]
 
     def sensor(entry: dict[str, Any]) -> None:
         name = entry["name"]
@@ -73,6 +79,8 @@ def tasmota_publications(commands: str) -> list[Publication]:
     tele = full.replace("%prefix%", "tele").rstrip("/")
     return [
         Publication(f"{tele}/LWT", "Online", True, "status"),
-        Publication(f"{tele}/SENSOR", '{"Time":"2026-11-28T10:00:00","SHT3X":{"Temperature":21.5,"Humidity":51.0},'
-                    '"TempUnit":"C"}'),
+        Publication(
+            f"{tele}/SENSOR",
+            '{"Time":"2026-11-28T10:00:00","SHT3X":{"Temperature":21.5,"Humidity":51.0},"TempUnit":"C"}',
+        ),
     ]

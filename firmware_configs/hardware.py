@@ -14,8 +14,13 @@ DEFAULT_PINS = {"sda": 21, "scl": 22, "dht": 4, "smoke_relay": 27, "mq2": 34, "b
 ESP8266_PINS = {"sda": 4, "scl": 5, "dht": 14, "smoke_relay": 12, "mq2": 17, "battery": 17}  # 17 = A0
 # ESP32 ADC1 pins only: ADC2 cannot be read while Wi-Fi is on.
 ADC1_PINS = {32, 33, 34, 35, 36, 37, 38, 39}
-BOARDS = {"esp32": ("esp32", "esp32dev"), "esp32dev": ("esp32", "esp32dev"), "esp8266": ("esp8266", "d1_mini"),
-          "d1_mini": ("esp8266", "d1_mini"), "nodemcu": ("esp8266", "nodemcuv2")}
+BOARDS = {
+    "esp32": ("esp32", "esp32dev"),
+    "esp32dev": ("esp32", "esp32dev"),
+    "esp8266": ("esp8266", "d1_mini"),
+    "d1_mini": ("esp8266", "d1_mini"),
+    "nodemcu": ("esp8266", "nodemcuv2"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,5 +64,6 @@ def parse_hardware(text: str, has_smoke: bool, meta: dict[str, Any] | None = Non
     for key in ("mq2", "battery"):
         if not esp8266 and pins[key] not in ADC1_PINS:
             raise RegistryError(f"pin {key}={pins[key]} must be an ADC1 pin (32–39) to be read with Wi-Fi on")
-    return Hardware(platform=board[0], board=board[1], climate=name, smoke_relay=relay, mq2=mq2, battery=battery,
-                    pins=pins)
+    return Hardware(
+        platform=board[0], board=board[1], climate=name, smoke_relay=relay, mq2=mq2, battery=battery, pins=pins
+    )

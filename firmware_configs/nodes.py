@@ -13,8 +13,14 @@ from inventory.models import Device
 def _node(dev: Device) -> Node:
     cur = dev.assignments[-1] if dev.assignments else None
     return Node(
-        id=dev.id, profile=dev.profile, topic=dev.topic, hardware=dev.hardware, has_smoke=dev.has_smoke,
-        interval_s=dev.interval_s, site=cur.room.site.code if cur else "", room=cur.room.code if cur else "",
+        id=dev.id,
+        profile=dev.profile,
+        topic=dev.topic,
+        hardware=dev.hardware,
+        has_smoke=dev.has_smoke,
+        interval_s=dev.interval_s,
+        site=cur.room.site.code if cur else "",
+        room=cur.room.code if cur else "",
         meta=dict(dev.meta or {}),
     )
 

@@ -214,15 +214,26 @@ def get_box(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
 def box_events(request: Request, ref: str, who: Viewer, limit: int = 200) -> list[dict[str, Any]]:
     with tx(request) as s:
         box = sv.get_box(s, int(ref) if ref.isdigit() else ref)
-        evs = s.scalars(select(BoxEvent).where(BoxEvent.box_id == box.id).order_by(BoxEvent.id)
-                        .limit(max(1, min(limit, 1000))))
+        evs = s.scalars(
+            select(BoxEvent).where(BoxEvent.box_id == box.id).order_by(BoxEvent.id).limit(max(1, min(limit, 1000)))
+        )
         rows = list(evs)
         paths = sv.slot_paths(s, [e.from_slot_id for e in rows] + [e.to_slot_id for e in rows])
-        return [{"id": e.id, "kind": e.kind, "at": e.at.isoformat(), "actor": e.actor,
-                 "from": paths[e.from_slot_id].code if e.from_slot_id in paths else None,
-                 "to": paths[e.to_slot_id].code if e.to_slot_id in paths else None,
-                 "custodian": e.custodian, "reason": e.reason,
-                 "due_back": e.due_back.isoformat() if e.due_back else None, "data": e.data} for e in rows]
+        return [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "from": paths[e.from_slot_id].code if e.from_slot_id in paths else None,
+                "to": paths[e.to_slot_id].code if e.to_slot_id in paths else None,
+                "custodian": e.custodian,
+                "reason": e.reason,
+                "due_back": e.due_back.isoformat() if e.due_back else None,
+                "data": e.data,
+            }
+            for e in rows
+        ]
 
 
 def _ref(ref: str) -> str | int:
@@ -233,8 +244,15 @@ def _ref(ref: str) -> str | int:
 def place(request: Request, ref: str, body: PlaceIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
-        sv.place_box(s, box, body.slot, who.actor, set_home=body.set_home or None, reason=body.reason,
-                     expected_version=body.version)
+        sv.place_box(
+            s,
+            box,
+            body.slot,
+            who.actor,
+            set_home=body.set_home or None,
+            reason=body.reason,
+            expected_version=body.version,
+        )
         box_id = box.id
     return _box_json(request, box_id)
 
@@ -243,8 +261,16 @@ def place(request: Request, ref: str, body: PlaceIn, who: Keeper) -> dict[str, A
 def checkout(request: Request, ref: str, body: CheckoutIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
-        sv.check_out(s, box, body.custodian, body.purpose, who.actor, due_back=body.due_back, reason=body.reason,
-                     expected_version=body.version)
+        sv.check_out(
+            s,
+            box,
+            body.custodian,
+            body.purpose,
+            who.actor,
+            due_back=body.due_back,
+            reason=body.reason,
+            expected_version=body.version,
+        )
         box_id = box.id
     return _box_json(request, box_id)
 
@@ -268,8 +294,17 @@ def damage(request: Request, ref: str, body: DamageIn, who: Keeper) -> dict[str,
             raise RegistryError("photo_base64 is not valid base64") from None
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
-        sv.report_damage(s, box, body.kind, who.actor, note=body.note, photo=photo, photo_type=body.photo_type,
-                         state_dir=request.app.state.settings.state_dir, expected_version=body.version)
+        sv.report_damage(
+            s,
+            box,
+            body.kind,
+            who.actor,
+            note=body.note,
+            photo=photo,
+            photo_type=body.photo_type,
+            state_dir=request.app.state.settings.state_dir,
+            expected_version=body.version,
+        )
         box_id = box.id
     return _box_json(request, box_id)
 
@@ -304,12 +339,23 @@ def handover(request: Request, ref: str, body: HandoverIn, who: Manager) -> dict
 @router.post("/shelving", status_code=201)
 def create_shelving(request: Request, body: ShelvingCreate, who: Manager) -> dict[str, Any]:
     with tx(request) as s:
-        unit = sv.create_shelving(s, body.site, body.room, body.number, shelves=body.shelves,
-                                  slots_per_shelf=body.slots_per_shelf, capacity_boxes=body.capacity_boxes,
-                                  capacity_m=body.capacity_m, code=body.code, name=body.name)
-        return {"id": unit.id, "code": unit.code,
-                "shelves": [{"id": sh.id, "code": sh.code, "slots": [sl.code for sl in sh.slots]}
-                            for sh in unit.shelves]}
+        unit = sv.create_shelving(
+            s,
+            body.site,
+            body.room,
+            body.number,
+            shelves=body.shelves,
+            slots_per_shelf=body.slots_per_shelf,
+            capacity_boxes=body.capacity_boxes,
+            capacity_m=body.capacity_m,
+            code=body.code,
+            name=body.name,
+        )
+        return {
+            "id": unit.id,
+            "code": unit.code,
+            "shelves": [{"id": sh.id, "code": sh.code, "slots": [sl.code for sl in sh.slots]} for sh in unit.shelves],
+        }
 
 
 @router.get("/slots/{ref}")
@@ -358,8 +404,12 @@ def room(request: Request, room_id: int, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         view = asdict(sv.room_view(s, room_id))
         tasks = [asdict(t) for t in sv.open_tasks_for_room(s, room_id)]
-    return {**view, "tasks": tasks, "climate": latest_climate(request.app.state, [room_id]).get(room_id),
-            "alerts": open_alerts(request.app.state, room_id)}
+    return {
+        **view,
+        "tasks": tasks,
+        "climate": latest_climate(request.app.state, [room_id]).get(room_id),
+        "alerts": open_alerts(request.app.state, room_id),
+    }
 
 
 @router.post("/rooms/{room_id}/label")
@@ -374,19 +424,32 @@ def room_label(request: Request, room_id: int, who: Manager) -> dict[str, str]:
 @router.post("/schedules", status_code=201)
 def create_schedule(request: Request, body: ScheduleCreate, who: Manager) -> dict[str, Any]:
     with tx(request) as s:
-        sch = sv.create_schedule(s, kind=body.kind, recurrence=body.recurrence, actor=who.actor,
-                                 site_code=body.site, room_code=body.room, unit_code=body.unit,
-                                 assignee=body.assignee, starts_at=body.starts_at, notes=body.notes)
-        return {"id": sch.id, "kind": sch.kind, "recurrence": sch.recurrence, "room_id": sch.room_id,
-                "unit_id": sch.unit_id}
+        sch = sv.create_schedule(
+            s,
+            kind=body.kind,
+            recurrence=body.recurrence,
+            actor=who.actor,
+            site_code=body.site,
+            room_code=body.room,
+            unit_code=body.unit,
+            assignee=body.assignee,
+            starts_at=body.starts_at,
+            notes=body.notes,
+        )
+        return {
+            "id": sch.id,
+            "kind": sch.kind,
+            "recurrence": sch.recurrence,
+            "room_id": sch.room_id,
+            "unit_id": sch.unit_id,
+        }
 
 
 @router.post("/tasks/{task_id}/done")
 def task_done(request: Request, task_id: int, body: TaskDone, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         task = sv.complete_task(s, task_id, who.actor, body.note)
-        return {"id": task.id, "done_at": task.done_at.isoformat() if task.done_at else None,
-                "done_by": task.done_by}
+        return {"id": task.id, "done_at": task.done_at.isoformat() if task.done_at else None, "done_by": task.done_by}
 
 
 @router.post("/users", status_code=201)

@@ -79,6 +79,7 @@ def parse_role(role: str) -> Role:
 
 # ---- users -------------------------------------------------------------------------------------------------------
 
+
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     return _hasher.hash(password)
@@ -89,8 +90,9 @@ def _check_password(password: str) -> None:
         raise RegistryError(f"password too short: at least {MIN_PASSWORD} characters")
 
 
-def create_user(session: Session, username: str, password: str, role: str = "viewer",
-                display_name: str = "", language: str = "vi") -> User:
+def create_user(
+    session: Session, username: str, password: str, role: str = "viewer", display_name: str = "", language: str = "vi"
+) -> User:
     """Add a person who can log in; usernames are lower case letters, digits, '.', '_' or '-'."""
     username = username.strip().lower()
     if not _USERNAME_RE.match(username):
@@ -99,8 +101,13 @@ def create_user(session: Session, username: str, password: str, role: str = "vie
     role_v = parse_role(role).value
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"user {username} already exists")
-    user = User(username=username, password_hash=hash_password(password), role=role_v,
-                display_name=display_name or username, language=language if language in ("vi", "en") else "vi")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role_v,
+        display_name=display_name or username,
+        language=language if language in ("vi", "en") else "vi",
+    )
     session.add(user)
     session.flush()
     return user
@@ -149,6 +156,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 # ---- machine tokens ----------------------------------------------------------------------------------------------
 
+
 def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -190,12 +198,14 @@ def principal_for_token(session: Session, secret: str) -> Principal | None:
 
 # ---- login rate limit --------------------------------------------------------------------------------------------
 
+
 class LoginRateLimiter:
     """At most ``max_failures`` failed logins per (client, username) and ``4 × max_failures`` per client
     within ``window_s``; a success clears the (client, username) record."""
 
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_failures: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
         self._clock = clock
@@ -231,6 +241,7 @@ class LoginRateLimiter:
 
 
 # ---- request dependencies ----------------------------------------------------------------------------------------
+
 
 def _sessions(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.sessions

@@ -41,16 +41,28 @@ class ClimateLimits(BaseModel):
 
 DEFAULT_LIMITS: dict[ClimateClass, ClimateLimits] = {
     ClimateClass.PAPER: ClimateLimits(
-        target_t_c=(18, 22), target_rh_pct=(45, 55), swing_t_c=2, swing_rh_pct=5,
-        outer_t_c=(10, 25), outer_rh_pct=(35, 65),
+        target_t_c=(18, 22),
+        target_rh_pct=(45, 55),
+        swing_t_c=2,
+        swing_rh_pct=5,
+        outer_t_c=(10, 25),
+        outer_rh_pct=(35, 65),
     ),
     ClimateClass.PHOTO: ClimateLimits(
-        target_t_c=(8, 16), target_rh_pct=(30, 50), swing_t_c=2, swing_rh_pct=5,
-        outer_t_c=(2, 20), outer_rh_pct=(25, 55),
+        target_t_c=(8, 16),
+        target_rh_pct=(30, 50),
+        swing_t_c=2,
+        swing_rh_pct=5,
+        outer_t_c=(2, 20),
+        outer_rh_pct=(25, 55),
     ),
     ClimateClass.MAGNETIC: ClimateLimits(
-        target_t_c=(17, 20), target_rh_pct=(35, 45), swing_t_c=1, swing_rh_pct=5,
-        outer_t_c=(8, 25), outer_rh_pct=(25, 60),
+        target_t_c=(17, 20),
+        target_rh_pct=(35, 45),
+        swing_t_c=1,
+        swing_rh_pct=5,
+        outer_t_c=(8, 25),
+        outer_rh_pct=(25, 60),
     ),
 }
 

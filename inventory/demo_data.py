@@ -42,17 +42,31 @@ def seed_demo_registry(session: Session, *, interval_s: int = 60, actor: str = "
     for code, name, climate in ROOMS:
         registry.create_room(session, SITE_CODE, code, name, climate)
     for dev, profile, room, smoke, hardware in NODES:
-        registry.add_device(session, dev, profile, SITE_CODE, room, hardware=hardware, has_smoke=smoke,
-                            interval_s=interval_s, actor=actor, description=description)
+        registry.add_device(
+            session,
+            dev,
+            profile,
+            SITE_CODE,
+            room,
+            hardware=hardware,
+            has_smoke=smoke,
+            interval_s=interval_s,
+            actor=actor,
+            description=description,
+        )
     return True
 
 
 DEMO_USERS = {"admin": ("admin", "kho-admin-demo"), "thukho": ("keeper", "kho-thukho-demo")}
 
 _FILE_TITLES = [
-    "Hồ sơ giao đất, cho thuê đất xã {n}", "Báo cáo tổng kết công tác năm {y}", "Quyết định bổ nhiệm cán bộ năm {y}",
-    "Tờ trình về việc xây dựng trường học xã {n}", "Biên bản bàn giao tài liệu lưu trữ năm {y}",
-    "Hồ sơ dự án đường giao thông nông thôn {n}", "Công văn trao đổi về phòng cháy chữa cháy năm {y}",
+    "Hồ sơ giao đất, cho thuê đất xã {n}",
+    "Báo cáo tổng kết công tác năm {y}",
+    "Quyết định bổ nhiệm cán bộ năm {y}",
+    "Tờ trình về việc xây dựng trường học xã {n}",
+    "Biên bản bàn giao tài liệu lưu trữ năm {y}",
+    "Hồ sơ dự án đường giao thông nông thôn {n}",
+    "Công văn trao đổi về phòng cháy chữa cháy năm {y}",
 ]
 
 
@@ -86,30 +100,57 @@ def seed_demo_inventory(session: Session, site_code: str) -> DemoInventory:
     for room in rooms:
         sv.ensure_room_label(session, room)
         for n in (1, 2):
-            units.append(sv.create_shelving(session, site_code, room.code, n, shelves=4, slots_per_shelf=5,
-                                            capacity_boxes=8, capacity_m=0.8))
-    sv.create_fonds(session, "P12", "UBND huyện Đông Anh", "Ủy ban nhân dân huyện Đông Anh",
-                    date(1976, 1, 1), date(2015, 12, 31))
+            units.append(
+                sv.create_shelving(
+                    session, site_code, room.code, n, shelves=4, slots_per_shelf=5, capacity_boxes=8, capacity_m=0.8
+                )
+            )
+    sv.create_fonds(
+        session, "P12", "UBND huyện Đông Anh", "Ủy ban nhân dân huyện Đông Anh", date(1976, 1, 1), date(2015, 12, 31)
+    )
     sv.create_fonds(session, "P35", "Sở Tài nguyên và Môi trường", "Sở TN&MT", date(1994, 1, 1), date(2020, 12, 31))
     slots = [sl for u in units for sh in u.shelves for sl in sh.slots]
     count = 0
     for fonds, cat, n_boxes in (("P12", 1, 24), ("P12", 3, 16), ("P35", 1, 20)):
         for b in range(1, n_boxes + 1):
             year = 1990 + (b % 25)
-            files = [sv.FileIn(i + 1, _FILE_TITLES[(b + i) % len(_FILE_TITLES)].format(n=b, y=year),
-                               date(year, 1, 1), date(year, 12, 31),
-                               retention_years=None if (b + i) % 3 else 10, pages=20 + 7 * i)
-                     for i in range(4)]
-            box = sv.create_box(session, sv.BoxIn(fonds, cat, b, title=f"Năm {year}", date_from=date(year, 1, 1),
-                                                  date_to=date(year, 12, 31),
-                                                  processing_state="backlog" if b % 7 == 0 else "processed",
-                                                  files=files), "demo")
+            files = [
+                sv.FileIn(
+                    i + 1,
+                    _FILE_TITLES[(b + i) % len(_FILE_TITLES)].format(n=b, y=year),
+                    date(year, 1, 1),
+                    date(year, 12, 31),
+                    retention_years=None if (b + i) % 3 else 10,
+                    pages=20 + 7 * i,
+                )
+                for i in range(4)
+            ]
+            box = sv.create_box(
+                session,
+                sv.BoxIn(
+                    fonds,
+                    cat,
+                    b,
+                    title=f"Năm {year}",
+                    date_from=date(year, 1, 1),
+                    date_to=date(year, 12, 31),
+                    processing_state="backlog" if b % 7 == 0 else "processed",
+                    files=files,
+                ),
+                "demo",
+            )
             if b % 9 != 0:  # a few boxes are still waiting to be shelved
                 sv.place_box(session, box, slots[count % len(slots)], "demo")
             count += 1
     if rooms:
-        sch = CleaningSchedule(room_id=rooms[0].id, kind="floor", recurrence="every 7d", assignee="thukho",
-                               created_by="demo", starts_at=utcnow() - timedelta(days=7))
+        sch = CleaningSchedule(
+            room_id=rooms[0].id,
+            kind="floor",
+            recurrence="every 7d",
+            assignee="thukho",
+            created_by="demo",
+            starts_at=utcnow() - timedelta(days=7),
+        )
         session.add(sch)
         session.flush()
         sv.ensure_task(session, sch.id, utcnow().replace(microsecond=0) - timedelta(hours=2))

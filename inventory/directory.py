@@ -79,8 +79,13 @@ def load_directory(session: Session) -> DeviceDirectory:
     rooms: dict[int, RoomEntry] = {}
     for room in session.scalars(select(Room).options(selectinload(Room.site))):
         rooms[room.id] = RoomEntry(
-            id=room.id, site=room.site.code, code=room.code, name=room.name, site_name=room.site.name,
-            climate_class=room.climate_class, limits=limits_for(room.climate_class, room.climate_overrides),
+            id=room.id,
+            site=room.site.code,
+            code=room.code,
+            name=room.name,
+            site_name=room.site.name,
+            climate_class=room.climate_class,
+            limits=limits_for(room.climate_class, room.climate_overrides),
         )
     devices: dict[str, DeviceEntry] = {}
     stmt = select(Device).options(selectinload(Device.assignments).selectinload(DeviceAssignment.room))
@@ -90,8 +95,13 @@ def load_directory(session: Session) -> DeviceDirectory:
             for a in sorted(dev.assignments, key=lambda a: a.since)
         ]
         devices[dev.id] = DeviceEntry(
-            id=dev.id, profile=dev.profile, topic=dev.topic, has_smoke=dev.has_smoke,
-            interval_s=dev.interval_s, placements=placements, _starts=[p.since_ms for p in placements],
+            id=dev.id,
+            profile=dev.profile,
+            topic=dev.topic,
+            has_smoke=dev.has_smoke,
+            interval_s=dev.interval_s,
+            placements=placements,
+            _starts=[p.since_ms for p in placements],
         )
     return DeviceDirectory(
         version=version, devices=devices, by_topic={d.topic: d for d in devices.values()}, rooms=rooms

@@ -20,8 +20,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_camera": ("Không mở được camera: hãy nhập mã", "Camera not available: type the code"),
     "go": ("Mở", "Open"),
     "no_results": ("Không tìm thấy", "Nothing found"),
-    "search_incomplete": ("Các từ này rất phổ biến nên có thể còn kết quả khác: hãy thêm một từ để thu hẹp.",
-                          "These words are very common, so there may be more matches: add a word to narrow it."),
+    "search_incomplete": (
+        "Các từ này rất phổ biến nên có thể còn kết quả khác: hãy thêm một từ để thu hẹp.",
+        "These words are very common, so there may be more matches: add a word to narrow it.",
+    ),
     "box": ("Hộp", "Box"),
     "slot": ("Vị trí", "Slot"),
     "shelf": ("Tầng giá", "Shelf"),

@@ -47,22 +47,33 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-                 next: Annotated[str, Form()] = "/") -> Response:
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     client = request.client.host if request.client else "?"
     uname = username.strip().lower()
     lim = _limiter(request)
     wait = lim.retry_after(client, uname)
     lang = lang_of(request)
     if wait > 0:
-        return render(request, "login.html", status=429, next=_safe_next(next), username=uname,
-                      error=t(lang, "login_limited", s=int(wait) + 1))
+        return render(
+            request,
+            "login.html",
+            status=429,
+            next=_safe_next(next),
+            username=uname,
+            error=t(lang, "login_limited", s=int(wait) + 1),
+        )
     with tx(request) as s:
         user = authenticate(s, uname, password)
         if user is None:
             lim.failed(client, uname)
-            return render(request, "login.html", status=401, next=_safe_next(next), username=uname,
-                          error=t(lang, "login_failed"))
+            return render(
+                request, "login.html", status=401, next=_safe_next(next), username=uname, error=t(lang, "login_failed")
+            )
         lim.succeeded(client, uname)
         login_session(request, user)
     return redirect(_safe_next(next))
@@ -77,8 +88,14 @@ def logout(request: Request, who: Annotated[Principal, Depends(current_principal
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: Viewer) -> Response:
     with tx(request) as s:
-        rooms = list(s.execute(select(Room.id, Site.code, Room.code, Room.name).join(Site, Room.site_id == Site.id)
-                               .order_by(Site.code, Room.code).limit(200)))
+        rooms = list(
+            s.execute(
+                select(Room.id, Site.code, Room.code, Room.name)
+                .join(Site, Room.site_id == Site.id)
+                .order_by(Site.code, Room.code)
+                .limit(200)
+            )
+        )
     return render(request, "home.html", carry=request.session.get("carry"), rooms=rooms)
 
 
@@ -134,17 +151,31 @@ def checkouts_page(request: Request, who: Viewer) -> Response:
 
 # ---- box -----------------------------------------------------------------------------------------------------------
 
+
 @router.get("/box/{box_id}", response_class=HTMLResponse)
 def box_page(request: Request, box_id: int, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.box_view(s, box_id)
-    return render(request, "box.html", box=view, today=date.today().isoformat(),
-                  purposes=sv.CHECKOUT_PURPOSES, damages=sv.DAMAGE_KINDS, carry=request.session.get("carry"))
+    return render(
+        request,
+        "box.html",
+        box=view,
+        today=date.today().isoformat(),
+        purposes=sv.CHECKOUT_PURPOSES,
+        damages=sv.DAMAGE_KINDS,
+        carry=request.session.get("carry"),
+    )
 
 
 @router.post("/box/{box_id}/move")
-def box_move(request: Request, box_id: int, who: Keeper, slot: Annotated[str, Form()],
-             version: Annotated[int | None, Form()] = None, set_home: Annotated[bool, Form()] = False) -> Response:
+def box_move(
+    request: Request,
+    box_id: int,
+    who: Keeper,
+    slot: Annotated[str, Form()],
+    version: Annotated[int | None, Form()] = None,
+    set_home: Annotated[bool, Form()] = False,
+) -> Response:
     with tx(request) as s:
         box = sv.get_box(s, box_id)
         ev = sv.place_box(s, box, slot, who.actor, set_home=set_home or None, expected_version=version)
@@ -164,20 +195,40 @@ def box_carry(request: Request, box_id: int, who: Keeper, version: Annotated[int
 
 
 @router.post("/box/{box_id}/checkout")
-def box_checkout(request: Request, box_id: int, who: Keeper, custodian: Annotated[str, Form()],
-                 purpose: Annotated[str, Form()] = "reading_room", due_back: Annotated[str, Form()] = "",
-                 reason: Annotated[str, Form()] = "", version: Annotated[int | None, Form()] = None) -> Response:
+def box_checkout(
+    request: Request,
+    box_id: int,
+    who: Keeper,
+    custodian: Annotated[str, Form()],
+    purpose: Annotated[str, Form()] = "reading_room",
+    due_back: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
     due = _parse_date(due_back)
     with tx(request) as s:
-        sv.check_out(s, sv.get_box(s, box_id), custodian, purpose, who.actor, due_back=due, reason=reason,
-                     expected_version=version)
+        sv.check_out(
+            s,
+            sv.get_box(s, box_id),
+            custodian,
+            purpose,
+            who.actor,
+            due_back=due,
+            reason=reason,
+            expected_version=version,
+        )
     flash(request, "ok_saved")
     return redirect(f"/box/{box_id}")
 
 
 @router.post("/box/{box_id}/return")
-def box_return(request: Request, box_id: int, who: Keeper, slot: Annotated[str, Form()] = "",
-               version: Annotated[int | None, Form()] = None) -> Response:
+def box_return(
+    request: Request,
+    box_id: int,
+    who: Keeper,
+    slot: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
     with tx(request) as s:
         sv.return_box(s, sv.get_box(s, box_id), who.actor, slot_ref=slot or None, expected_version=version)
     flash(request, "ok_saved")
@@ -185,17 +236,32 @@ def box_return(request: Request, box_id: int, who: Keeper, slot: Annotated[str, 
 
 
 @router.post("/box/{box_id}/damage")
-async def box_damage(request: Request, box_id: int, who: Keeper, kind: Annotated[str, Form()],
-                     note: Annotated[str, Form()] = "", photo: Annotated[UploadFile | None, File()] = None,
-                     version: Annotated[int | None, Form()] = None) -> Response:
+async def box_damage(
+    request: Request,
+    box_id: int,
+    who: Keeper,
+    kind: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
     data = await photo.read() if photo is not None and photo.filename else None
     ctype = photo.content_type or "" if photo is not None else ""
     from starlette.concurrency import run_in_threadpool
 
     def work() -> None:
         with tx(request) as s:
-            sv.report_damage(s, sv.get_box(s, box_id), kind, who.actor, note=note, photo=data, photo_type=ctype,
-                             state_dir=request.app.state.settings.state_dir, expected_version=version)
+            sv.report_damage(
+                s,
+                sv.get_box(s, box_id),
+                kind,
+                who.actor,
+                note=note,
+                photo=data,
+                photo_type=ctype,
+                state_dir=request.app.state.settings.state_dir,
+                expected_version=version,
+            )
 
     await run_in_threadpool(work)
     flash(request, "ok_saved")
@@ -221,6 +287,7 @@ def _parse_date(value: str) -> date | None:
 
 # ---- slot, shelf, unit -------------------------------------------------------------------------------------------
 
+
 @router.get("/slot/{slot_id}", response_class=HTMLResponse)
 def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
     with tx(request) as s:
@@ -229,8 +296,14 @@ def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
 
 
 @router.post("/slot/{slot_id}/place")
-def slot_place(request: Request, slot_id: int, who: Keeper, box: Annotated[int, Form()],
-               version: Annotated[int | None, Form()] = None, set_home: Annotated[bool, Form()] = False) -> Response:
+def slot_place(
+    request: Request,
+    slot_id: int,
+    who: Keeper,
+    box: Annotated[int, Form()],
+    version: Annotated[int | None, Form()] = None,
+    set_home: Annotated[bool, Form()] = False,
+) -> Response:
     with tx(request) as s:
         b = sv.get_box(s, box)
         sv.place_box(s, b, slot_id, who.actor, set_home=set_home or None, expected_version=version)
@@ -258,6 +331,7 @@ def unit_page(request: Request, unit_id: int, who: Viewer) -> Response:
 
 
 # ---- stocktake ---------------------------------------------------------------------------------------------------
+
 
 @router.post("/shelf/{shelf_id}/stocktake")
 def stocktake_start(request: Request, shelf_id: int, who: Keeper) -> Response:
@@ -294,6 +368,7 @@ def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Response:
 
 # ---- room, cleaning tasks ----------------------------------------------------------------------------------------
 
+
 @router.get("/room/{room_id}", response_class=HTMLResponse)
 def room_page(request: Request, room_id: int, who: Viewer) -> Response:
     with tx(request) as s:
@@ -301,32 +376,54 @@ def room_page(request: Request, room_id: int, who: Viewer) -> Response:
         tasks = sv.open_tasks_for_room(s, room_id)
     climate = latest_climate(request.app.state, [room_id]).get(room_id)
     alerts = open_alerts(request.app.state, room_id)
-    return render(request, "room.html", room=view, climate=climate, alerts=alerts, tasks=tasks,
-                  kinds=[k.value for k in CleaningKind])
+    return render(
+        request,
+        "room.html",
+        room=view,
+        climate=climate,
+        alerts=alerts,
+        tasks=tasks,
+        kinds=[k.value for k in CleaningKind],
+    )
 
 
 @router.post("/room/{room_id}/schedule")
-def room_schedule(request: Request, room_id: int, who: Manager, kind: Annotated[str, Form()],
-                  recurrence: Annotated[str, Form()], unit: Annotated[str, Form()] = "",
-                  assignee: Annotated[str, Form()] = "") -> Response:
+def room_schedule(
+    request: Request,
+    room_id: int,
+    who: Manager,
+    kind: Annotated[str, Form()],
+    recurrence: Annotated[str, Form()],
+    unit: Annotated[str, Form()] = "",
+    assignee: Annotated[str, Form()] = "",
+) -> Response:
     """A manager adds a cleaning schedule for the room (or one of its shelving units)."""
     with tx(request) as s:
         room = s.get(Room, room_id)
         if room is None:
             raise NotFound(f"no room {room_id}")
         if unit:
-            sv.create_schedule(s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit,
-                               assignee=assignee.strip())
+            sv.create_schedule(
+                s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit, assignee=assignee.strip()
+            )
         else:
-            sv.create_schedule(s, kind=kind, recurrence=recurrence, actor=who.actor, site_code=room.site.code,
-                               room_code=room.code, assignee=assignee.strip())
+            sv.create_schedule(
+                s,
+                kind=kind,
+                recurrence=recurrence,
+                actor=who.actor,
+                site_code=room.site.code,
+                room_code=room.code,
+                assignee=assignee.strip(),
+            )
     flash(request, "ok_saved")
     return redirect(f"/room/{room_id}")
 
 
 @router.post("/task/{task_id}/done")
-def task_done(request: Request, task_id: int, who: Keeper, note: Annotated[str, Form()] = "",
-              back: Annotated[str, Form()] = "/") -> Response:
+def task_done(
+    request: Request, task_id: int, who: Keeper, note: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+) -> Response:
     with tx(request) as s:
         sv.complete_task(s, task_id, who.actor, note)
     flash(request, "ok_saved")
@@ -342,4 +439,3 @@ def room_label(request: Request, room_id: int, who: Viewer) -> Response:
             raise NotFound(f"no room {room_id}")
         sv.ensure_room_label(s, room)
     return RedirectResponse(f"/room/{room_id}", status_code=303)
-

@@ -78,8 +78,9 @@ def create_room(
     site = get_site(session, site_code)
     if session.scalar(select(Room).where(Room.site_id == site.id, Room.code == code)):
         raise Conflict(f"room {site_code}/{code} already exists")
-    room = Room(site_id=site.id, code=code, name=name, climate_class=climate_class,
-                climate_overrides=climate_overrides or {})
+    room = Room(
+        site_id=site.id, code=code, name=name, climate_class=climate_class, climate_overrides=climate_overrides or {}
+    )
     session.add(room)
     session.flush()
     bump_version(session)
@@ -88,9 +89,7 @@ def create_room(
 
 def get_room(session: Session, site_code: str, room_code: str) -> Room:
     """The room ``site_code/room_code`` or NotFound."""
-    room = session.scalar(
-        select(Room).join(Site).where(Site.code == site_code, Room.code == room_code)
-    )
+    room = session.scalar(select(Room).join(Site).where(Site.code == site_code, Room.code == room_code))
     if room is None:
         raise NotFound(f"no room {room_code} in site {site_code}")
     return room
@@ -123,9 +122,7 @@ def add_device(
     try:
         profile = DeviceProfile(profile).value
     except ValueError:
-        raise RegistryError(
-            f"unknown profile {profile!r}: use {', '.join(p.value for p in DeviceProfile)}"
-        ) from None
+        raise RegistryError(f"unknown profile {profile!r}: use {', '.join(p.value for p in DeviceProfile)}") from None
     if interval_s < 1 or interval_s > 86400:
         raise RegistryError("interval must be between 1 s and 1 day")
     topic = topic or default_topic(device_id, profile)
@@ -136,8 +133,15 @@ def add_device(
         raise Conflict(f"device {device_id} already exists")
     if session.scalar(select(Device).where(Device.topic == topic)):
         raise Conflict(f"topic {topic} is already used by another device")
-    dev = Device(id=device_id, profile=profile, topic=topic, hardware=hardware, has_smoke=has_smoke,
-                 interval_s=interval_s, description=description)
+    dev = Device(
+        id=device_id,
+        profile=profile,
+        topic=topic,
+        hardware=hardware,
+        has_smoke=has_smoke,
+        interval_s=interval_s,
+        description=description,
+    )
     session.add(dev)
     session.flush()
     session.add(DeviceAssignment(device_id=device_id, room_id=room.id, since=since or utcnow(), actor=actor))
@@ -147,8 +151,13 @@ def add_device(
 
 
 def move_device(
-    session: Session, device_id: str, site_code: str, room_code: str, *,
-    since: datetime | None = None, actor: str = "system",
+    session: Session,
+    device_id: str,
+    site_code: str,
+    room_code: str,
+    *,
+    since: datetime | None = None,
+    actor: str = "system",
 ) -> DeviceAssignment:
     """Move a node to another room; readings stamped from ``since`` on are attributed to it."""
     dev = session.get(Device, device_id)
@@ -187,9 +196,16 @@ def list_devices(session: Session) -> list[DeviceRow]:
     rows = []
     for dev in session.scalars(select(Device).order_by(Device.id)):
         cur = dev.assignments[-1] if dev.assignments else None
-        rows.append(DeviceRow(
-            id=dev.id, profile=dev.profile, topic=dev.topic,
-            site=cur.room.site.code if cur else "", room=cur.room.code if cur else "",
-            hardware=dev.hardware, has_smoke=dev.has_smoke, interval_s=dev.interval_s,
-        ))
+        rows.append(
+            DeviceRow(
+                id=dev.id,
+                profile=dev.profile,
+                topic=dev.topic,
+                site=cur.room.site.code if cur else "",
+                room=cur.room.code if cur else "",
+                hardware=dev.hardware,
+                has_smoke=dev.has_smoke,
+                interval_s=dev.interval_s,
+            )
+        )
     return rows

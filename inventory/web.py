@@ -26,8 +26,14 @@ def setup_app(app: FastAPI) -> None:
     """Signed-cookie sessions (key ``app.state.secret_key``), login rate limiter, error pages, static files."""
     settings = getattr(app.state, "settings", None)
     https = bool(settings and settings.web.public_base_url.startswith("https://"))
-    app.add_middleware(SessionMiddleware, secret_key=app.state.secret_key, session_cookie="kho_session",
-                       max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=https)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=app.state.secret_key,
+        session_cookie="kho_session",
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=https,
+    )
     if getattr(app.state, "login_limiter", None) is None:
         app.state.login_limiter = LoginRateLimiter()
     app.add_exception_handler(RegistryError, registry_error_handler)

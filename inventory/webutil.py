@@ -21,8 +21,13 @@ from inventory.i18n import normalize_lang, t
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False,
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def _fmt_dt(value: datetime | date | str | None) -> str:
@@ -47,8 +52,11 @@ def lang_of(request: Request) -> str:
     """``?lang=`` beats the ``lang`` cookie beats the user's language beats the configured default."""
     settings = getattr(request.app.state, "settings", None)
     default = settings.web.default_language if settings is not None else "vi"
-    for cand in (request.query_params.get("lang"), request.cookies.get("lang"),
-                 request.session.get("lang") if "session" in request.scope else None):
+    for cand in (
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.session.get("lang") if "session" in request.scope else None,
+    ):
         if cand in ("vi", "en"):
             return str(cand)
     return normalize_lang(default)
@@ -73,9 +81,14 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
         return t(lang, key, default, **kw)
 
     html = _env.get_template(template).render(
-        request=request, lang=lang, t=tr,
+        request=request,
+        lang=lang,
+        t=tr,
         me=optional_principal(request) if has_session else None,
-        csrf=csrf_token(request) if has_session else "", flash=message, **ctx)
+        csrf=csrf_token(request) if has_session else "",
+        flash=message,
+        **ctx,
+    )
     resp = HTMLResponse(html, status_code=status)
     q = request.query_params.get("lang")
     if q in ("vi", "en"):
@@ -124,5 +137,9 @@ async def auth_error_handler(request: Request, exc: Exception) -> Response:
 
         return redirect(f"/login?next={quote(nxt, safe='')}")
     lang = lang_of(request)
-    return render(request, "error.html", status=exc.status,
-                  message=t(lang, "csrf") if exc.message == "csrf" else t(lang, "forbidden"))
+    return render(
+        request,
+        "error.html",
+        status=exc.status,
+        message=t(lang, "csrf") if exc.message == "csrf" else t(lang, "forbidden"),
+    )

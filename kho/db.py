@@ -8,9 +8,7 @@ from inventory import migrate
 
 # Each package that owns tables keeps its Alembic branch in <package>/migrations/versions.
 _ROOT = Path(__file__).resolve().parent.parent
-EXTRA_VERSION_DIRS = [
-    d for d in (_ROOT / "alerts" / "migrations" / "versions",) if d.is_dir()
-]
+EXTRA_VERSION_DIRS = [d for d in (_ROOT / "alerts" / "migrations" / "versions",) if d.is_dir()]
 
 
 def upgrade(url: str, revision: str = "heads") -> None:

@@ -142,7 +142,11 @@ log_type notice
 
 
 def mosquitto_server(
-    state_dir: Path, port: int | None = None, *, extra_conf: str = "", anonymous: bool = True,
+    state_dir: Path,
+    port: int | None = None,
+    *,
+    extra_conf: str = "",
+    anonymous: bool = True,
     max_queued: int = 1_000_000,
 ) -> ManagedServer:
     """A Mosquitto configured under ``state_dir/mosquitto`` (persistence on, so restarts keep sessions)."""
@@ -151,10 +155,16 @@ def mosquitto_server(
     (d / "data").mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = d / "mosquitto.conf"
-    conf.write_text(MOSQUITTO_CONF.format(
-        port=port, user=getpass.getuser(), anonymous="true" if anonymous else "false", data_dir=d / "data",
-        max_queued=max_queued, extra=extra_conf,
-    ))
+    conf.write_text(
+        MOSQUITTO_CONF.format(
+            port=port,
+            user=getpass.getuser(),
+            anonymous="true" if anonymous else "false",
+            data_dir=d / "data",
+            max_queued=max_queued,
+            extra=extra_conf,
+        )
+    )
     return ManagedServer("mosquitto", [binary, "-c", str(conf)], port, d / "mosquitto.log")
 
 
@@ -205,9 +215,7 @@ def ensure_postgres(port: int = 5432) -> None:
     clusters = sorted(Path("/etc/postgresql").glob("*")) if Path("/etc/postgresql").exists() else []
     if not clusters:
         raise ServerError("PostgreSQL is not installed: 'apt-get install postgresql' (or run 'make deps')")
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main", "start"], check=False
-    )
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main", "start"], check=False)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if port_open(port):

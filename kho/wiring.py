@@ -27,7 +27,9 @@ def alerts_secret(settings: Settings) -> str:
 
 
 def build_alert_engine(
-    settings: Settings, sessions: sessionmaker[Session], health: Callable[[], dict[str, Any]] | None = None,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    health: Callable[[], dict[str, Any]] | None = None,
     **kw: Any,
 ) -> Any:
     """A started alert engine (``alerts.engine.AlertEngine``)."""
@@ -36,8 +38,14 @@ def build_alert_engine(
     from alerts.engine import AlertEngine
     from inventory.errors import RegistryError
 
-    engine = AlertEngine(settings.alerts, sessions, secret=alerts_secret(settings),
-                         base_url=alerts_base_url(settings), health=health, **kw)
+    engine = AlertEngine(
+        settings.alerts,
+        sessions,
+        secret=alerts_secret(settings),
+        base_url=alerts_base_url(settings),
+        health=health,
+        **kw,
+    )
     try:
         return engine.start()
     except (OperationalError, ProgrammingError) as e:

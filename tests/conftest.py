@@ -149,6 +149,7 @@ def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
 
 # ---- collectors (tests/collector and tests/firmware)
 
+
 def fast_cfg(**kw: Any) -> CollectorSettings:
     """Collector settings for tests: short flush interval and registry polling."""
     base: dict[str, Any] = {"flush_interval_s": 0.2, "registry_refresh_s": 0.5}
@@ -161,12 +162,28 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
     """Factory: a started Collector (own client id and state dir); all stopped at the end."""
     made: list[Collector] = []
 
-    def make(port: int, influx: InfluxSettings, sessions: sessionmaker[Session], *, client_id: str | None = None,
-             shared_group: str | None = None, state_dir: Path | None = None, consumers: Any = (),
-             protocol: str = "3.1.1", username: str | None = None, password: str | None = None,
-             **cfg: Any) -> Collector:
-        mq = MqttSettings(port=port, client_id=client_id or f"col-{uuid.uuid4().hex[:8]}", shared_group=shared_group,
-                          protocol=protocol, username=username, password=SecretStr(password) if password else None)
+    def make(
+        port: int,
+        influx: InfluxSettings,
+        sessions: sessionmaker[Session],
+        *,
+        client_id: str | None = None,
+        shared_group: str | None = None,
+        state_dir: Path | None = None,
+        consumers: Any = (),
+        protocol: str = "3.1.1",
+        username: str | None = None,
+        password: str | None = None,
+        **cfg: Any,
+    ) -> Collector:
+        mq = MqttSettings(
+            port=port,
+            client_id=client_id or f"col-{uuid.uuid4().hex[:8]}",
+            shared_group=shared_group,
+            protocol=protocol,
+            username=username,
+            password=SecretStr(password) if password else None,
+        )
         c = Collector(mq, influx, fast_cfg(**cfg), sessions, state_dir or tmp_path / mq.client_id, consumers)
         c.start()
         wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")

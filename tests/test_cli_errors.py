@@ -11,8 +11,13 @@ from pathlib import Path
 def _kho(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, KHO_STATE_DIR=str(tmp_path / "state"))
     env.pop("KHO_DATABASE__URL", None)
-    return subprocess.run([sys.executable, "-c", "from kho.cli import main; main()", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", "from kho.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_unmigrated_database_says_what_to_run(tmp_path: Path) -> None:

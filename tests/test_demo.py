@@ -24,9 +24,12 @@ from kho.localservers import free_port, port_open
 
 KHO = str(Path(sys.executable).parent / "kho")
 PROFILE_OF = {
-    "qt-p1-a": "native", "qt-p2-a": "native",
-    "qt-p1-esp": "esphome", "qt-p2-esp": "esphome",
-    "qt-p1-tas": "tasmota", "qt-p2-tas": "tasmota",
+    "qt-p1-a": "native",
+    "qt-p2-a": "native",
+    "qt-p1-esp": "esphome",
+    "qt-p2-esp": "esphome",
+    "qt-p1-tas": "tasmota",
+    "qt-p2-tas": "tasmota",
 }
 
 
@@ -40,8 +43,10 @@ def _wait_for(what: str, check: Callable[[], Any], timeout_s: float, proc: subpr
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"kho demo exited with {proc.returncode} while waiting for {what}:\n"
-                                 f"{log.read_text(errors='replace')[-3000:]}")
+            raise AssertionError(
+                f"kho demo exited with {proc.returncode} while waiting for {what}:\n"
+                f"{log.read_text(errors='replace')[-3000:]}"
+            )
         try:
             value = check()
         except (httpx.HTTPError, OSError, ValueError, KeyError):
@@ -53,8 +58,11 @@ def _wait_for(what: str, check: Callable[[], Any], timeout_s: float, proc: subpr
 
 
 def _counts_by_device(influx_port: int) -> dict[str, int]:
-    r = httpx.get(f"http://127.0.0.1:{influx_port}/query", timeout=5, params={
-        "db": "kho", "q": "SELECT count(temperature_c) FROM climate GROUP BY device"})
+    r = httpx.get(
+        f"http://127.0.0.1:{influx_port}/query",
+        timeout=5,
+        params={"db": "kho", "q": "SELECT count(temperature_c) FROM climate GROUP BY device"},
+    )
     r.raise_for_status()
     series = r.json()["results"][0].get("series", [])
     return {s["tags"]["device"]: int(s["values"][0][1]) for s in series}
@@ -62,17 +70,36 @@ def _counts_by_device(influx_port: int) -> dict[str, int]:
 
 def _run_demo(state_dir: Path, web_port: int, log: Path, check_lock: bool = False) -> tuple[dict[str, Any], str]:
     """Start the demo, check web, health and all three profiles in InfluxDB, SIGINT it, check children gone."""
-    proc = subprocess.Popen([KHO, "demo", "--duration", "120", "--no-browser", "--rate", "2"],
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT, env=_env(state_dir, web_port))
+    proc = subprocess.Popen(
+        [KHO, "demo", "--duration", "120", "--no-browser", "--rate", "2"],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=_env(state_dir, web_port),
+    )
     try:
         ports_file = state_dir / "demo-ports.json"
-        health = _wait_for("/healthz", lambda: httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=2).json()
-                           if ports_file.exists() else None, 60, proc, log)
+        health = _wait_for(
+            "/healthz",
+            lambda: (
+                httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=2).json() if ports_file.exists() else None
+            ),
+            60,
+            proc,
+            log,
+        )
         ports = json.loads(ports_file.read_text())
         assert ports["web"] == web_port
-        health = _wait_for("a healthy collector", lambda: (
-            h := httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=2).json())["healthy"]
-            and h["broker_connected"] and h, 30, proc, log)
+        health = _wait_for(
+            "a healthy collector",
+            lambda: (
+                (h := httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=2).json())["healthy"]
+                and h["broker_connected"]
+                and h
+            ),
+            30,
+            proc,
+            log,
+        )
         assert health["influx_reachable"] is True
         assert httpx.get(f"http://127.0.0.1:{web_port}/api/docs", timeout=5).status_code == 200
         home = httpx.get(f"http://127.0.0.1:{web_port}/", timeout=10, follow_redirects=True)
@@ -80,13 +107,21 @@ def _run_demo(state_dir: Path, web_port: int, log: Path, check_lock: bool = Fals
 
         def all_profiles() -> dict[str, int] | None:
             counts = _counts_by_device(ports["influx"])
-            return counts if {PROFILE_OF[d] for d in counts if d in PROFILE_OF} == {"native", "esphome",
-                                                                                   "tasmota"} else None
+            return (
+                counts
+                if {PROFILE_OF[d] for d in counts if d in PROFILE_OF} == {"native", "esphome", "tasmota"}
+                else None
+            )
 
         counts = _wait_for("readings of all three profiles in InfluxDB", all_profiles, 30, proc, log)
         if check_lock:
-            twin = subprocess.run([KHO, "demo", "--duration", "1", "--no-browser"], capture_output=True, text=True,
-                                  env=_env(state_dir, web_port), timeout=60)
+            twin = subprocess.run(
+                [KHO, "demo", "--duration", "1", "--no-browser"],
+                capture_output=True,
+                text=True,
+                env=_env(state_dir, web_port),
+                timeout=60,
+            )
             assert twin.returncode == 1 and "another `kho demo` is running" in twin.stderr, twin.stderr
             assert "Traceback" not in twin.stderr
         children = psutil.Process(proc.pid).children(recursive=True)
@@ -153,8 +188,13 @@ def test_serve_runs_the_web_app_alone(tmp_path: Path) -> None:
     subprocess.run([KHO, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=60)
     proc = subprocess.Popen([KHO, "serve"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     try:
-        _wait_for("the web app", lambda: httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=2).status_code == 200,
-                  30, proc, log)
+        _wait_for(
+            "the web app",
+            lambda: httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=2).status_code == 200,
+            30,
+            proc,
+            log,
+        )
         # No collector runs in `kho serve`: /healthz says so instead of pretending.
         r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert r.status_code == 503 and r.json()["healthy"] is False

@@ -21,7 +21,10 @@ from kho.settings import load_settings
 
 
 def test_service_app_wires_climate_scheduler_and_overdue_notifier(
-    influxd: InfluxServer, influx_db_name: str, sqlite_url: str, tmp_path: Path,
+    influxd: InfluxServer,
+    influx_db_name: str,
+    sqlite_url: str,
+    tmp_path: Path,
 ) -> None:
     kho_db.upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
@@ -33,19 +36,24 @@ def test_service_app_wires_climate_scheduler_and_overdue_notifier(
     influx = InfluxSettings(url=influxd.url, database=influx_db_name)
     client = InfluxClient(influx)
     client.ensure_database()
-    client.write_lines(b"climate,site=HN,room=P1,device=n1 temperature_c=23.7,humidity_pct=61.5,smoke=0 %d\n"
-                       % int(time.time() * 1000))
+    client.write_lines(
+        b"climate,site=HN,room=P1,device=n1 temperature_c=23.7,humidity_pct=61.5,smoke=0 %d\n" % int(time.time() * 1000)
+    )
     client.close()
-    settings = load_settings(state_dir=tmp_path / "state", database={"url": sqlite_url},
-                             influx={"url": influxd.url, "database": influx_db_name})
+    settings = load_settings(
+        state_dir=tmp_path / "state",
+        database={"url": sqlite_url},
+        influx={"url": influxd.url, "database": influx_db_name},
+    )
     app = create_service_app(settings)
     assert isinstance(app.state.climate_provider, LatestClimate)
     assert isinstance(app.state.overdue_notifier, OverdueCleaningNotifier)
     assert not app.state.cleaning_scheduler.running
     with TestClient(app) as c:
         assert app.state.cleaning_scheduler.running
-        r = c.post("/login", data={"username": "quanly", "password": "mat-khau-dai-1", "next": "/"},
-                   follow_redirects=False)
+        r = c.post(
+            "/login", data={"username": "quanly", "password": "mat-khau-dai-1", "next": "/"}, follow_redirects=False
+        )
         assert r.status_code == 303, r.text
         page = c.get(f"/room/{room_id}").text
         assert "23.7 °C" in page and "62 %" in page  # RH is shown to the whole percent

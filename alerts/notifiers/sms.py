@@ -27,5 +27,7 @@ class SmsNotifier:
         except httpx.HTTPError as e:
             raise NotifyError(f"sms gateway: {type(e).__name__}") from None
         if resp.status_code >= 300:
-            raise NotifyError(f"sms gateway: HTTP {resp.status_code}", permanent=400 <= resp.status_code < 500
-                              and resp.status_code not in (408, 429))
+            raise NotifyError(
+                f"sms gateway: HTTP {resp.status_code}",
+                permanent=400 <= resp.status_code < 500 and resp.status_code not in (408, 429),
+            )

@@ -19,8 +19,14 @@ class TelegramNotifier:
             raise NotifyError("telegram bot token is not configured (KHO_ALERTS__TELEGRAM__BOT_TOKEN)", True)
         url = f"{self.s.base_url.rstrip('/')}/bot{token}/sendMessage"
         try:
-            resp = self.client.post(url, json={"chat_id": address, "text": f"{message.subject}\n\n{message.text}",
-                                               "disable_web_page_preview": True})
+            resp = self.client.post(
+                url,
+                json={
+                    "chat_id": address,
+                    "text": f"{message.subject}\n\n{message.text}",
+                    "disable_web_page_preview": True,
+                },
+            )
         except httpx.HTTPError as e:
             raise NotifyError(f"telegram: {type(e).__name__}") from None  # the URL holds the token: not shown
         try:

@@ -21,8 +21,19 @@ class Rule:
     SYS_INFLUX = "system_influx"
     SYS_SPOOL = "system_spool"
 
-    ALL = (SMOKE, TEMPERATURE, HUMIDITY, SWING_T, SWING_RH, MOULD, OFFLINE, BATTERY,
-           SYS_RECEIVING, SYS_INFLUX, SYS_SPOOL)
+    ALL = (
+        SMOKE,
+        TEMPERATURE,
+        HUMIDITY,
+        SWING_T,
+        SWING_RH,
+        MOULD,
+        OFFLINE,
+        BATTERY,
+        SYS_RECEIVING,
+        SYS_INFLUX,
+        SYS_SPOOL,
+    )
 
 
 @dataclass(slots=True)

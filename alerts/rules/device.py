@@ -28,13 +28,23 @@ class OfflineRule:
     def restore(self, device_id: str, site: str, room: str, room_id: int, now_ms: int) -> None:
         self.seen[device_id] = _Seen(site, room, room_id, now_ms, offline=True)
 
-    def _signal(self, dev: str, s: _Seen, active: bool, ts: int, directory: DeviceDirectory, why: str,
-                notify: bool = True) -> Signal:
+    def _signal(
+        self, dev: str, s: _Seen, active: bool, ts: int, directory: DeviceDirectory, why: str, notify: bool = True
+    ) -> Signal:
         entry = directory.devices.get(dev)
         smoke = bool(entry and entry.has_smoke)
-        return Signal(Rule.OFFLINE, s.site, s.room, s.room_id, dev, active, ts,
-                      severity="critical" if smoke and active else "warning",
-                      details={"reason": why, "smoke_detector": smoke}, notify=notify)
+        return Signal(
+            Rule.OFFLINE,
+            s.site,
+            s.room,
+            s.room_id,
+            dev,
+            active,
+            ts,
+            severity="critical" if smoke and active else "warning",
+            details={"reason": why, "smoke_detector": smoke},
+            notify=notify,
+        )
 
     def on_reading(self, r: Reading, now_ms: int, directory: DeviceDirectory) -> list[Signal]:
         s = self.seen.get(r.device_id)
@@ -109,6 +119,7 @@ class BatteryRule:
                 return [Signal(Rule.BATTERY, r.site, r.room, r.room_id, r.device_id, False, r.ts_ms, value=v)]
         elif v < self.low_v:
             self.low.add(r.device_id)
-            return [Signal(Rule.BATTERY, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms, value=v,
-                           limit=self.low_v)]
+            return [
+                Signal(Rule.BATTERY, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms, value=v, limit=self.low_v)
+            ]
         return []

@@ -48,7 +48,18 @@ class MouldRule:
         st["level"] = level
         if level == 0:
             return [Signal(Rule.MOULD, r.site, r.room, r.room_id, r.device_id, False, r.ts_ms, value=acc)]
-        return [Signal(Rule.MOULD, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms,
-                       severity="critical" if level == 2 else "warning", value=round(acc, 3),
-                       limit=self.critical if level == 2 else self.warning,
-                       details={"temperature_c": t, "humidity_pct": rh})]
+        return [
+            Signal(
+                Rule.MOULD,
+                r.site,
+                r.room,
+                r.room_id,
+                r.device_id,
+                True,
+                r.ts_ms,
+                severity="critical" if level == 2 else "warning",
+                value=round(acc, 3),
+                limit=self.critical if level == 2 else self.warning,
+                details={"temperature_c": t, "humidity_pct": rh},
+            )
+        ]

@@ -34,11 +34,21 @@ class SmokeRule:
         if binary or over:
             self.active[r.device_id] = r.ts_ms
             critical = binary or (level is not None and level >= lim.smoke_level_action)
-            return [Signal(Rule.SMOKE, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms,
-                           severity="critical" if critical else "warning",
-                           value=level if level is not None else 1.0,
-                           limit=None if binary else (lim.smoke_level_action if critical else lim.smoke_level_alert),
-                           details={"binary": binary})]
+            return [
+                Signal(
+                    Rule.SMOKE,
+                    r.site,
+                    r.room,
+                    r.room_id,
+                    r.device_id,
+                    True,
+                    r.ts_ms,
+                    severity="critical" if critical else "warning",
+                    value=level if level is not None else 1.0,
+                    limit=None if binary else (lim.smoke_level_action if critical else lim.smoke_level_alert),
+                    details={"binary": binary},
+                )
+            ]
         if was:
             del self.active[r.device_id]
             return [Signal(Rule.SMOKE, r.site, r.room, r.room_id, r.device_id, False, r.ts_ms, value=level)]

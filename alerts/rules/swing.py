@@ -73,6 +73,18 @@ class SwingRule:
                     out.append(Signal(rule, r.site, r.room, r.room_id, r.device_id, False, r.ts_ms, value=rng))
             elif rng > limit:
                 self.active.add(key)
-                out.append(Signal(rule, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms, value=round(rng, 2),
-                                  limit=limit, details={"min": lo, "max": hi}))
+                out.append(
+                    Signal(
+                        rule,
+                        r.site,
+                        r.room,
+                        r.room_id,
+                        r.device_id,
+                        True,
+                        r.ts_ms,
+                        value=round(rng, 2),
+                        limit=limit,
+                        details={"min": lo, "max": hi},
+                    )
+                )
         return out

@@ -9,8 +9,9 @@ from collector.reading import Reading
 from inventory.directory import RoomEntry
 
 
-def hysteresis_level(prev: int, v: float, target: tuple[float, float], outer: tuple[float, float],
-                     deadband: float) -> int:
+def hysteresis_level(
+    prev: int, v: float, target: tuple[float, float], outer: tuple[float, float], deadband: float
+) -> int:
     """0 inside target, 1 outside target, 2 outside outer limits; a level is left only once the value is
     ``deadband`` back inside its limits, so a value wobbling on a limit does not flap."""
     raw = 2 if (v > outer[1] or v < outer[0]) else 1 if (v > target[1] or v < target[0]) else 0
@@ -70,7 +71,20 @@ class ThresholdRule:
             limit = crossed[1] if v > crossed[1] else crossed[0] if v < crossed[0] else None
             if limit is None:  # held by hysteresis: report the side we are on
                 limit = crossed[1] if v >= (crossed[0] + crossed[1]) / 2 else crossed[0]
-            out.append(Signal(rule, r.site, r.room, r.room_id, r.device_id, True, r.ts_ms,
-                              severity="critical" if track.level == 2 else "warning", value=v, limit=limit,
-                              hold_ms=self.hold_ms, details={"target": list(target), "outer": list(outer)}))
+            out.append(
+                Signal(
+                    rule,
+                    r.site,
+                    r.room,
+                    r.room_id,
+                    r.device_id,
+                    True,
+                    r.ts_ms,
+                    severity="critical" if track.level == 2 else "warning",
+                    value=v,
+                    limit=limit,
+                    hold_ms=self.hold_ms,
+                    details={"target": list(target), "outer": list(outer)},
+                )
+            )
         return out

@@ -12,6 +12,15 @@ from collector.decoders.types import (
 )
 
 __all__ = [
-    "CLOCK_SKEW", "DEFAULT_TOPICS", "REJECT_REASONS", "Dispatcher", "Ignored", "Outcome", "Reject", "Route",
-    "Sample", "Status", "route_topic",
+    "CLOCK_SKEW",
+    "DEFAULT_TOPICS",
+    "REJECT_REASONS",
+    "Dispatcher",
+    "Ignored",
+    "Outcome",
+    "Reject",
+    "Route",
+    "Sample",
+    "Status",
+    "route_topic",
 ]

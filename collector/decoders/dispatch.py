@@ -21,9 +21,13 @@ TASMOTA_SENSOR = "tasmota_sensor"
 
 # Subscriptions covering every profile's topics (DESIGN §4); none overlaps another.
 DEFAULT_TOPICS = (
-    "kho/+/telemetry", "kho/+/status",
-    "tele/+/SENSOR", "tele/+/LWT",
-    "+/sensor/+/state", "+/binary_sensor/+/state", "+/status",
+    "kho/+/telemetry",
+    "kho/+/status",
+    "tele/+/SENSOR",
+    "tele/+/LWT",
+    "+/sensor/+/state",
+    "+/binary_sensor/+/state",
+    "+/status",
 )
 
 
@@ -70,8 +74,9 @@ def route_topic(topic: str, by_topic: Mapping[str, DeviceLike]) -> Route | Rejec
         guess = root.rsplit("/", 1)[-1][:64]
         return Reject(UNKNOWN_DEVICE, f"no device registered with topic {root[:200]!r}", guess or None)
     if dev.profile not in profiles:
-        return Reject(UNKNOWN_TOPIC, f"device {dev.id} is registered as {dev.profile}, not {'/'.join(profiles)}",
-                      dev.id)
+        return Reject(
+            UNKNOWN_TOPIC, f"device {dev.id} is registered as {dev.profile}, not {'/'.join(profiles)}", dev.id
+        )
     return Route(kind, dev.id, name)
 
 
@@ -114,6 +119,5 @@ class Dispatcher:
         if not payload:  # how a retained message is cleared: nothing to store, nothing wrong
             return [Ignored(r.device_id, "empty payload")]
         if len(payload) > self.max_payload_bytes:
-            return [Reject(OVERSIZED, f"payload of {len(payload)} bytes exceeds {self.max_payload_bytes}",
-                           r.device_id)]
+            return [Reject(OVERSIZED, f"payload of {len(payload)} bytes exceeds {self.max_payload_bytes}", r.device_id)]
         return decode_routed(r, payload)

@@ -24,8 +24,9 @@ def decode_native(device_id: str, payload: bytes) -> list[Outcome]:
             return [DecodeError(EMPTY, "empty batch array").reject(device_id)]
         batched = len(doc) > 1
         return [_one(device_id, item, i, batched) for i, item in enumerate(doc)]
-    return [DecodeError(BAD_TYPE, f"payload must be a JSON object or array, got {type(doc).__name__}")
-            .reject(device_id)]
+    return [
+        DecodeError(BAD_TYPE, f"payload must be a JSON object or array, got {type(doc).__name__}").reject(device_id)
+    ]
 
 
 def _one(device_id: str, obj: Any, index: int, batched: bool) -> Outcome:

@@ -9,8 +9,7 @@ def node_topics(node: Node) -> list[tuple[str, str]]:
     """``(access, pattern)`` rules of one node by profile (DESIGN §4)."""
     if node.profile == "tasmota":
         # Tasmota also listens on its own command topic (console commands from the admin).
-        return [("write", f"tele/{node.topic}/#"), ("write", f"stat/{node.topic}/#"),
-                ("read", f"cmnd/{node.topic}/#")]
+        return [("write", f"tele/{node.topic}/#"), ("write", f"stat/{node.topic}/#"), ("read", f"cmnd/{node.topic}/#")]
     return [("write", f"{node.topic}/#")]  # native: kho/<id>/…, esphome: <topic_prefix>/…
 
 

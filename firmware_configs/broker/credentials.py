@@ -49,8 +49,9 @@ def _check_users(nodes: list[Node], settings: FirmwareSettings) -> None:
         raise RegistryError(f"device id(s) {', '.join(sorted(clash))} clash with the broker's service accounts")
 
 
-def generate_credentials(nodes: list[Node], broker_dir: Path, firmware_dir: Path,
-                         settings: FirmwareSettings) -> CredentialsResult:
+def generate_credentials(
+    nodes: list[Node], broker_dir: Path, firmware_dir: Path, settings: FirmwareSettings
+) -> CredentialsResult:
     """Bring the password file and ACL in line with the registry.
 
     Existing accounts keep their hashes (nodes already flashed keep working); new nodes get a password,
@@ -79,8 +80,9 @@ def generate_credentials(nodes: list[Node], broker_dir: Path, firmware_dir: Path
             continue
         password = new_password()
         entries[node.id] = hash_password(password)
-        write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password},
-                      esphome=node.profile == "esphome")
+        write_secrets(
+            firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=node.profile == "esphome"
+        )
         result.created.append(node.id)
     result.removed = sorted(set(old) - set(entries))
     write_passwd(passwd_path, entries)
@@ -99,7 +101,8 @@ def rotate_password(node: Node, broker_dir: Path, firmware_dir: Path) -> str:
         raise NotFound(f"device {node.id} has no broker account yet: run `kho broker credentials` first")
     password = new_password()
     entries[node.id] = hash_password(password)
-    write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password},
-                  esphome=node.profile == "esphome")
+    write_secrets(
+        firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=node.profile == "esphome"
+    )
     write_passwd(passwd_path, entries)
     return password

@@ -15,7 +15,18 @@ from inventory.cleaning.tasks import (
 )
 
 __all__ = [
-    "CleaningScheduler", "OverdueNotifier", "OverdueTask", "TickResult", "claim_overdue", "complete_task_by_scan",
-    "create_due_tasks", "due_occurrences", "insert_tasks", "install", "latest_due", "mark_overdue", "next_due",
+    "CleaningScheduler",
+    "OverdueNotifier",
+    "OverdueTask",
+    "TickResult",
+    "claim_overdue",
+    "complete_task_by_scan",
+    "create_due_tasks",
+    "due_occurrences",
+    "insert_tasks",
+    "install",
+    "latest_due",
+    "mark_overdue",
+    "next_due",
     "overdue_candidates",
 ]

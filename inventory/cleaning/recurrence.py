@@ -16,8 +16,9 @@ def _cron(recurrence: str, tz: str) -> CronTrigger:
     return CronTrigger.from_crontab(recurrence, timezone=tz)
 
 
-def latest_due(recurrence: str, starts_at: datetime, now: datetime, tz: str = "UTC",
-               since: datetime | None = None) -> datetime | None:
+def latest_due(
+    recurrence: str, starts_at: datetime, now: datetime, tz: str = "UTC", since: datetime | None = None
+) -> datetime | None:
     """The most recent occurrence at or before ``now`` and after ``since`` (None if there is none)."""
     if now < starts_at:
         return None

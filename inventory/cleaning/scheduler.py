@@ -76,8 +76,9 @@ class CleaningScheduler:
                 overdue = claim_overdue(s, candidates, now)
         result = TickResult(created=created, overdue=overdue)
         if overdue:
-            log.warning("cleaning: %d task(s) overdue: %s", len(overdue),
-                        ", ".join(f"{o.kind}@{o.code}" for o in overdue))
+            log.warning(
+                "cleaning: %d task(s) overdue: %s", len(overdue), ", ".join(f"{o.kind}@{o.code}" for o in overdue)
+            )
             notifier = self.notifier()
             if notifier is not None:
                 try:
@@ -97,8 +98,14 @@ class CleaningScheduler:
         if self._scheduler is not None:
             return
         sched = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
-        sched.add_job(self._safe_tick, IntervalTrigger(seconds=self.tick_s), id=JOB_ID,
-                      next_run_time=datetime.now(UTC), replace_existing=True, misfire_grace_time=None)
+        sched.add_job(
+            self._safe_tick,
+            IntervalTrigger(seconds=self.tick_s),
+            id=JOB_ID,
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
         sched.start()
         self._scheduler = sched
 
@@ -115,8 +122,12 @@ class CleaningScheduler:
 def install(app: Any, *, tick_s: float = 60.0, overdue_after: timedelta = DEFAULT_OVERDUE_AFTER) -> CleaningScheduler:
     """Attach a scheduler to a FastAPI app: started on startup, stopped on shutdown, found at
     ``app.state.cleaning_scheduler``; the notifier is read from ``app.state.overdue_notifier`` at each tick."""
-    sched = CleaningScheduler(app.state.sessions, notifier=lambda: getattr(app.state, "overdue_notifier", None),
-                              tick_s=tick_s, overdue_after=overdue_after)
+    sched = CleaningScheduler(
+        app.state.sessions,
+        notifier=lambda: getattr(app.state, "overdue_notifier", None),
+        tick_s=tick_s,
+        overdue_after=overdue_after,
+    )
     app.state.cleaning_scheduler = sched
     inner = app.router.lifespan_context
 

@@ -37,10 +37,12 @@ class TickResult:
 def _site_timezones(session: Session) -> dict[int, str]:
     """Schedule id → time zone of its site (cron lines are local time: "08:00 on Mondays" in Hà Nội)."""
     rows = session.execute(
-        select(CleaningSchedule.id, Site.timezone).select_from(CleaningSchedule)
+        select(CleaningSchedule.id, Site.timezone)
+        .select_from(CleaningSchedule)
         .outerjoin(ShelvingUnit, ShelvingUnit.id == CleaningSchedule.unit_id)
         .join(Room, Room.id == func.coalesce(CleaningSchedule.room_id, ShelvingUnit.room_id))
-        .join(Site, Site.id == Room.site_id))
+        .join(Site, Site.id == Room.site_id)
+    )
     return {sid: tz for sid, tz in rows}
 
 
@@ -51,13 +53,18 @@ def due_occurrences(session: Session, now: datetime | None = None) -> list[tuple
     creates one task per schedule, not seven.
     """
     now = now or utcnow()
-    last = dict(session.execute(select(CleaningTask.schedule_id, func.max(CleaningTask.due_at))
-                                .group_by(CleaningTask.schedule_id)).all())
+    last = dict(
+        session.execute(
+            select(CleaningTask.schedule_id, func.max(CleaningTask.due_at)).group_by(CleaningTask.schedule_id)
+        ).all()
+    )
     tzs = _site_timezones(session)
     out: list[tuple[int, datetime]] = []
     for sid, recurrence, starts_at in session.execute(
-            select(CleaningSchedule.id, CleaningSchedule.recurrence, CleaningSchedule.starts_at)
-            .where(CleaningSchedule.active.is_(True)).order_by(CleaningSchedule.id)):
+        select(CleaningSchedule.id, CleaningSchedule.recurrence, CleaningSchedule.starts_at)
+        .where(CleaningSchedule.active.is_(True))
+        .order_by(CleaningSchedule.id)
+    ):
         since = last.get(sid)
         if since is not None and since.tzinfo is None:  # SQLite aggregates bypass the column type
             since = since.replace(tzinfo=UTC)
@@ -83,10 +90,12 @@ def insert_tasks(session: Session, items: list[tuple[int, datetime]]) -> list[in
     now = utcnow()
     ids: list[int] = []
     for sid, due in items:
-        stmt = (insert(CleaningTask)
-                .values(schedule_id=sid, due_at=due, done_by="", note="", created_at=now)
-                .on_conflict_do_nothing(index_elements=["schedule_id", "due_at"])
-                .returning(CleaningTask.id))
+        stmt = (
+            insert(CleaningTask)
+            .values(schedule_id=sid, due_at=due, done_by="", note="", created_at=now)
+            .on_conflict_do_nothing(index_elements=["schedule_id", "due_at"])
+            .returning(CleaningTask.id)
+        )
         tid = session.execute(stmt).scalar_one_or_none()
         if tid is not None:
             ids.append(tid)
@@ -98,28 +107,51 @@ def create_due_tasks(session: Session, now: datetime | None = None) -> list[int]
     return insert_tasks(session, due_occurrences(session, now))
 
 
-def overdue_candidates(session: Session, now: datetime | None = None,
-                       overdue_after: timedelta = DEFAULT_OVERDUE_AFTER) -> list[OverdueTask]:
+def overdue_candidates(
+    session: Session, now: datetime | None = None, overdue_after: timedelta = DEFAULT_OVERDUE_AFTER
+) -> list[OverdueTask]:
     """Open tasks past ``due_at + overdue_after`` nobody has flagged yet."""
     now = now or utcnow()
     rows = session.execute(
-        select(CleaningTask.id, CleaningTask.schedule_id, CleaningTask.due_at, CleaningSchedule.kind,
-               CleaningSchedule.assignee, CleaningSchedule.unit_id, ShelvingUnit.code, Room.code, Site.code)
+        select(
+            CleaningTask.id,
+            CleaningTask.schedule_id,
+            CleaningTask.due_at,
+            CleaningSchedule.kind,
+            CleaningSchedule.assignee,
+            CleaningSchedule.unit_id,
+            ShelvingUnit.code,
+            Room.code,
+            Site.code,
+        )
         .select_from(CleaningTask)
         .join(CleaningSchedule, CleaningSchedule.id == CleaningTask.schedule_id)
         .outerjoin(ShelvingUnit, ShelvingUnit.id == CleaningSchedule.unit_id)
         .join(Room, Room.id == func.coalesce(CleaningSchedule.room_id, ShelvingUnit.room_id))
         .join(Site, Site.id == Room.site_id)
-        .where(CleaningTask.done_at.is_(None), CleaningTask.overdue_notified_at.is_(None),
-               CleaningTask.due_at < now - overdue_after)
-        .order_by(CleaningTask.due_at)).all()
+        .where(
+            CleaningTask.done_at.is_(None),
+            CleaningTask.overdue_notified_at.is_(None),
+            CleaningTask.due_at < now - overdue_after,
+        )
+        .order_by(CleaningTask.due_at)
+    ).all()
     out = []
     for tid, sid, due, kind, assignee, unit_id, unit_code, room_code, site_code in rows:
         is_unit = unit_id is not None
-        out.append(OverdueTask(
-            task_id=tid, schedule_id=sid, kind=kind, scope="unit" if is_unit else "room",
-            code=unit_code if is_unit else f"{site_code}-{room_code}", site=site_code, room=room_code,
-            due_at=due, assignee=assignee))
+        out.append(
+            OverdueTask(
+                task_id=tid,
+                schedule_id=sid,
+                kind=kind,
+                scope="unit" if is_unit else "room",
+                code=unit_code if is_unit else f"{site_code}-{room_code}",
+                site=site_code,
+                room=room_code,
+                due_at=due,
+                assignee=assignee,
+            )
+        )
     return out
 
 
@@ -132,16 +164,19 @@ def claim_overdue(session: Session, candidates: list[OverdueTask], now: datetime
     now = now or utcnow()
     claimed = []
     for c in candidates:
-        res = session.execute(update(CleaningTask)
-                              .where(CleaningTask.id == c.task_id, CleaningTask.overdue_notified_at.is_(None))
-                              .values(overdue_notified_at=now))
+        res = session.execute(
+            update(CleaningTask)
+            .where(CleaningTask.id == c.task_id, CleaningTask.overdue_notified_at.is_(None))
+            .values(overdue_notified_at=now)
+        )
         if getattr(res, "rowcount", 0) == 1:
             claimed.append(c)
     return claimed
 
 
-def mark_overdue(session: Session, now: datetime | None = None,
-                 overdue_after: timedelta = DEFAULT_OVERDUE_AFTER) -> list[OverdueTask]:
+def mark_overdue(
+    session: Session, now: datetime | None = None, overdue_after: timedelta = DEFAULT_OVERDUE_AFTER
+) -> list[OverdueTask]:
     """Find and claim overdue tasks in one transaction."""
     return claim_overdue(session, overdue_candidates(session, now, overdue_after), now)
 
@@ -158,8 +193,9 @@ def complete_task_by_scan(session: Session, scanned: str, actor: str, kind: str 
     elif target.kind == LabelKind.UNIT:
         done = complete_due_tasks(session, actor=actor, unit_id=target.target_id, kind=kind)
     else:
-        raise RegistryError(f"{target.code} is a {target.kind} label: scan the room or shelving unit label "
-                            f"(quét mã phòng hoặc mã giá)")
+        raise RegistryError(
+            f"{target.code} is a {target.kind} label: scan the room or shelving unit label (quét mã phòng hoặc mã giá)"
+        )
     if not done:
         raise NotFound(f"no cleaning task is due for {target.code} (không có việc vệ sinh nào đến hạn)")
     return done

@@ -28,14 +28,13 @@ class CleaningSchedule(Base):
     """
 
     __tablename__ = "cleaning_schedules"
-    __table_args__ = (
-        CheckConstraint("(room_id IS NULL) <> (unit_id IS NULL)", name="one_scope"),
-    )
+    __table_args__ = (CheckConstraint("(room_id IS NULL) <> (unit_id IS NULL)", name="one_scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), nullable=True, index=True)
     unit_id: Mapped[int | None] = mapped_column(
-        ForeignKey("shelving_units.id", ondelete="CASCADE"), nullable=True, index=True)
+        ForeignKey("shelving_units.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(24))
     recurrence: Mapped[str] = mapped_column(String(100))
     assignee: Mapped[str] = mapped_column(String(64), default="")  # username

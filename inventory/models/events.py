@@ -68,8 +68,9 @@ class Stocktake(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     shelf: Mapped[Shelf] = relationship()
-    scans: Mapped[list[StocktakeScan]] = relationship(back_populates="stocktake", order_by="StocktakeScan.id",
-                                                      cascade="all, delete-orphan")
+    scans: Mapped[list[StocktakeScan]] = relationship(
+        back_populates="stocktake", order_by="StocktakeScan.id", cascade="all, delete-orphan"
+    )
 
 
 class StocktakeScan(Base):

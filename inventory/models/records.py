@@ -106,7 +106,8 @@ class Box(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     home_slot_id: Mapped[int | None] = mapped_column(
-        ForeignKey("slots.id", ondelete="SET NULL"), nullable=True, index=True)
+        ForeignKey("slots.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     current_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=BoxStatus.UNPLACED.value)
     custodian: Mapped[str] = mapped_column(String(200), default="")

@@ -63,8 +63,14 @@ def box_code(fonds_code: str, catalogue: int, number: int) -> str:
     return f"{fonds_code}-ML{catalogue}-H{number:03d}".upper()
 
 
-def create_fonds(session: Session, code: str, name: str, organisation: str = "",
-                 date_from: date | None = None, date_to: date | None = None) -> Fonds:
+def create_fonds(
+    session: Session,
+    code: str,
+    name: str,
+    organisation: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Fonds:
     """Register a fonds (phông); ``code`` like ``P12`` starts every box code."""
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
@@ -121,11 +127,19 @@ def create_box(session: Session, spec: BoxIn, actor: str) -> Box:
     if session.scalar(select(Box.id).where(Box.code == code)):
         raise Conflict(f"box {code} already exists")
     box = Box(
-        catalogue_id=cat.id, fonds_id=fonds.id, number=spec.number, code=code, title=spec.title,
-        date_from=spec.date_from, date_to=spec.date_to,
+        catalogue_id=cat.id,
+        fonds_id=fonds.id,
+        number=spec.number,
+        code=code,
+        title=spec.title,
+        date_from=spec.date_from,
+        date_to=spec.date_to,
         media=_check_choice("media", spec.media, Media),
         processing_state=_check_choice("processing state", spec.processing_state, ProcessingState),
-        condition=spec.condition or "good", width_m=spec.width_m, notes=spec.notes, status_since=utcnow(),
+        condition=spec.condition or "good",
+        width_m=spec.width_m,
+        notes=spec.notes,
+        status_since=utcnow(),
     )
     session.add(box)
     session.flush()
@@ -151,10 +165,20 @@ def add_files(session: Session, box: Box, files: list[FileIn]) -> list[File]:
             raise RegistryError(f"box {box.code}, file {f.number}: retention must be ≥ 1 year or permanent")
         _check_dates(f"box {box.code}, file {f.number}", f.date_from, f.date_to)
         seen.add(f.number)
-        rows.append(File(box_id=box.id, number=f.number, title=f.title.strip(), date_from=f.date_from,
-                         date_to=f.date_to, retention_years=f.retention_years, pages=max(0, f.pages),
-                         access=_check_choice("access", f.access, Access), condition=f.condition or "good",
-                         notes=f.notes))
+        rows.append(
+            File(
+                box_id=box.id,
+                number=f.number,
+                title=f.title.strip(),
+                date_from=f.date_from,
+                date_to=f.date_to,
+                retention_years=f.retention_years,
+                pages=max(0, f.pages),
+                access=_check_choice("access", f.access, Access),
+                condition=f.condition or "good",
+                notes=f.notes,
+            )
+        )
     session.add_all(rows)
     session.flush()
     return rows

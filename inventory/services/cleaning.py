@@ -49,15 +49,24 @@ def check_recurrence(recurrence: str) -> str:
     return rec
 
 
-def create_schedule(session: Session, *, kind: str, recurrence: str, actor: str,
-                    site_code: str | None = None, room_code: str | None = None, unit_code: str | None = None,
-                    assignee: str = "", starts_at: datetime | None = None, notes: str = "") -> CleaningSchedule:
+def create_schedule(
+    session: Session,
+    *,
+    kind: str,
+    recurrence: str,
+    actor: str,
+    site_code: str | None = None,
+    room_code: str | None = None,
+    unit_code: str | None = None,
+    assignee: str = "",
+    starts_at: datetime | None = None,
+    notes: str = "",
+) -> CleaningSchedule:
     """A cleaning schedule for a room (``site_code``+``room_code``) or a shelving unit (``unit_code``)."""
     try:
         kind = CleaningKind(kind).value
     except ValueError:
-        raise RegistryError(f"unknown cleaning kind {kind!r}: use {', '.join(k.value for k in CleaningKind)}") \
-            from None
+        raise RegistryError(f"unknown cleaning kind {kind!r}: use {', '.join(k.value for k in CleaningKind)}") from None
     if (unit_code is None) == (room_code is None):
         raise RegistryError("give either a room or a shelving unit")
     room_id = unit_id = None
@@ -67,8 +76,16 @@ def create_schedule(session: Session, *, kind: str, recurrence: str, actor: str,
         if not site_code or not room_code:
             raise RegistryError("a room is named by site code and room code")
         room_id = get_room(session, site_code, room_code).id
-    sch = CleaningSchedule(room_id=room_id, unit_id=unit_id, kind=kind, recurrence=check_recurrence(recurrence),
-                           assignee=assignee, starts_at=starts_at or utcnow(), notes=notes, created_by=actor)
+    sch = CleaningSchedule(
+        room_id=room_id,
+        unit_id=unit_id,
+        kind=kind,
+        recurrence=check_recurrence(recurrence),
+        assignee=assignee,
+        starts_at=starts_at or utcnow(),
+        notes=notes,
+        created_by=actor,
+    )
     session.add(sch)
     session.flush()
     return sch
@@ -83,8 +100,9 @@ def set_schedule_active(session: Session, schedule_id: int, active: bool) -> Non
 
 def ensure_task(session: Session, schedule_id: int, due_at: datetime) -> CleaningTask | None:
     """Create the task of ``schedule_id`` due at ``due_at`` unless it exists; None if another process won."""
-    exists = session.scalar(select(CleaningTask).where(CleaningTask.schedule_id == schedule_id,
-                                                       CleaningTask.due_at == due_at))
+    exists = session.scalar(
+        select(CleaningTask).where(CleaningTask.schedule_id == schedule_id, CleaningTask.due_at == due_at)
+    )
     if exists is not None:
         return None
     task = CleaningTask(schedule_id=schedule_id, due_at=due_at)
@@ -109,8 +127,9 @@ class TaskRow:
     overdue: bool
 
 
-def open_tasks_for_room(session: Session, room_id: int, *, now: datetime | None = None,
-                        horizon: timedelta = timedelta(days=1)) -> list[TaskRow]:
+def open_tasks_for_room(
+    session: Session, room_id: int, *, now: datetime | None = None, horizon: timedelta = timedelta(days=1)
+) -> list[TaskRow]:
     """Open tasks of the room and its shelving units due before now + ``horizon``, oldest first."""
     now = now or utcnow()
     unit_ids = select(ShelvingUnit.id).where(ShelvingUnit.room_id == room_id)
@@ -119,11 +138,17 @@ def open_tasks_for_room(session: Session, room_id: int, *, now: datetime | None 
         .join(CleaningSchedule, CleaningTask.schedule_id == CleaningSchedule.id)
         .outerjoin(ShelvingUnit, CleaningSchedule.unit_id == ShelvingUnit.id)
         .outerjoin(Room, CleaningSchedule.room_id == Room.id)
-        .where(CleaningTask.done_at.is_(None), CleaningTask.due_at <= now + horizon,
-               or_(CleaningSchedule.room_id == room_id, CleaningSchedule.unit_id.in_(unit_ids)))
-        .order_by(CleaningTask.due_at))
-    return [TaskRow(t.id, s.kind, unit_code or room_code or "", t.due_at, s.assignee, t.due_at < now)
-            for t, s, unit_code, room_code in rows]
+        .where(
+            CleaningTask.done_at.is_(None),
+            CleaningTask.due_at <= now + horizon,
+            or_(CleaningSchedule.room_id == room_id, CleaningSchedule.unit_id.in_(unit_ids)),
+        )
+        .order_by(CleaningTask.due_at)
+    )
+    return [
+        TaskRow(t.id, s.kind, unit_code or room_code or "", t.due_at, s.assignee, t.due_at < now)
+        for t, s, unit_code, room_code in rows
+    ]
 
 
 def complete_task(session: Session, task_id: int, actor: str, note: str = "") -> CleaningTask:
@@ -140,15 +165,22 @@ def complete_task(session: Session, task_id: int, actor: str, note: str = "") ->
     return task
 
 
-def complete_due_tasks(session: Session, *, actor: str, room_id: int | None = None, unit_id: int | None = None,
-                       kind: str | None = None) -> list[CleaningTask]:
+def complete_due_tasks(
+    session: Session, *, actor: str, room_id: int | None = None, unit_id: int | None = None, kind: str | None = None
+) -> list[CleaningTask]:
     """Mark done every open, due task of a room or unit (what scanning its code on the cleaning page does)."""
     if (room_id is None) == (unit_id is None):
         raise RegistryError("give a room or a shelving unit")
-    q = (select(CleaningTask).join(CleaningSchedule)
-         .where(CleaningTask.done_at.is_(None), CleaningTask.due_at <= utcnow() + timedelta(days=1)))
-    q = q.where(CleaningSchedule.room_id == room_id) if room_id is not None else \
-        q.where(CleaningSchedule.unit_id == unit_id)
+    q = (
+        select(CleaningTask)
+        .join(CleaningSchedule)
+        .where(CleaningTask.done_at.is_(None), CleaningTask.due_at <= utcnow() + timedelta(days=1))
+    )
+    q = (
+        q.where(CleaningSchedule.room_id == room_id)
+        if room_id is not None
+        else q.where(CleaningSchedule.unit_id == unit_id)
+    )
     if kind:
         q = q.where(CleaningSchedule.kind == kind)
     tasks = list(session.scalars(q))
@@ -163,6 +195,10 @@ def complete_due_tasks(session: Session, *, actor: str, room_id: int | None = No
 def overdue_tasks(session: Session, now: datetime | None = None) -> list[CleaningTask]:
     """Open tasks past their due time (for the manager's list and notifications)."""
     now = now or utcnow()
-    return list(session.scalars(select(CleaningTask).where(CleaningTask.done_at.is_(None),
-                                                           CleaningTask.due_at < now)
-                                .order_by(CleaningTask.due_at)))
+    return list(
+        session.scalars(
+            select(CleaningTask)
+            .where(CleaningTask.done_at.is_(None), CleaningTask.due_at < now)
+            .order_by(CleaningTask.due_at)
+        )
+    )

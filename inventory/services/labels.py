@@ -21,8 +21,11 @@ def new_token() -> str:
 def ensure_label(session: Session, kind: LabelKind | str, target_id: int, code: str) -> str:
     """The active token of (kind, target), created if there is none."""
     kind = LabelKind(kind).value
-    tok = session.scalar(select(LabelToken.token).where(
-        LabelToken.kind == kind, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None)))
+    tok = session.scalar(
+        select(LabelToken.token).where(
+            LabelToken.kind == kind, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None)
+        )
+    )
     if tok is not None:
         return tok
     tok = new_token()
@@ -34,8 +37,13 @@ def ensure_label(session: Session, kind: LabelKind | str, target_id: int, code: 
 def reissue_label(session: Session, kind: LabelKind | str, target_id: int) -> str:
     """A new token for a lost or damaged label; the old token stops resolving (its row is kept, revoked)."""
     kind = LabelKind(kind).value
-    old = list(session.scalars(select(LabelToken).where(
-        LabelToken.kind == kind, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None))))
+    old = list(
+        session.scalars(
+            select(LabelToken).where(
+                LabelToken.kind == kind, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None)
+            )
+        )
+    )
     if not old:
         raise NotFound(f"no {kind} label for id {target_id}")
     for row in old:
@@ -46,9 +54,13 @@ def reissue_label(session: Session, kind: LabelKind | str, target_id: int) -> st
 
 def label_tokens(session: Session, kind: LabelKind | str, target_ids: list[int]) -> dict[int, str]:
     """Active tokens of many targets of one kind (for printing label sheets)."""
-    rows = session.execute(select(LabelToken.target_id, LabelToken.token).where(
-        LabelToken.kind == LabelKind(kind).value, LabelToken.target_id.in_(target_ids),
-        LabelToken.revoked_at.is_(None)))
+    rows = session.execute(
+        select(LabelToken.target_id, LabelToken.token).where(
+            LabelToken.kind == LabelKind(kind).value,
+            LabelToken.target_id.in_(target_ids),
+            LabelToken.revoked_at.is_(None),
+        )
+    )
     return {tid: tok for tid, tok in rows}
 
 
@@ -78,13 +90,20 @@ def resolve_label(session: Session, scanned: str) -> LabelTarget:
     if row is not None and row.revoked_at is None:
         return LabelTarget(row.kind, row.target_id, row.code)
     code = value.upper()
-    for kind, model in ((LabelKind.BOX, Box), (LabelKind.SLOT, Slot), (LabelKind.SHELF, Shelf),
-                        (LabelKind.UNIT, ShelvingUnit)):
+    for kind, model in (
+        (LabelKind.BOX, Box),
+        (LabelKind.SLOT, Slot),
+        (LabelKind.SHELF, Shelf),
+        (LabelKind.UNIT, ShelvingUnit),
+    ):
         tid = session.scalar(select(model.id).where(model.code == code))
         if tid is not None:
             return LabelTarget(kind.value, tid, code)
-    room = session.scalar(select(LabelToken).where(LabelToken.kind == LabelKind.ROOM.value,
-                                                   LabelToken.code == code, LabelToken.revoked_at.is_(None)))
+    room = session.scalar(
+        select(LabelToken).where(
+            LabelToken.kind == LabelKind.ROOM.value, LabelToken.code == code, LabelToken.revoked_at.is_(None)
+        )
+    )
     if room is not None:
         return LabelTarget(room.kind, room.target_id, room.code)
     raise NotFound(f"unknown label {value}")

@@ -29,8 +29,10 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 def _check_version(box: Box, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != box.version:
-        raise Conflict(f"box {box.code} was changed by someone else meanwhile (now version {box.version}, "
-                       f"you saw {expected_version}): reload and try again")
+        raise Conflict(
+            f"box {box.code} was changed by someone else meanwhile (now version {box.version}, "
+            f"you saw {expected_version}): reload and try again"
+        )
 
 
 def _flush(session: Session, box: Box) -> None:
@@ -66,8 +68,16 @@ def _recheck_capacity(session: Session, slot: Slot) -> None:
         raise Conflict(f"slot {slot.code} is full ({slot.capacity_boxes} boxes)")
 
 
-def place_box(session: Session, box: Box, slot_ref: str | int | Slot, actor: str, *,
-              set_home: bool | None = None, reason: str = "", expected_version: int | None = None) -> BoxEvent:
+def place_box(
+    session: Session,
+    box: Box,
+    slot_ref: str | int | Slot,
+    actor: str,
+    *,
+    set_home: bool | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> BoxEvent:
     """Put a box away into a slot, or move it there. The first placement (or ``set_home``) makes the slot its home
     (where it belongs); otherwise the home stays and the box counts as displaced until it is back."""
     _check_version(box, expected_version)
@@ -81,8 +91,16 @@ def place_box(session: Session, box: Box, slot_ref: str | int | Slot, actor: str
     _lock_slot_with_room(session, slot, box)
     first = box.home_slot_id is None
     kind = EventKind.PLACED if first or box.status in (BoxStatus.UNPLACED, BoxStatus.MISSING) else EventKind.MOVED
-    ev = _event(session, box, kind, actor, from_slot_id=box.current_slot_id, to_slot_id=slot.id, reason=reason,
-                data={"set_home": bool(first or set_home)})
+    ev = _event(
+        session,
+        box,
+        kind,
+        actor,
+        from_slot_id=box.current_slot_id,
+        to_slot_id=slot.id,
+        reason=reason,
+        data={"set_home": bool(first or set_home)},
+    )
     if first or set_home:
         box.home_slot_id = slot.id
     box.current_slot_id = slot.id
@@ -96,8 +114,17 @@ def place_box(session: Session, box: Box, slot_ref: str | int | Slot, actor: str
     return ev
 
 
-def check_out(session: Session, box: Box, custodian: str, purpose: str, actor: str, *,
-              due_back: date | None = None, reason: str = "", expected_version: int | None = None) -> BoxEvent:
+def check_out(
+    session: Session,
+    box: Box,
+    custodian: str,
+    purpose: str,
+    actor: str,
+    *,
+    due_back: date | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> BoxEvent:
     """Check a box out to a person (reading room, processing, …) until ``due_back``."""
     _check_version(box, expected_version)
     custodian = custodian.strip()
@@ -111,8 +138,17 @@ def check_out(session: Session, box: Box, custodian: str, purpose: str, actor: s
         raise Conflict(f"box {box.code} is already checked out to {box.custodian}")
     if box.status in (BoxStatus.MISSING, BoxStatus.HANDOVER):
         raise Conflict(f"box {box.code} is {box.status}: it cannot be checked out")
-    ev = _event(session, box, EventKind.CHECKED_OUT, actor, from_slot_id=box.current_slot_id, custodian=custodian,
-                reason=reason, due_back=due_back, data={"purpose": purpose})
+    ev = _event(
+        session,
+        box,
+        EventKind.CHECKED_OUT,
+        actor,
+        from_slot_id=box.current_slot_id,
+        custodian=custodian,
+        reason=reason,
+        due_back=due_back,
+        data={"purpose": purpose},
+    )
     box.current_slot_id = None
     box.status = BoxStatus.CHECKED_OUT.value
     box.status_since = utcnow()
@@ -123,8 +159,15 @@ def check_out(session: Session, box: Box, custodian: str, purpose: str, actor: s
     return ev
 
 
-def return_box(session: Session, box: Box, actor: str, *, slot_ref: str | int | None = None, reason: str = "",
-               expected_version: int | None = None) -> BoxEvent:
+def return_box(
+    session: Session,
+    box: Box,
+    actor: str,
+    *,
+    slot_ref: str | int | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> BoxEvent:
     """Take a checked-out box back and put it into ``slot_ref`` (default: its home slot)."""
     _check_version(box, expected_version)
     if box.status != BoxStatus.CHECKED_OUT:
@@ -132,8 +175,16 @@ def return_box(session: Session, box: Box, actor: str, *, slot_ref: str | int | 
     slot = get_slot(session, slot_ref) if slot_ref is not None else box.home_slot
     if slot is not None:
         _lock_slot_with_room(session, slot, box)
-    ev = _event(session, box, EventKind.RETURNED, actor, to_slot_id=slot.id if slot else None,
-                custodian=box.custodian, reason=reason, data={"purpose": box.checkout_purpose})
+    ev = _event(
+        session,
+        box,
+        EventKind.RETURNED,
+        actor,
+        to_slot_id=slot.id if slot else None,
+        custodian=box.custodian,
+        reason=reason,
+        data={"purpose": box.checkout_purpose},
+    )
     box.current_slot_id = slot.id if slot else None
     box.status = (BoxStatus.IN_PLACE if slot else BoxStatus.UNPLACED).value
     box.status_since = utcnow()
@@ -159,9 +210,18 @@ def _save_photo(state_dir: Path, box: Box, photo: bytes, content_type: str) -> s
     return str((folder / name).relative_to(state_dir))
 
 
-def report_damage(session: Session, box: Box, kind: str, actor: str, *, note: str = "",
-                  photo: bytes | None = None, photo_type: str = "", state_dir: Path | None = None,
-                  expected_version: int | None = None) -> BoxEvent:
+def report_damage(
+    session: Session,
+    box: Box,
+    kind: str,
+    actor: str,
+    *,
+    note: str = "",
+    photo: bytes | None = None,
+    photo_type: str = "",
+    state_dir: Path | None = None,
+    expected_version: int | None = None,
+) -> BoxEvent:
     """Record damage (mould, water, pests, torn, …) with a note and an optional photo kept under ``state_dir``."""
     _check_version(box, expected_version)
     if kind not in DAMAGE_KINDS:
@@ -177,8 +237,9 @@ def report_damage(session: Session, box: Box, kind: str, actor: str, *, note: st
     return ev
 
 
-def mark_cleaned(session: Session, box: Box, actor: str, *, note: str = "",
-                 expected_version: int | None = None) -> BoxEvent:
+def mark_cleaned(
+    session: Session, box: Box, actor: str, *, note: str = "", expected_version: int | None = None
+) -> BoxEvent:
     """Record that a box was cleaned (dusted, re-boxed…)."""
     _check_version(box, expected_version)
     ev = _event(session, box, EventKind.CLEANED, actor, reason=note)
@@ -187,8 +248,15 @@ def mark_cleaned(session: Session, box: Box, actor: str, *, note: str = "",
     return ev
 
 
-def inspect_box(session: Session, box: Box, actor: str, *, condition: str = "good", note: str = "",
-                expected_version: int | None = None) -> BoxEvent:
+def inspect_box(
+    session: Session,
+    box: Box,
+    actor: str,
+    *,
+    condition: str = "good",
+    note: str = "",
+    expected_version: int | None = None,
+) -> BoxEvent:
     """Record an inspection and the condition found (``good`` clears an earlier damage mark)."""
     _check_version(box, expected_version)
     condition = condition.strip() or "good"
@@ -198,8 +266,9 @@ def inspect_box(session: Session, box: Box, actor: str, *, condition: str = "goo
     return ev
 
 
-def hand_over(session: Session, box: Box, recipient: str, actor: str, *, reason: str = "",
-              expected_version: int | None = None) -> BoxEvent:
+def hand_over(
+    session: Session, box: Box, recipient: str, actor: str, *, reason: str = "", expected_version: int | None = None
+) -> BoxEvent:
     """Hand a box over (bàn giao) to another archive: it leaves the shelves for good."""
     _check_version(box, expected_version)
     if not recipient.strip():
@@ -208,8 +277,15 @@ def hand_over(session: Session, box: Box, recipient: str, actor: str, *, reason:
         raise Conflict(f"box {box.code} was already handed over")
     if box.status == BoxStatus.CHECKED_OUT:
         raise Conflict(f"box {box.code} is checked out to {box.custodian}: return it first")
-    ev = _event(session, box, EventKind.HANDED_OVER, actor, from_slot_id=box.current_slot_id,
-                custodian=recipient.strip(), reason=reason)
+    ev = _event(
+        session,
+        box,
+        EventKind.HANDED_OVER,
+        actor,
+        from_slot_id=box.current_slot_id,
+        custodian=recipient.strip(),
+        reason=reason,
+    )
     box.current_slot_id = None
     box.status = BoxStatus.HANDOVER.value
     box.status_since = utcnow()

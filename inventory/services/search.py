@@ -36,8 +36,10 @@ class SearchHit:
 
 def _fts_sqlite(session: Session, terms: list[str], prefix: bool, limit: int) -> list[tuple[int, str]]:
     match = " ".join(f'"{t}"' for t in terms) + ("*" if prefix else "")
-    sql = text("SELECT f.box_id, f.title FROM files_fts JOIN files f ON f.id = files_fts.rowid "
-               "WHERE files_fts MATCH :q LIMIT :n")
+    sql = text(
+        "SELECT f.box_id, f.title FROM files_fts JOIN files f ON f.id = files_fts.rowid "
+        "WHERE files_fts MATCH :q LIMIT :n"
+    )
     return [(int(r[0]), str(r[1])) for r in session.execute(sql, {"q": match, "n": limit})]
 
 
@@ -90,10 +92,13 @@ def _common_word_files(session: Session) -> dict[str, float]:
     cached = _stats_cache.get(key)
     if cached is not None and now - cached[0] < _STATS_TTL_S:
         return cached[1]
-    row = session.execute(text(
-        "SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples "
-        "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('file_words') "
-        "WHERE s.schemaname = current_schema() AND s.tablename = 'file_words' AND s.attname = 'word'")).first()
+    row = session.execute(
+        text(
+            "SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples "
+            "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass('file_words') "
+            "WHERE s.schemaname = current_schema() AND s.tablename = 'file_words' AND s.attname = 'word'"
+        )
+    ).first()
     common: dict[str, float] = {}
     if row is not None and row[0] is not None and row[2] > 0:
         common = {w: f * float(row[2]) for w, f in zip(row[0], row[1], strict=True)}
@@ -105,8 +110,12 @@ def _literal_sql(sql: str, params: dict[str, str | int]) -> TextClause:
     """``sql`` with its parameters rendered as literals (escaped by SQLAlchemy). A server-side prepared statement
     (psycopg prepares a statement run 5 times) could get a generic plan from PostgreSQL, built for an average word;
     with literals every plan is made for the words and limits at hand."""
-    return text(sql).bindparams(*(bindparam(k, v, type_=Integer if isinstance(v, int) else Text, literal_execute=True)
-                                  for k, v in params.items()))
+    return text(sql).bindparams(
+        *(
+            bindparam(k, v, type_=Integer if isinstance(v, int) else Text, literal_execute=True)
+            for k, v in params.items()
+        )
+    )
 
 
 def _range(t: _Term, i: int | str, params: dict[str, str | int], after: tuple[str, int] | None = None) -> str:
@@ -144,8 +153,10 @@ def _term_files(session: Session, terms: list[_Term], known: dict[_Term, float])
     todo = [i for i, e in enumerate(est) if e is None]
     if todo:
         params: dict[str, str | int] = {"cap": SCAN_CAP}
-        cols = [f"(SELECT count(*) FROM (SELECT 1 FROM file_words WHERE {_range(terms[i], i, params)} LIMIT :cap) "
-                f"AS c{i})" for i in todo]
+        cols = [
+            f"(SELECT count(*) FROM (SELECT 1 FROM file_words WHERE {_range(terms[i], i, params)} LIMIT :cap) AS c{i})"
+            for i in todo
+        ]
         counts = session.execute(_literal_sql("SELECT " + ", ".join(cols), params)).one()
         for i, n in zip(todo, counts, strict=True):
             est[i] = float(n)
@@ -154,8 +165,9 @@ def _term_files(session: Session, terms: list[_Term], known: dict[_Term, float])
     return out
 
 
-def _words_pg(session: Session, terms: list[str], prefix: bool, limit: int, known: dict[_Term, float]
-              ) -> tuple[list[tuple[int, str]], bool]:
+def _words_pg(
+    session: Session, terms: list[str], prefix: bool, limit: int, known: dict[_Term, float]
+) -> tuple[list[tuple[int, str]], bool]:
     """(box_id, title) of files whose title has every term as a word (the last one as a prefix if ``prefix``),
     in the order of the rarest term's files; at most ``limit``, no file twice. The flag is False when the pass
     stopped at SCAN_BUDGET with fewer than ``limit``: there may be more matches."""
@@ -184,10 +196,13 @@ def _words_pg(session: Session, terms: list[str], prefix: bool, limit: int, know
         # The driving term's entries in index order (ORDER BY pins the ordered index scan: no bitmap or sequential
         # scan that would read all of them first); LIMIT 1 keeps the files lookup a parameterised inner side of a
         # nested loop, so the whole plan streams and stops at :n.
-        sql = ("SELECT d.file_id, f.box_id, f.title "
-               f"FROM (SELECT file_id FROM file_words WHERE {driver} LIMIT :cap) AS d "
-               "CROSS JOIN LATERAL (SELECT box_id, title, title_norm FROM files WHERE id = d.file_id LIMIT 1) AS f"
-               + (" WHERE " + " AND ".join(checks) if checks else "") + " LIMIT :n")
+        sql = (
+            "SELECT d.file_id, f.box_id, f.title "
+            f"FROM (SELECT file_id FROM file_words WHERE {driver} LIMIT :cap) AS d "
+            "CROSS JOIN LATERAL (SELECT box_id, title, title_norm FROM files WHERE id = d.file_id LIMIT 1) AS f"
+            + (" WHERE " + " AND ".join(checks) if checks else "")
+            + " LIMIT :n"
+        )
         for file_id, box_id, title in session.execute(_literal_sql(sql, params)):
             if file_id not in seen:  # a prefix can match two words of one title
                 seen.add(file_id)
@@ -196,8 +211,10 @@ def _words_pg(session: Session, terms: list[str], prefix: bool, limit: int, know
             return out, True  # enough, or the term's files were fewer than one window (exact count)
         # Where the next window starts: the last entry of this one (an index-only skip of SCAN_CAP entries).
         edge_params: dict[str, str | int] = {}
-        edge_sql = (f"SELECT word, file_id FROM file_words WHERE {_range(ts[d], '', edge_params, after)} "
-                    f"OFFSET {SCAN_CAP - 1} LIMIT 1")
+        edge_sql = (
+            f"SELECT word, file_id FROM file_words WHERE {_range(ts[d], '', edge_params, after)} "
+            f"OFFSET {SCAN_CAP - 1} LIMIT 1"
+        )
         edge = session.execute(_literal_sql(edge_sql, edge_params)).first()
         if edge is None:
             return out, True  # the window held all the term's remaining files: every match was seen
@@ -290,14 +307,30 @@ def search(session: Session, query: str, limit: int = 30) -> SearchResults:
     hits.incomplete = not complete and len(order) < limit
     if not order:
         return hits
-    rows = {r.id: r for r in session.execute(
-        select(Box.id, Box.code, Box.title, Box.status, Box.current_slot_id, Box.custodian, Fonds.code.label("fonds"))
-        .join(Fonds, Fonds.id == Box.fonds_id).where(Box.id.in_(order)))}
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Box.id, Box.code, Box.title, Box.status, Box.current_slot_id, Box.custodian, Fonds.code.label("fonds")
+            )
+            .join(Fonds, Fonds.id == Box.fonds_id)
+            .where(Box.id.in_(order))
+        )
+    }
     paths = slot_paths(session, [r.current_slot_id for r in rows.values() if r.current_slot_id])
     for i in order:
         r = rows[i]
         path = paths.get(r.current_slot_id) if r.current_slot_id else None
-        hits.append(SearchHit(i, r.code, r.fonds, r.title, r.status,
-                              path.code if path else r.custodian, path.room_name if path else "", matched[i]))
+        hits.append(
+            SearchHit(
+                i,
+                r.code,
+                r.fonds,
+                r.title,
+                r.status,
+                path.code if path else r.custodian,
+                path.room_name if path else "",
+                matched[i],
+            )
+        )
     return hits
-

@@ -12,9 +12,18 @@ from inventory.services.labels import ensure_label
 
 
 def create_shelving(
-    session: Session, site_code: str, room_code: str, number: int, *,
-    shelves: int = 5, slots_per_shelf: int = 6, capacity_boxes: int = 10, capacity_m: float = 1.0,
-    code: str | None = None, name: str = "", kind: str = "shelving",
+    session: Session,
+    site_code: str,
+    room_code: str,
+    number: int,
+    *,
+    shelves: int = 5,
+    slots_per_shelf: int = 6,
+    capacity_boxes: int = 10,
+    capacity_m: float = 1.0,
+    code: str | None = None,
+    name: str = "",
+    kind: str = "shelving",
 ) -> ShelvingUnit:
     """Add shelving unit ``number`` to a room with its shelves (tầng) and slots (vị trí), each with a label.
 
@@ -25,8 +34,7 @@ def create_shelving(
     if capacity_boxes < 1 or capacity_m <= 0:
         raise RegistryError("slot capacity must be at least 1 box and more than 0 m")
     room = get_room(session, site_code, room_code)
-    if session.scalar(select(ShelvingUnit.id).where(ShelvingUnit.room_id == room.id,
-                                                    ShelvingUnit.number == number)):
+    if session.scalar(select(ShelvingUnit.id).where(ShelvingUnit.room_id == room.id, ShelvingUnit.number == number)):
         raise Conflict(f"shelving unit {number} already exists in room {site_code}/{room_code}")
     unit_code = (code or f"{room.code}-G{number:02d}").upper()
     if session.scalar(select(ShelvingUnit.id).where(ShelvingUnit.code == unit_code)):
@@ -44,15 +52,24 @@ def create_shelving(
     return unit
 
 
-def add_shelf(session: Session, unit: ShelvingUnit, number: int, slots: int,
-              capacity_boxes: int = 10, capacity_m: float = 1.0) -> Shelf:
+def add_shelf(
+    session: Session, unit: ShelvingUnit, number: int, slots: int, capacity_boxes: int = 10, capacity_m: float = 1.0
+) -> Shelf:
     """Add one shelf with ``slots`` slots to a unit."""
     shelf = Shelf(unit_id=unit.id, number=number, code=f"{unit.code}-T{number}")
     session.add(shelf)
     session.flush()
     ensure_label(session, LabelKind.SHELF, shelf.id, shelf.code)
-    new = [Slot(shelf_id=shelf.id, number=n, code=f"{shelf.code}-V{n:02d}", capacity_boxes=capacity_boxes,
-                capacity_m=capacity_m) for n in range(1, slots + 1)]
+    new = [
+        Slot(
+            shelf_id=shelf.id,
+            number=n,
+            code=f"{shelf.code}-V{n:02d}",
+            capacity_boxes=capacity_boxes,
+            capacity_m=capacity_m,
+        )
+        for n in range(1, slots + 1)
+    ]
     session.add_all(new)
     session.flush()
     for slot in new:
@@ -102,6 +119,7 @@ def get_slot(session: Session, ref: str | int) -> Slot:
 
 def slot_usage(session: Session, slot_id: int) -> tuple[int, float]:
     """(boxes, linear metres) currently in a slot."""
-    n, m = session.execute(select(func.count(Box.id), func.coalesce(func.sum(Box.width_m), 0.0))
-                           .where(Box.current_slot_id == slot_id)).one()
+    n, m = session.execute(
+        select(func.count(Box.id), func.coalesce(func.sum(Box.width_m), 0.0)).where(Box.current_slot_id == slot_id)
+    ).one()
     return int(n), float(m)

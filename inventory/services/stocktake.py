@@ -51,15 +51,21 @@ class StocktakeResult:
     unknown: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
-        return {"found": len(self.found), "misplaced": len(self.misplaced), "missing": len(self.missing),
-                "checked_out": len(self.checked_out), "unknown": len(self.unknown)}
+        return {
+            "found": len(self.found),
+            "misplaced": len(self.misplaced),
+            "missing": len(self.missing),
+            "checked_out": len(self.checked_out),
+            "unknown": len(self.unknown),
+        }
 
 
 def start_stocktake(session: Session, shelf_ref: str | int, actor: str) -> Stocktake:
     """Open a stocktake of a shelf (the open one is reused, so a second keeper joins it)."""
     shelf = get_shelf(session, shelf_ref)
-    st = session.scalar(select(Stocktake).where(Stocktake.shelf_id == shelf.id,
-                                                Stocktake.state == StocktakeState.OPEN.value))
+    st = session.scalar(
+        select(Stocktake).where(Stocktake.shelf_id == shelf.id, Stocktake.state == StocktakeState.OPEN.value)
+    )
     if st is None:
         st = Stocktake(shelf_id=shelf.id, started_by=actor, started_at=utcnow())
         session.add(st)
@@ -87,8 +93,9 @@ def scan_box(session: Session, stocktake_id: int, scanned: str) -> StocktakeScan
     raw = extract_token(scanned)[:200]
     if not raw:
         raise NotFound("empty label")
-    existing = session.scalar(select(StocktakeScan).where(StocktakeScan.stocktake_id == st.id,
-                                                          StocktakeScan.raw == raw))
+    existing = session.scalar(
+        select(StocktakeScan).where(StocktakeScan.stocktake_id == st.id, StocktakeScan.raw == raw)
+    )
     if existing is not None:
         return existing
     box_id: int | None = None
@@ -104,8 +111,9 @@ def scan_box(session: Session, stocktake_id: int, scanned: str) -> StocktakeScan
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # the same label scanned at the same moment by a second phone
-        found = session.scalar(select(StocktakeScan).where(StocktakeScan.stocktake_id == st.id,
-                                                           StocktakeScan.raw == raw))
+        found = session.scalar(
+            select(StocktakeScan).where(StocktakeScan.stocktake_id == st.id, StocktakeScan.raw == raw)
+        )
         assert found is not None
         return found
     return scan
@@ -119,14 +127,20 @@ def stocktake_result(session: Session, stocktake_id: int) -> StocktakeResult:
     expected = {
         b_id: CountedBox(b_id, code, slot_code, status)
         for b_id, code, slot_code, status in session.execute(
-            select(Box.id, Box.code, home.code, Box.status).join(home, Box.home_slot_id == home.id)
-            .where(home.shelf_id == st.shelf_id, Box.status != BoxStatus.HANDOVER.value).order_by(Box.code))
+            select(Box.id, Box.code, home.code, Box.status)
+            .join(home, Box.home_slot_id == home.id)
+            .where(home.shelf_id == st.shelf_id, Box.status != BoxStatus.HANDOVER.value)
+            .order_by(Box.code)
+        )
     }
     scanned_ids: set[int] = set()
     scanned_rows = session.execute(
         select(StocktakeScan.raw, StocktakeScan.box_id, Box.code, home.code, Box.status)
-        .outerjoin(Box, Box.id == StocktakeScan.box_id).outerjoin(home, Box.home_slot_id == home.id)
-        .where(StocktakeScan.stocktake_id == st.id).order_by(StocktakeScan.id))
+        .outerjoin(Box, Box.id == StocktakeScan.box_id)
+        .outerjoin(home, Box.home_slot_id == home.id)
+        .where(StocktakeScan.stocktake_id == st.id)
+        .order_by(StocktakeScan.id)
+    )
     for raw, box_id, code, home_code, status in scanned_rows:
         if box_id is None:
             res.unknown.append(raw)
@@ -157,9 +171,16 @@ def confirm_stocktake(session: Session, stocktake_id: int, actor: str) -> Stockt
     for cb in res.found + res.misplaced:
         box = boxes[cb.box_id]
         misplaced = cb in res.misplaced
-        session.add(BoxEvent(box_id=box.id, kind=EventKind.COUNTED.value, actor=actor, at=now,
-                             reason="misplaced" if misplaced else "",
-                             data={"stocktake": st.id, "shelf": shelf.code, "misplaced": misplaced}))
+        session.add(
+            BoxEvent(
+                box_id=box.id,
+                kind=EventKind.COUNTED.value,
+                actor=actor,
+                at=now,
+                reason="misplaced" if misplaced else "",
+                data={"stocktake": st.id, "shelf": shelf.code, "misplaced": misplaced},
+            )
+        )
         box.last_seen_at = now
         box.last_seen_shelf_id = shelf.id
         if box.status == BoxStatus.MISSING:
@@ -169,9 +190,16 @@ def confirm_stocktake(session: Session, stocktake_id: int, actor: str) -> Stockt
                 box.current_slot_id = box.home_slot_id
     for cb in res.missing:
         box = boxes[cb.box_id]
-        session.add(BoxEvent(box_id=box.id, kind=EventKind.MISSING.value, actor=actor, at=now,
-                             from_slot_id=box.current_slot_id,
-                             data={"stocktake": st.id, "shelf": shelf.code}))
+        session.add(
+            BoxEvent(
+                box_id=box.id,
+                kind=EventKind.MISSING.value,
+                actor=actor,
+                at=now,
+                from_slot_id=box.current_slot_id,
+                data={"stocktake": st.id, "shelf": shelf.code},
+            )
+        )
         box.status = BoxStatus.MISSING.value
         box.status_since = now
         box.current_slot_id = None

@@ -54,9 +54,12 @@ def slot_paths(session: Session, slot_ids: list[int | None] | list[int]) -> dict
         return {}
     rows = session.execute(
         select(Slot.id, Slot.code, Shelf.id, Shelf.code, ShelvingUnit.code, Room.id, Room.code, Room.name, Site.code)
-        .join(Shelf, Slot.shelf_id == Shelf.id).join(ShelvingUnit, Shelf.unit_id == ShelvingUnit.id)
-        .join(Room, ShelvingUnit.room_id == Room.id).join(Site, Room.site_id == Site.id)
-        .where(Slot.id.in_(ids)))
+        .join(Shelf, Slot.shelf_id == Shelf.id)
+        .join(ShelvingUnit, Shelf.unit_id == ShelvingUnit.id)
+        .join(Room, ShelvingUnit.room_id == Room.id)
+        .join(Site, Room.site_id == Site.id)
+        .where(Slot.id.in_(ids))
+    )
     return {r[0]: SlotPath(*r) for r in rows}
 
 
@@ -117,8 +120,12 @@ class BoxView:
 
     @property
     def misplaced(self) -> bool:
-        return self.status == BoxStatus.IN_PLACE and self.home is not None and self.current is not None \
+        return (
+            self.status == BoxStatus.IN_PLACE
+            and self.home is not None
+            and self.current is not None
             and self.home.slot_id != self.current.slot_id
+        )
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -132,39 +139,87 @@ def box_view(session: Session, box_id: int, *, events: int = 30) -> BoxView:
     """The box page's data: box + fonds + catalogue, home and current slot paths, files, latest events."""
     row = session.execute(
         select(Box, Fonds.code, Fonds.name, Catalogue.number)
-        .join(Fonds, Box.fonds_id == Fonds.id).join(Catalogue, Box.catalogue_id == Catalogue.id)
-        .where(Box.id == box_id)).one_or_none()
+        .join(Fonds, Box.fonds_id == Fonds.id)
+        .join(Catalogue, Box.catalogue_id == Catalogue.id)
+        .where(Box.id == box_id)
+    ).one_or_none()
     if row is None:
         raise NotFound(f"no box {box_id}")
     box, fonds_code, fonds_name, cat_no = row
-    token = session.scalar(select(LabelToken.token).where(
-        LabelToken.kind == LabelKind.BOX.value, LabelToken.target_id == box.id, LabelToken.revoked_at.is_(None))
-        .limit(1)) or ""
-    evs = list(session.scalars(select(BoxEvent).where(BoxEvent.box_id == box.id)
-                               .order_by(BoxEvent.at.desc(), BoxEvent.id.desc()).limit(events)))
-    paths = slot_paths(session, [box.home_slot_id, box.current_slot_id]
-                       + [e.from_slot_id for e in evs] + [e.to_slot_id for e in evs])
-    files = [FileView(f.number, f.title, f.date_from, f.date_to, f.retention_years, f.pages, f.access)
-             for f in session.execute(select(File.number, File.title, File.date_from, File.date_to,
-                                             File.retention_years, File.pages, File.access)
-                                      .where(File.box_id == box.id).order_by(File.number))]
+    token = (
+        session.scalar(
+            select(LabelToken.token)
+            .where(
+                LabelToken.kind == LabelKind.BOX.value, LabelToken.target_id == box.id, LabelToken.revoked_at.is_(None)
+            )
+            .limit(1)
+        )
+        or ""
+    )
+    evs = list(
+        session.scalars(
+            select(BoxEvent)
+            .where(BoxEvent.box_id == box.id)
+            .order_by(BoxEvent.at.desc(), BoxEvent.id.desc())
+            .limit(events)
+        )
+    )
+    paths = slot_paths(
+        session, [box.home_slot_id, box.current_slot_id] + [e.from_slot_id for e in evs] + [e.to_slot_id for e in evs]
+    )
+    files = [
+        FileView(f.number, f.title, f.date_from, f.date_to, f.retention_years, f.pages, f.access)
+        for f in session.execute(
+            select(File.number, File.title, File.date_from, File.date_to, File.retention_years, File.pages, File.access)
+            .where(File.box_id == box.id)
+            .order_by(File.number)
+        )
+    ]
 
     def code(slot_id: int | None) -> str:
         p = paths.get(slot_id) if slot_id else None
         return p.code if p else ""
 
     return BoxView(
-        id=box.id, code=box.code, token=token, version=box.version, fonds_code=fonds_code, fonds_name=fonds_name,
-        catalogue=cat_no, number=box.number, title=box.title, date_from=box.date_from, date_to=box.date_to,
-        media=box.media, processing_state=box.processing_state, condition=box.condition,
-        width_m=float(box.width_m), status=box.status, status_since=box.status_since, custodian=box.custodian,
-        checkout_purpose=box.checkout_purpose, due_back=box.due_back, last_cleaned_at=box.last_cleaned_at,
+        id=box.id,
+        code=box.code,
+        token=token,
+        version=box.version,
+        fonds_code=fonds_code,
+        fonds_name=fonds_name,
+        catalogue=cat_no,
+        number=box.number,
+        title=box.title,
+        date_from=box.date_from,
+        date_to=box.date_to,
+        media=box.media,
+        processing_state=box.processing_state,
+        condition=box.condition,
+        width_m=float(box.width_m),
+        status=box.status,
+        status_since=box.status_since,
+        custodian=box.custodian,
+        checkout_purpose=box.checkout_purpose,
+        due_back=box.due_back,
+        last_cleaned_at=box.last_cleaned_at,
         last_seen_at=box.last_seen_at,
         home=paths.get(box.home_slot_id) if box.home_slot_id else None,
         current=paths.get(box.current_slot_id) if box.current_slot_id else None,
         files=files,
-        events=[EventView(e.kind, e.at, e.actor, code(e.from_slot_id), code(e.to_slot_id), e.custodian, e.reason,
-                          e.due_back, dict(e.data or {})) for e in evs],
+        events=[
+            EventView(
+                e.kind,
+                e.at,
+                e.actor,
+                code(e.from_slot_id),
+                code(e.to_slot_id),
+                e.custodian,
+                e.reason,
+                e.due_back,
+                dict(e.data or {}),
+            )
+            for e in evs
+        ],
     )
 
 
@@ -191,17 +246,32 @@ class SlotView:
 
 
 def _briefs(session: Session, cond: Any) -> list[BoxBrief]:
-    rows = list(session.execute(select(Box.id, Box.code, Box.title, Box.status, Box.home_slot_id,
-                                       Box.current_slot_id).where(cond).order_by(Box.code).limit(500)))
+    rows = list(
+        session.execute(
+            select(Box.id, Box.code, Box.title, Box.status, Box.home_slot_id, Box.current_slot_id)
+            .where(cond)
+            .order_by(Box.code)
+            .limit(500)
+        )
+    )
     paths = slot_paths(session, [r[4] for r in rows] + [r[5] for r in rows])
-    return [BoxBrief(r[0], r[1], r[2], r[3], paths[r[4]].code if r[4] in paths else "",
-                     paths[r[5]].code if r[5] in paths else "") for r in rows]
+    return [
+        BoxBrief(
+            r[0], r[1], r[2], r[3], paths[r[4]].code if r[4] in paths else "", paths[r[5]].code if r[5] in paths else ""
+        )
+        for r in rows
+    ]
 
 
 def _token(session: Session, kind: LabelKind, target_id: int) -> str:
-    return session.scalar(select(LabelToken.token).where(
-        LabelToken.kind == kind.value, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None))
-        .limit(1)) or ""
+    return (
+        session.scalar(
+            select(LabelToken.token)
+            .where(LabelToken.kind == kind.value, LabelToken.target_id == target_id, LabelToken.revoked_at.is_(None))
+            .limit(1)
+        )
+        or ""
+    )
 
 
 def slot_view(session: Session, slot_id: int) -> SlotView:
@@ -209,9 +279,14 @@ def slot_view(session: Session, slot_id: int) -> SlotView:
     slot = session.get(Slot, slot_id)
     if slot is None or slot_id not in paths:
         raise NotFound(f"no slot {slot_id}")
-    return SlotView(paths[slot_id], _token(session, LabelKind.SLOT, slot_id), slot.capacity_boxes,
-                    float(slot.capacity_m),
-                    _briefs(session, Box.home_slot_id == slot_id), _briefs(session, Box.current_slot_id == slot_id))
+    return SlotView(
+        paths[slot_id],
+        _token(session, LabelKind.SLOT, slot_id),
+        slot.capacity_boxes,
+        float(slot.capacity_m),
+        _briefs(session, Box.home_slot_id == slot_id),
+        _briefs(session, Box.current_slot_id == slot_id),
+    )
 
 
 @dataclass
@@ -234,19 +309,39 @@ def shelf_view(session: Session, shelf_id: int) -> ShelfView:
     if shelf is None:
         raise NotFound(f"no shelf {shelf_id}")
     unit = shelf.unit
-    slots = list(session.execute(select(Slot.id, Slot.code, Slot.capacity_boxes).where(Slot.shelf_id == shelf_id)
-                                 .order_by(Slot.number)))
+    slots = list(
+        session.execute(
+            select(Slot.id, Slot.code, Slot.capacity_boxes).where(Slot.shelf_id == shelf_id).order_by(Slot.number)
+        )
+    )
     ids = [s[0] for s in slots]
-    exp: dict[int | None, int] = {k: v for k, v in session.execute(
-        select(Box.home_slot_id, func.count()).where(Box.home_slot_id.in_(ids)).group_by(Box.home_slot_id))}
-    pres: dict[int | None, int] = {k: v for k, v in session.execute(
-        select(Box.current_slot_id, func.count()).where(Box.current_slot_id.in_(ids)).group_by(Box.current_slot_id))}
-    open_st = session.scalar(select(Stocktake.id).where(Stocktake.shelf_id == shelf_id,
-                                                        Stocktake.state == StocktakeState.OPEN.value))
+    exp: dict[int | None, int] = {
+        k: v
+        for k, v in session.execute(
+            select(Box.home_slot_id, func.count()).where(Box.home_slot_id.in_(ids)).group_by(Box.home_slot_id)
+        )
+    }
+    pres: dict[int | None, int] = {
+        k: v
+        for k, v in session.execute(
+            select(Box.current_slot_id, func.count()).where(Box.current_slot_id.in_(ids)).group_by(Box.current_slot_id)
+        )
+    }
+    open_st = session.scalar(
+        select(Stocktake.id).where(Stocktake.shelf_id == shelf_id, Stocktake.state == StocktakeState.OPEN.value)
+    )
     last = session.scalar(select(func.max(Stocktake.confirmed_at)).where(Stocktake.shelf_id == shelf_id))
-    return ShelfView(shelf.id, shelf.code, _token(session, LabelKind.SHELF, shelf.id), unit.code, unit.room_id,
-                     unit.room.name, [(i, c, cap, int(exp.get(i, 0)), int(pres.get(i, 0))) for i, c, cap in slots],
-                     open_st, last)
+    return ShelfView(
+        shelf.id,
+        shelf.code,
+        _token(session, LabelKind.SHELF, shelf.id),
+        unit.code,
+        unit.room_id,
+        unit.room.name,
+        [(i, c, cap, int(exp.get(i, 0)), int(pres.get(i, 0))) for i, c, cap in slots],
+        open_st,
+        last,
+    )
 
 
 @dataclass
@@ -266,21 +361,41 @@ def room_view(session: Session, room_id: int) -> RoomView:
     room = session.get(Room, room_id)
     if room is None:
         raise NotFound(f"no room {room_id}")
-    cap = (select(ShelvingUnit.id, ShelvingUnit.code, func.coalesce(func.sum(Slot.capacity_boxes), 0))
-           .outerjoin(Shelf, Shelf.unit_id == ShelvingUnit.id).outerjoin(Slot, Slot.shelf_id == Shelf.id)
-           .where(ShelvingUnit.room_id == room_id).group_by(ShelvingUnit.id, ShelvingUnit.code)
-           .order_by(ShelvingUnit.code))
+    cap = (
+        select(ShelvingUnit.id, ShelvingUnit.code, func.coalesce(func.sum(Slot.capacity_boxes), 0))
+        .outerjoin(Shelf, Shelf.unit_id == ShelvingUnit.id)
+        .outerjoin(Slot, Slot.shelf_id == Shelf.id)
+        .where(ShelvingUnit.room_id == room_id)
+        .group_by(ShelvingUnit.id, ShelvingUnit.code)
+        .order_by(ShelvingUnit.code)
+    )
     units = list(session.execute(cap))
-    present: dict[int, int] = {k: v for k, v in session.execute(
-        select(Shelf.unit_id, func.count(Box.id)).join(Slot, Slot.shelf_id == Shelf.id)
-        .join(Box, Box.current_slot_id == Slot.id)
-        .where(Shelf.unit_id.in_([u[0] for u in units])).group_by(Shelf.unit_id))}
+    present: dict[int, int] = {
+        k: v
+        for k, v in session.execute(
+            select(Shelf.unit_id, func.count(Box.id))
+            .join(Slot, Slot.shelf_id == Shelf.id)
+            .join(Box, Box.current_slot_id == Slot.id)
+            .where(Shelf.unit_id.in_([u[0] for u in units]))
+            .group_by(Shelf.unit_id)
+        )
+    }
     shelves: dict[int, list[tuple[int, str]]] = {}
-    for sid, scode, uid in session.execute(select(Shelf.id, Shelf.code, Shelf.unit_id)
-                                           .where(Shelf.unit_id.in_([u[0] for u in units])).order_by(Shelf.number)):
+    for sid, scode, uid in session.execute(
+        select(Shelf.id, Shelf.code, Shelf.unit_id)
+        .where(Shelf.unit_id.in_([u[0] for u in units]))
+        .order_by(Shelf.number)
+    ):
         shelves.setdefault(uid, []).append((sid, scode))
-    return RoomView(room.id, room.code, room.name, room.site.code, room.climate_class,
-                    [(u[0], u[1], int(u[2]), int(present.get(u[0], 0))) for u in units], shelves)
+    return RoomView(
+        room.id,
+        room.code,
+        room.name,
+        room.site.code,
+        room.climate_class,
+        [(u[0], u[1], int(u[2]), int(present.get(u[0], 0))) for u in units],
+        shelves,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +417,7 @@ def checked_out_boxes(session: Session, *, today: date | None = None, limit: int
     rows = session.execute(
         select(Box.id, Box.code, Box.custodian, Box.checkout_purpose, Box.status_since, Box.due_back)
         .where(Box.status == BoxStatus.CHECKED_OUT.value)
-        .order_by(Box.due_back.is_(None), Box.due_back, Box.code).limit(limit))
-    return [CheckoutRow(i, c, who, p, since, due, due is not None and due < today)
-            for i, c, who, p, since, due in rows]
+        .order_by(Box.due_back.is_(None), Box.due_back, Box.code)
+        .limit(limit)
+    )
+    return [CheckoutRow(i, c, who, p, since, due, due is not None and due < today) for i, c, who, p, since, due in rows]

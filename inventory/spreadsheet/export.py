@@ -43,12 +43,26 @@ def iter_boxes(session: Session, fonds: str | None = None) -> Iterator[dict[str,
     """Every box (optionally of one fonds) with fonds, catalogue, file count and locations, in code order."""
     home = aliased(Slot)
     cur = aliased(Slot)
-    files = (select(File.box_id, func.count().label("n")).group_by(File.box_id).subquery())
+    files = select(File.box_id, func.count().label("n")).group_by(File.box_id).subquery()
     q = (
-        select(Box.code, Fonds.code.label("fonds"), Catalogue.number.label("catalogue"), Box.number,
-               Box.date_from, Box.date_to, func.coalesce(files.c.n, 0), Box.processing_state, Box.status,
-               Box.custodian, home.code, cur.code, Site.code.label("site"), Room.code.label("room"),
-               Box.width_m, Box.condition)
+        select(
+            Box.code,
+            Fonds.code.label("fonds"),
+            Catalogue.number.label("catalogue"),
+            Box.number,
+            Box.date_from,
+            Box.date_to,
+            func.coalesce(files.c.n, 0),
+            Box.processing_state,
+            Box.status,
+            Box.custodian,
+            home.code,
+            cur.code,
+            Site.code.label("site"),
+            Room.code.label("room"),
+            Box.width_m,
+            Box.condition,
+        )
         .join(Fonds, Fonds.id == Box.fonds_id)
         .join(Catalogue, Catalogue.id == Box.catalogue_id)
         .outerjoin(files, files.c.box_id == Box.id)
@@ -63,18 +77,52 @@ def iter_boxes(session: Session, fonds: str | None = None) -> Iterator[dict[str,
     if fonds:
         q = q.where(Fonds.code == fonds.strip().upper())
     for row in session.execute(q.execution_options(yield_per=BATCH)):
-        (code, fcode, cat, num, dfrom, dto, nfiles, pstate, status, custodian, hcode, ccode, site, room,
-         width, cond) = row
+        (
+            code,
+            fcode,
+            cat,
+            num,
+            dfrom,
+            dto,
+            nfiles,
+            pstate,
+            status,
+            custodian,
+            hcode,
+            ccode,
+            site,
+            room,
+            width,
+            cond,
+        ) = row
         yield {
-            "code": code, "fonds": fcode, "catalogue": cat, "box_number": num, "date_from": dfrom, "date_to": dto,
-            "files": int(nfiles), "processing_state": pstate, "status": status, "custodian": custodian,
-            "home": hcode or "", "current": ccode or "", "room": f"{site}/{room}" if room else "",
-            "width_m": float(width), "condition": cond,
+            "code": code,
+            "fonds": fcode,
+            "catalogue": cat,
+            "box_number": num,
+            "date_from": dfrom,
+            "date_to": dto,
+            "files": int(nfiles),
+            "processing_state": pstate,
+            "status": status,
+            "custodian": custodian,
+            "home": hcode or "",
+            "current": ccode or "",
+            "room": f"{site}/{room}" if room else "",
+            "width_m": float(width),
+            "condition": cond,
         }
 
 
-def export_boxes(session: Session, out: Path, fmt: str | None = None, *, fonds: str | None = None,
-                 lang: str = "vi", progress: Callable[[int], None] | None = None) -> int:
+def export_boxes(
+    session: Session,
+    out: Path,
+    fmt: str | None = None,
+    *,
+    fonds: str | None = None,
+    lang: str = "vi",
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write the box list to ``out`` (format from ``fmt`` or the file suffix); returns the number of boxes."""
     fmt = (fmt or out.suffix.lstrip(".")).lower()
     if fmt not in ("csv", "xlsx"):
@@ -87,8 +135,12 @@ def export_boxes(session: Session, out: Path, fmt: str | None = None, *, fonds: 
             w = csv.writer(f)
             w.writerow(headers(lang))
             for rec in iter_boxes(session, fonds):
-                w.writerow(["" if rec[k] is None else (rec[k].isoformat() if hasattr(rec[k], "isoformat")
-                                                       else rec[k]) for k in keys])
+                w.writerow(
+                    [
+                        "" if rec[k] is None else (rec[k].isoformat() if hasattr(rec[k], "isoformat") else rec[k])
+                        for k in keys
+                    ]
+                )
                 n += 1
                 if progress is not None and n % 1000 == 0:
                     progress(1000)

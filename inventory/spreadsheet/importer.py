@@ -101,11 +101,20 @@ def import_rows(
     return report
 
 
-def _import_catalogue(session: Session, fonds: Fonds, cat: Catalogue, boxes: dict[int, list[FileRow]],
-                      actor: str, report: ImportReport, progress: Callable[[int], None] | None) -> None:
+def _import_catalogue(
+    session: Session,
+    fonds: Fonds,
+    cat: Catalogue,
+    boxes: dict[int, list[FileRow]],
+    actor: str,
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+) -> None:
     existing: dict[int, tuple[int, date | None, date | None]] = {
-        n: (bid, df, dt) for bid, n, df, dt in session.execute(
-            select(Box.id, Box.number, Box.date_from, Box.date_to).where(Box.catalogue_id == cat.id))
+        n: (bid, df, dt)
+        for bid, n, df, dt in session.execute(
+            select(Box.id, Box.number, Box.date_from, Box.date_to).where(Box.catalogue_id == cat.id)
+        )
     }
     now = utcnow()
     # new boxes: one bulk insert, then their labels and "created" events
@@ -115,15 +124,35 @@ def _import_catalogue(session: Session, fonds: Fonds, cat: Catalogue, boxes: dic
         values = []
         for n in chunk:
             df, dt = _span(boxes[n])
-            values.append(dict(catalogue_id=cat.id, fonds_id=fonds.id, number=n, title="", date_from=df, date_to=dt,
-                               code=box_code(fonds.code, cat.number, n), status_since=now, created_at=now, version=1))
+            values.append(
+                dict(
+                    catalogue_id=cat.id,
+                    fonds_id=fonds.id,
+                    number=n,
+                    title="",
+                    date_from=df,
+                    date_to=dt,
+                    code=box_code(fonds.code, cat.number, n),
+                    status_since=now,
+                    created_at=now,
+                    version=1,
+                )
+            )
         ids = session.execute(insert(Box).returning(Box.id, Box.number, Box.code), values).all()
-        session.execute(insert(LabelToken), [
-            dict(token=new_token(), kind=LabelKind.BOX.value, target_id=bid, code=code, created_at=now)
-            for bid, _n, code in ids])
-        session.execute(insert(BoxEvent), [
-            dict(box_id=bid, kind=EventKind.CREATED.value, actor=actor, at=now, reason="import", data={})
-            for bid, _n, _c in ids])
+        session.execute(
+            insert(LabelToken),
+            [
+                dict(token=new_token(), kind=LabelKind.BOX.value, target_id=bid, code=code, created_at=now)
+                for bid, _n, code in ids
+            ],
+        )
+        session.execute(
+            insert(BoxEvent),
+            [
+                dict(box_id=bid, kind=EventKind.CREATED.value, actor=actor, at=now, reason="import", data={})
+                for bid, _n, _c in ids
+            ],
+        )
         for bid, n, _c in ids:
             existing[n] = (bid, None, None)
         report.boxes_created += len(ids)
@@ -136,8 +165,9 @@ def _import_catalogue(session: Session, fonds: Fonds, cat: Catalogue, boxes: dic
         bid, df, dt = existing[n]
         span = _span(files)
         if span != (df, dt) and any(span):
-            session.execute(update(Box).where(Box.id == bid).values(date_from=span[0], date_to=span[1],
-                                                                    version=Box.version + 1))
+            session.execute(
+                update(Box).where(Box.id == bid).values(date_from=span[0], date_to=span[1], version=Box.version + 1)
+            )
             report.boxes_updated += 1
 
     # files: compare with what is stored, insert new ones, update changed ones
@@ -146,8 +176,9 @@ def _import_catalogue(session: Session, fonds: Fonds, cat: Catalogue, boxes: dic
     old_ids = [box_ids[n] for n in boxes if n not in created]
     for i in range(0, len(old_ids), CHUNK):
         for row in session.execute(
-            select(File.id, File.box_id, File.number, *[getattr(File, f) for f in FILE_FIELDS])
-            .where(File.box_id.in_(old_ids[i : i + CHUNK]))
+            select(File.id, File.box_id, File.number, *[getattr(File, f) for f in FILE_FIELDS]).where(
+                File.box_id.in_(old_ids[i : i + CHUNK])
+            )
         ).mappings():
             stored[(row["box_id"], row["number"])] = dict(row)
     inserts: list[dict[str, Any]] = []
@@ -158,11 +189,11 @@ def _import_catalogue(session: Session, fonds: Fonds, cat: Catalogue, boxes: dic
             want = {f: getattr(r, f) for f in FILE_FIELDS}
             have = stored.get((bid, r.file_number))
             if have is None:
-                inserts.append(dict(box_id=bid, number=r.file_number, title_norm=normalize(r.title),
-                                    condition="good", **want))
+                inserts.append(
+                    dict(box_id=bid, number=r.file_number, title_norm=normalize(r.title), condition="good", **want)
+                )
             elif any(have[f] != want[f] for f in FILE_FIELDS):
-                session.execute(update(File).where(File.id == have["id"]).values(
-                    title_norm=normalize(r.title), **want))
+                session.execute(update(File).where(File.id == have["id"]).values(title_norm=normalize(r.title), **want))
                 report.files_updated += 1
             else:
                 report.files_unchanged += 1
@@ -204,8 +235,7 @@ def import_file(
         report = ImportReport(rows=len(sheet.rows), errors=checked.errors, dry_run=dry_run)
         raise ImportRejected(report)
     try:
-        report = import_rows(session, checked.rows, actor=actor, fonds_name=fonds_name, lang=lang,
-                             progress=progress)
+        report = import_rows(session, checked.rows, actor=actor, fonds_name=fonds_name, lang=lang, progress=progress)
     except BaseException:
         session.rollback()
         raise

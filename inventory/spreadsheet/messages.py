@@ -29,8 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "unknown field in --mapping: {field} (known: {known})",
     },
     "unknown_header": {"vi": "không có cột '{header}' trong tệp", "en": "no column '{header}' in the file"},
-    "bad_mapping": {"vi": "--mapping phải có dạng 'Tên cột=trường': {value!r}",
-                    "en": "--mapping must look like 'Column header=field': {value!r}"},
+    "bad_mapping": {
+        "vi": "--mapping phải có dạng 'Tên cột=trường': {value!r}",
+        "en": "--mapping must look like 'Column header=field': {value!r}",
+    },
     "no_fonds": {
         "vi": "chưa biết phông: dùng --fonds hoặc thêm cột 'Phông'",
         "en": "fonds unknown: use --fonds or add a 'Phông' column",
@@ -39,8 +41,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "phông {code} chưa có; thêm --fonds-name để tạo mới",
         "en": "fonds {code} does not exist; pass --fonds-name to create it",
     },
-    "unsupported_file": {"vi": "định dạng tệp không hỗ trợ: {suffix} (dùng .xlsx hoặc .csv)",
-                         "en": "unsupported file type: {suffix} (use .xlsx or .csv)"},
+    "unsupported_file": {
+        "vi": "định dạng tệp không hỗ trợ: {suffix} (dùng .xlsx hoặc .csv)",
+        "en": "unsupported file type: {suffix} (use .xlsx or .csv)",
+    },
     "box_conflict": {
         "vi": "hộp {code} đã tồn tại thuộc mục lục khác",
         "en": "box code {code} already exists in another catalogue",

@@ -45,9 +45,18 @@ class Validated:
 
 
 _ACCESS = {
-    "": "open", "open": "open", "cong khai": "open", "su dung rong rai": "open", "tu do": "open",
-    "restricted": "restricted", "han che": "restricted", "han che su dung": "restricted",
-    "secret": "secret", "mat": "secret", "toi mat": "secret", "tuyet mat": "secret",
+    "": "open",
+    "open": "open",
+    "cong khai": "open",
+    "su dung rong rai": "open",
+    "tu do": "open",
+    "restricted": "restricted",
+    "han che": "restricted",
+    "han che su dung": "restricted",
+    "secret": "secret",
+    "mat": "secret",
+    "toi mat": "secret",
+    "tuyet mat": "secret",
 }
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -180,8 +189,9 @@ class _Row:
         return n
 
 
-def validate(sheet: RawSheet, default_fonds: str | None = None, default_catalogue: int | None = None,
-             lang: str = "vi") -> Validated:
+def validate(
+    sheet: RawSheet, default_fonds: str | None = None, default_catalogue: int | None = None, lang: str = "vi"
+) -> Validated:
     """Check every row; a row with any error contributes errors only (never a partial record)."""
     out = Validated()
     seen: dict[tuple[str | None, int | None, int, int], int] = {}
@@ -224,9 +234,20 @@ def validate(sheet: RawSheet, default_fonds: str | None = None, default_catalogu
             out.errors.extend(r.errors)
             continue
         assert box is not None and fnum is not None and access is not None
-        out.rows.append(FileRow(
-            row=rowno, fonds=fonds, catalogue=catalogue, box_number=box, file_number=fnum, title=title,
-            date_from=d_from, date_to=d_to, retention_years=retention, pages=pages, access=access,
-            notes=_text(r.cell("notes")),
-        ))
+        out.rows.append(
+            FileRow(
+                row=rowno,
+                fonds=fonds,
+                catalogue=catalogue,
+                box_number=box,
+                file_number=fnum,
+                title=title,
+                date_from=d_from,
+                date_to=d_to,
+                retention_years=retention,
+                pages=pages,
+                access=access,
+                notes=_text(r.cell("notes")),
+            )
+        )
     return out

@@ -39,8 +39,14 @@ def _register_optional() -> None:
     import importlib
 
     for name in (
-        "collector_cmds", "alerts_cmds", "inventory_cmds", "inventory_tools_cmds",
-        "grafana_cmds", "firmware_cmds", "demo_cmd", "serve_cmd",
+        "collector_cmds",
+        "alerts_cmds",
+        "inventory_cmds",
+        "inventory_tools_cmds",
+        "grafana_cmds",
+        "firmware_cmds",
+        "demo_cmd",
+        "serve_cmd",
     ):
         try:
             mod = importlib.import_module(f"kho.cli.{name}")

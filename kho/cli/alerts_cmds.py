@@ -36,9 +36,11 @@ def parse_until(text: str, tz: str, now: datetime) -> datetime:
 
 
 @alerts_app.command("list")
-def list_cmd(ctx: typer.Context,
-             state: str = typer.Option("open", help="open|pending|firing|acknowledged|resolved|all"),
-             limit: int = typer.Option(50, min=1, max=1000)) -> None:
+def list_cmd(
+    ctx: typer.Context,
+    state: str = typer.Option("open", help="open|pending|firing|acknowledged|resolved|all"),
+    limit: int = typer.Option(50, min=1, max=1000),
+) -> None:
     """Alerts, newest first."""
     c = ctx_of(ctx)
     tz = ZoneInfo(c.settings.alerts.timezone)
@@ -49,10 +51,17 @@ def list_cmd(ctx: typer.Context,
         return
     t = Table("id", "rule", "severity", "state", "site/room", "device", "value", "started", "ack by")
     for a in rows:
-        t.add_row(str(a.id), messages.rule_title(a.rule, "en"), a.severity, a.state,
-                  f"{a.site}/{a.room}" if a.site else "system", a.device_id,
-                  "" if a.value is None else f"{a.value:g}", a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                  a.acknowledged_by)
+        t.add_row(
+            str(a.id),
+            messages.rule_title(a.rule, "en"),
+            a.severity,
+            a.state,
+            f"{a.site}/{a.room}" if a.site else "system",
+            a.device_id,
+            "" if a.value is None else f"{a.value:g}",
+            a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            a.acknowledged_by,
+        )
     console.print(t)
 
 
@@ -69,8 +78,12 @@ def show_cmd(ctx: typer.Context, alert_id: int) -> None:
 
 
 @alerts_app.command("ack")
-def ack_cmd(ctx: typer.Context, alert_id: int, by: str = typer.Option(..., "--by", help="who acknowledges"),
-            comment: str = typer.Option("", "--comment")) -> None:
+def ack_cmd(
+    ctx: typer.Context,
+    alert_id: int,
+    by: str = typer.Option(..., "--by", help="who acknowledges"),
+    comment: str = typer.Option("", "--comment"),
+) -> None:
     """Acknowledge a firing alert: reminders and escalation stop."""
     c = ctx_of(ctx)
     with session_scope(c.sessions) as s:
@@ -112,8 +125,16 @@ def silences_cmd(ctx: typer.Context, all_: bool = typer.Option(False, "--all", h
     tz = ZoneInfo(c.settings.alerts.timezone)
     t = Table("id", "site", "room", "rule", "device", "until", "reason", "by")
     for x in rows:
-        t.add_row(str(x.id), x.site or "*", x.room or "*", x.rule or "*", x.device_id or "*",
-                  x.ends_at.astimezone(tz).isoformat(timespec="minutes"), x.reason, x.author)
+        t.add_row(
+            str(x.id),
+            x.site or "*",
+            x.room or "*",
+            x.rule or "*",
+            x.device_id or "*",
+            x.ends_at.astimezone(tz).isoformat(timespec="minutes"),
+            x.reason,
+            x.author,
+        )
     console.print(t)
 
 
@@ -127,8 +148,9 @@ def unsilence_cmd(ctx: typer.Context, silence_id: int) -> None:
 
 
 @alerts_app.command("test-notify")
-def test_notify_cmd(ctx: typer.Context,
-                    contact: str = typer.Option(..., "--contact", help="contact id or name")) -> None:
+def test_notify_cmd(
+    ctx: typer.Context, contact: str = typer.Option(..., "--contact", help="contact id or name")
+) -> None:
     """Send a test message to a contact through its channel; the outcome is recorded."""
     c = ctx_of(ctx)
     with c.sessions() as s:
@@ -143,10 +165,24 @@ def test_notify_cmd(ctx: typer.Context,
         except NotifyError as e:
             error = str(e)
     with session_scope(c.sessions) as s:
-        s.add(Delivery(dedupe_key=f"test:{who.id}:{now.timestamp()}", contact_id=who.id, channel=who.channel,
-                       address=who.address, kind="test", subject=subject, body=text, payload={}, attempts=1,
-                       status=DeliveryStatus.DEAD.value if error else DeliveryStatus.SENT.value,
-                       next_attempt_at=now, last_error=error, created_at=now, sent_at=None if error else now))
+        s.add(
+            Delivery(
+                dedupe_key=f"test:{who.id}:{now.timestamp()}",
+                contact_id=who.id,
+                channel=who.channel,
+                address=who.address,
+                kind="test",
+                subject=subject,
+                body=text,
+                payload={},
+                attempts=1,
+                status=DeliveryStatus.DEAD.value if error else DeliveryStatus.SENT.value,
+                next_attempt_at=now,
+                last_error=error,
+                created_at=now,
+                sent_at=None if error else now,
+            )
+        )
     if error:
         fail(f"test message to {who.name} failed: {error}")
     console.print(f"test message sent to {who.name} ({who.channel} {who.address})")
@@ -177,8 +213,9 @@ def contacts_list(ctx: typer.Context, site: str = typer.Option("", "--site")) ->
         rows = store.list_contacts(s, site or None)
     t = Table("id", "name", "site", "tier", "channel", "address", "lang")
     for x in rows:
-        t.add_row(str(x.id), x.name, x.site, f"{x.tier} {store.TIER_NAMES.get(x.tier, '')}", x.channel, x.address,
-                  x.language)
+        t.add_row(
+            str(x.id), x.name, x.site, f"{x.tier} {store.TIER_NAMES.get(x.tier, '')}", x.channel, x.address, x.language
+        )
     console.print(t)
 
 

@@ -110,8 +110,10 @@ def collect(
                 except Exception as e:
                     log.warning("stopping %s failed: %s", type(consumer).__name__, e)
         h = collector.health()
-        console.print(f"[green]Đã dừng / stopped[/]: {h['received_total']} received, {h['written_total']} written, "
-                      f"{h['rejected_total']} rejected, {h['spool_depth']} in spool.")
+        console.print(
+            f"[green]Đã dừng / stopped[/]: {h['received_total']} received, {h['written_total']} written, "
+            f"{h['rejected_total']} rejected, {h['spool_depth']} in spool."
+        )
 
 
 DEFAULT_AT_S = 30.0
@@ -150,9 +152,11 @@ def simulate(
     rate: float = typer.Option(1.0, "--rate", "-r", help="readings per second per device"),
     duration: float = typer.Option(0.0, help="stop after this many seconds (0 = until Ctrl-C)"),
     smoke_at: list[str] = typer.Option(
-        [], "--smoke-at", help="DEVICE@SECONDS, DEVICE or SECONDS: smoke for 60 s (repeatable)"),
+        [], "--smoke-at", help="DEVICE@SECONDS, DEVICE or SECONDS: smoke for 60 s (repeatable)"
+    ),
     offline: list[str] = typer.Option(
-        [], "--offline", help="DEVICE[@SECONDS]: the node drops offline, its last will fires (default after 30 s)"),
+        [], "--offline", help="DEVICE[@SECONDS]: the node drops offline, its last will fires (default after 30 s)"
+    ),
     bad_every: int = typer.Option(0, "--bad-every", help="every K-th message of a node is a bad payload"),
     humid_spell: bool = typer.Option(False, "--humid-spell", help="RH climbs to ~76 % after 10 s for 5 min"),
     create: int = typer.Option(0, "--create", help="first register N native demo devices (site sim, room sim-1)"),
@@ -171,13 +175,22 @@ def simulate(
         fail("no devices registered / chưa có thiết bị: add some with `kho devices add` or use --create N")
     if rate <= 0:
         fail("--rate must be > 0")
-    sim = Simulator(c.settings.mqtt, fleet, rate, seed=seed, bad_every=bad_every,
-                    smoke_at=_parse_at(smoke_at, "--smoke-at", fleet), offline=_parse_at(offline, "--offline", fleet),
-                    humid_spell=humid_spell)
+    sim = Simulator(
+        c.settings.mqtt,
+        fleet,
+        rate,
+        seed=seed,
+        bad_every=bad_every,
+        smoke_at=_parse_at(smoke_at, "--smoke-at", fleet),
+        offline=_parse_at(offline, "--offline", fleet),
+        humid_spell=humid_spell,
+    )
     sim.start()
     profiles = ", ".join(sorted({d.profile for d in fleet}))
-    console.print(f"[green]Đang mô phỏng / simulating[/] {len(fleet)} devices ({profiles}) at {rate:g}/s each → "
-                  f"MQTT {c.settings.mqtt.host}:{c.settings.mqtt.port}. Ctrl-C để dừng / to stop.")
+    console.print(
+        f"[green]Đang mô phỏng / simulating[/] {len(fleet)} devices ({profiles}) at {rate:g}/s each → "
+        f"MQTT {c.settings.mqtt.host}:{c.settings.mqtt.port}. Ctrl-C để dừng / to stop."
+    )
     try:
         _wait_for_signal(duration)
     finally:
@@ -194,8 +207,17 @@ def _create_demo_devices(c: CliContext, n: int) -> None:
         for i in range(1, n + 1):
             dev = f"sim-{i:03d}"
             if dev not in existing:
-                registry.add_device(s, dev, "native", "sim", "sim-1", hardware="simulated", has_smoke=(i == 1),
-                                    interval_s=5, actor="simulate")
+                registry.add_device(
+                    s,
+                    dev,
+                    "native",
+                    "sim",
+                    "sim-1",
+                    hardware="simulated",
+                    has_smoke=(i == 1),
+                    interval_s=5,
+                    actor="simulate",
+                )
 
 
 def _sites(s: Session) -> list[Site]:
@@ -225,9 +247,21 @@ def status(
     yes_no = {True: "[green]yes[/]", False: "[red]no[/]"}
     t.add_row("broker connected / kết nối MQTT", yes_no[bool(h.get("broker_connected"))])
     t.add_row("InfluxDB reachable", yes_no[bool(h.get("influx_reachable"))])
-    for key in ("readings_per_s", "received_total", "readings_total", "written_total", "rejected_total",
-                "clock_skew_total", "spool_depth", "spool_bytes", "spool_cap_bytes", "deadletter_count",
-                "consumer_errors_total", "devices", "uptime_s"):
+    for key in (
+        "readings_per_s",
+        "received_total",
+        "readings_total",
+        "written_total",
+        "rejected_total",
+        "clock_skew_total",
+        "spool_depth",
+        "spool_bytes",
+        "spool_cap_bytes",
+        "deadletter_count",
+        "consumer_errors_total",
+        "devices",
+        "uptime_s",
+    ):
         if key in h:
             t.add_row(key, str(h[key]))
     if h.get("last_message_ms"):

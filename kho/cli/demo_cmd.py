@@ -150,7 +150,10 @@ class WebServer:
 
 
 def where_to_look(
-    ports: dict[str, int], settings: Settings, fleet: list[DeviceEntry], users: dict[str, str] | None = None,
+    ports: dict[str, int],
+    settings: Settings,
+    fleet: list[DeviceEntry],
+    users: dict[str, str] | None = None,
 ) -> Panel:
     """Every URL and an example query for each part that runs."""
     host = settings.web.host
@@ -167,16 +170,23 @@ def where_to_look(
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
     t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement climate (tags site, room, device)")
     t.add_row("", f"influx -port {ports['influx']} -database {db} -execute '{q}'")
-    t.add_row("", f"curl -sG {influx}/query --data-urlencode db={db} --data-urlencode "
-                  f"\"q=SELECT mean(temperature_c) FROM climate WHERE time > now() - 5m GROUP BY room\"")
+    t.add_row(
+        "",
+        f"curl -sG {influx}/query --data-urlencode db={db} --data-urlencode "
+        f'"q=SELECT mean(temperature_c) FROM climate WHERE time > now() - 5m GROUP BY room"',
+    )
     t.add_row("MQTT broker", f"127.0.0.1:{ports['mqtt']}   mosquitto_sub -p {ports['mqtt']} -t '#' -v")
-    t.add_row("Grafana", "not started by the demo / demo không chạy Grafana: `kho grafana render` writes dashboards "
-                         "for a Grafana you run, `kho grafana publish` sends them (docs/dashboards.md)")
+    t.add_row(
+        "Grafana",
+        "not started by the demo / demo không chạy Grafana: `kho grafana render` writes dashboards "
+        "for a Grafana you run, `kho grafana publish` sends them (docs/dashboards.md)",
+    )
     t.add_row("State / dữ liệu", f"{settings.state_dir.resolve()}  (delete it to start afresh)")
     nodes = ", ".join(f"{d.id} ({d.profile}{', smoke' if d.has_smoke else ''})" for d in fleet)
     t.add_row("Nodes / cảm biến", f"{SITE_CODE} {SITE_NAME}: {nodes}")
-    return Panel(t, title="[bold green]kho demo đang chạy / is running[/] — Ctrl-C để dừng / to stop",
-                 border_style="green")
+    return Panel(
+        t, title="[bold green]kho demo đang chạy / is running[/] — Ctrl-C để dừng / to stop", border_style="green"
+    )
 
 
 def status_line(h: dict[str, Any], sim_published: int, elapsed: float) -> Text:
@@ -245,8 +255,9 @@ def demo(
     ctx: typer.Context,
     duration: float = typer.Option(0.0, help="stop after this many seconds (0 = until Ctrl-C)"),
     rate: float = typer.Option(1.0, help="readings per second per simulated node"),
-    browser: bool | None = typer.Option(None, "--browser/--no-browser",
-                                        help="open the web app in a browser (default: when a display is set)"),
+    browser: bool | None = typer.Option(
+        None, "--browser/--no-browser", help="open the web app in a browser (default: when a display is set)"
+    ),
     smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
 ) -> None:
     """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
@@ -267,15 +278,19 @@ def demo(
     for note in notes:
         console.print(f"[yellow]{note}[/]")
     # One settings object for every part, pointed at the servers this demo runs.
-    settings = base.model_copy(update={
-        "state_dir": state_dir,
-        "mqtt": base.mqtt.model_copy(update={"host": "127.0.0.1", "port": ports["mqtt"]}),
-        "influx": base.influx.model_copy(update={"url": f"http://127.0.0.1:{ports['influx']}"}),
-        "web": base.web.model_copy(update={"port": ports["web"]}),
-    })
+    settings = base.model_copy(
+        update={
+            "state_dir": state_dir,
+            "mqtt": base.mqtt.model_copy(update={"host": "127.0.0.1", "port": ports["mqtt"]}),
+            "influx": base.influx.model_copy(update={"url": f"http://127.0.0.1:{ports['influx']}"}),
+            "web": base.web.model_copy(update={"port": ports["web"]}),
+        }
+    )
     reused = (state_dir / "influxdb" / "meta").exists()
-    console.print(("[green]Dùng lại dữ liệu / reusing state[/] in " if reused else
-                   "[green]Tạo mới / new state[/] in ") + str(state_dir))
+    console.print(
+        ("[green]Dùng lại dữ liệu / reusing state[/] in " if reused else "[green]Tạo mới / new state[/] in ")
+        + str(state_dir)
+    )
 
     # Signals first, so a second Ctrl-C during shutdown does not cut the clean stop short.
     with stop_signals() as stop, contextlib.ExitStack() as stack:
@@ -296,8 +311,7 @@ def demo(
             users = seed_demo_inventory(sessions)
         fleet = demo_fleet(sessions)
 
-        collector = Collector(settings.mqtt, settings.influx, settings.collector, sessions,
-                              state_dir / "collector")
+        collector = Collector(settings.mqtt, settings.influx, settings.collector, sessions, state_dir / "collector")
         for consumer in build_consumers(settings, sessions, collector.health):
             collector.add_consumer(consumer)
             # Registered before the collector's stop, so it runs after it: the engine sees the last readings.
@@ -320,8 +334,9 @@ def demo(
             with contextlib.suppress(Exception):
                 webbrowser.open(f"http://{settings.web.host}:{ports['web']}/")
         t0 = time.monotonic()
-        with Live(status_line(collector.health(), 0, 0), console=console, refresh_per_second=2,
-                  transient=False) as live:
+        with Live(
+            status_line(collector.health(), 0, 0), console=console, refresh_per_second=2, transient=False
+        ) as live:
             while not stop.wait(1.0):
                 elapsed = time.monotonic() - t0
                 live.update(status_line(collector.health(), sim.published_total, elapsed))

@@ -27,9 +27,12 @@ def site_add(ctx: typer.Context, code: str, name: str, organisation: str = "") -
 
 @rooms_app.command("add")
 def room_add(
-    ctx: typer.Context, site: str, code: str, name: str,
+    ctx: typer.Context,
+    site: str,
+    code: str,
+    name: str,
     climate_class: str = typer.Option("paper", "--class", help="paper | photo | magnetic"),
-    overrides: str = typer.Option("", help='JSON of limits to override, e.g. \'{"outer_rh_pct": [35, 60]}\''),
+    overrides: str = typer.Option("", help="JSON of limits to override, e.g. '{\"outer_rh_pct\": [35, 60]}'"),
 ) -> None:
     """Register a room of SITE."""
     try:
@@ -55,14 +58,26 @@ def device_add(
     """Register a sensor node with its payload profile and room."""
     site_code, room_code = _split_room(room)
     with session_scope(ctx_of(ctx).sessions) as s:
-        dev = registry.add_device(s, device_id, profile, site_code, room_code, topic=topic or None,
-                                  hardware=hardware, has_smoke=smoke, interval_s=interval, actor="cli")
+        dev = registry.add_device(
+            s,
+            device_id,
+            profile,
+            site_code,
+            room_code,
+            topic=topic or None,
+            hardware=hardware,
+            has_smoke=smoke,
+            interval_s=interval,
+            actor="cli",
+        )
         console.print(f"[green]device {dev.id} added[/] ({dev.profile}, topic {dev.topic}) in {room}")
 
 
 @devices_app.command("move")
 def device_move(
-    ctx: typer.Context, device_id: str, room: str = typer.Option(..., help="SITE/ROOM"),
+    ctx: typer.Context,
+    device_id: str,
+    room: str = typer.Option(..., help="SITE/ROOM"),
     since: datetime | None = typer.Option(None, help="ISO time of the move (UTC if no offset); default now"),
 ) -> None:
     """Move a node to another room; readings from SINCE on are attributed to it."""

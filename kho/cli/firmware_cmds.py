@@ -44,8 +44,7 @@ def render_cmd(
         fail("give either --device ID or --all [--site CODE]")
     fw = _settings(ctx)
     if broker_host or broker_port:
-        fw = fw.model_copy(update={k: v for k, v in (("broker_host", broker_host), ("broker_port", broker_port))
-                                   if v})
+        fw = fw.model_copy(update={k: v for k, v in (("broker_host", broker_host), ("broker_port", broker_port)) if v})
     target = _dir(ctx, out, fw.firmware_dir, "firmware")
     with session_scope(ctx_of(ctx).sessions) as s:
         nodes = [load_node(s, device)] if device else load_nodes(s, site)
@@ -68,8 +67,9 @@ def render_cmd(
         for p in res.files:
             written += 1
             console.print(f"  {p}")
-    console.print(f"[green]{written} file(s) written[/] in {target}" + (f", {skipped} node(s) skipped" if skipped
-                                                                         else ""))
+    console.print(
+        f"[green]{written} file(s) written[/] in {target}" + (f", {skipped} node(s) skipped" if skipped else "")
+    )
     if failed:
         fail(f"{len(failed)} node(s) not rendered: {', '.join(failed)}")
 
@@ -118,8 +118,10 @@ def credentials_cmd(
     with session_scope(ctx_of(ctx).sessions) as s:
         nodes = load_nodes(s)
     res = generate_credentials(nodes, broker_dir, fdir, fw)
-    console.print(f"[green]{res.passwd}[/] and [green]{res.acl}[/]: {len(res.created)} account(s) created, "
-                  f"{len(res.kept)} kept, {len(res.removed)} removed")
+    console.print(
+        f"[green]{res.passwd}[/] and [green]{res.acl}[/]: {len(res.created)} account(s) created, "
+        f"{len(res.kept)} kept, {len(res.removed)} removed"
+    )
     for user in res.created:
         console.print(f"  + {user}")
     for user in res.removed:
@@ -147,8 +149,10 @@ def rotate_cmd(
     with session_scope(ctx_of(ctx).sessions) as s:
         node = load_node(s, device)
     rotate_password(node, broker_dir, fdir)
-    console.print(f"[green]new password for {device}[/] in {fdir / device / 'secrets.yaml'}: re-render and flash "
-                  "the node (`kho firmware render --device …`), then reload the broker (SIGHUP)")
+    console.print(
+        f"[green]new password for {device}[/] in {fdir / device / 'secrets.yaml'}: re-render and flash "
+        "the node (`kho firmware render --device …`), then reload the broker (SIGHUP)"
+    )
 
 
 def register(app: typer.Typer) -> None:

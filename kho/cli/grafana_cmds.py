@@ -39,7 +39,8 @@ def render_cmd(
     out: Path = typer.Option(Path("grafana"), "--out", help="directory for dashboards/ and provisioning/"),
     lang: str | None = typer.Option(None, "--lang", help="vi (default) or en"),
     dashboards_path: str = typer.Option(
-        "/var/lib/grafana/dashboards/kho", help="where Grafana's server will find the dashboards directory"),
+        "/var/lib/grafana/dashboards/kho", help="where Grafana's server will find the dashboards directory"
+    ),
 ) -> None:
     """Write dashboard JSON and provisioning YAML for a Grafana that reads them from disk."""
     from dashboards.render import render
@@ -72,8 +73,9 @@ def publish_cmd(
     total = len(all_dashboards(sites, g.datasource_uid, g.language))
     try:
         publisher = Publisher(url or g.url, secret, g, settings.influx)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-                      transient=True) as progress:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+        ) as progress:
             task = progress.add_task("dashboards", total=total)
             report = publisher.publish(sites, on_step=lambda _title: progress.advance(task))
     except PublishError as e:

@@ -16,8 +16,9 @@ from inventory.errors import RegistryError
 from inventory.models import ApiToken, User
 from kho.cli.common import console, ctx_of
 
-users_app = typer.Typer(help="People who log in to the keeper pages (roles viewer, keeper, manager, admin).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="People who log in to the keeper pages (roles viewer, keeper, manager, admin).", no_args_is_help=True
+)
 tokens_app = typer.Typer(help="API tokens for machines (Authorization: Bearer …).", no_args_is_help=True)
 shelving_app = typer.Typer(help="Shelving units, shelves and slots.", no_args_is_help=True)
 fonds_app = typer.Typer(help="Fonds (phông).", no_args_is_help=True)
@@ -37,11 +38,14 @@ def _password(given: str | None) -> str:
 
 
 @users_app.command("add")
-def user_add(ctx: typer.Context, username: str,
-             role: str = typer.Option("viewer", "--role", help="viewer | keeper | manager | admin"),
-             password: str | None = typer.Option(None, "--password", help="asked for when not given"),
-             name: str = typer.Option("", "--name", help="display name"),
-             language: str = typer.Option("vi", "--language", help="vi | en")) -> None:
+def user_add(
+    ctx: typer.Context,
+    username: str,
+    role: str = typer.Option("viewer", "--role", help="viewer | keeper | manager | admin"),
+    password: str | None = typer.Option(None, "--password", help="asked for when not given"),
+    name: str = typer.Option("", "--name", help="display name"),
+    language: str = typer.Option("vi", "--language", help="vi | en"),
+) -> None:
     """Add a user who can log in."""
     auth.parse_role(role)
     pw = _password(password)
@@ -56,14 +60,18 @@ def user_list(ctx: typer.Context) -> None:
     table = Table("username", "name", "role", "active", "last login")
     with session_scope(ctx_of(ctx).sessions) as s:
         for u in s.scalars(select(User).order_by(User.username)):
-            table.add_row(u.username, u.display_name, u.role, "yes" if u.active else "no",
-                          u.last_login_at.isoformat(timespec="minutes") if u.last_login_at else "")
+            table.add_row(
+                u.username,
+                u.display_name,
+                u.role,
+                "yes" if u.active else "no",
+                u.last_login_at.isoformat(timespec="minutes") if u.last_login_at else "",
+            )
     console.print(table)
 
 
 @users_app.command("passwd")
-def user_passwd(ctx: typer.Context, username: str,
-                password: str | None = typer.Option(None, "--password")) -> None:
+def user_passwd(ctx: typer.Context, username: str, password: str | None = typer.Option(None, "--password")) -> None:
     """Set a user's password (ends their sessions)."""
     pw = _password(password)
     with session_scope(ctx_of(ctx).sessions) as s:
@@ -88,8 +96,11 @@ def user_disable(ctx: typer.Context, username: str) -> None:
 
 
 @tokens_app.command("create")
-def token_create(ctx: typer.Context, name: str = typer.Option(..., "--name"),
-                 role: str = typer.Option("viewer", "--role", help="viewer | keeper | manager | admin")) -> None:
+def token_create(
+    ctx: typer.Context,
+    name: str = typer.Option(..., "--name"),
+    role: str = typer.Option("viewer", "--role", help="viewer | keeper | manager | admin"),
+) -> None:
     """Create an API token; its secret is printed once (only a hash is stored)."""
     with session_scope(ctx_of(ctx).sessions) as s:
         secret = auth.create_token(s, name, role)
@@ -103,9 +114,13 @@ def token_list(ctx: typer.Context) -> None:
     table = Table("name", "role", "created", "last used", "revoked")
     with session_scope(ctx_of(ctx).sessions) as s:
         for t in s.scalars(select(ApiToken).order_by(ApiToken.name)):
-            table.add_row(t.name, t.role, t.created_at.isoformat(timespec="minutes"),
-                          t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "",
-                          t.revoked_at.isoformat(timespec="minutes") if t.revoked_at else "")
+            table.add_row(
+                t.name,
+                t.role,
+                t.created_at.isoformat(timespec="minutes"),
+                t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "",
+                t.revoked_at.isoformat(timespec="minutes") if t.revoked_at else "",
+            )
     console.print(table)
 
 
@@ -125,21 +140,36 @@ def _split_room(room: str) -> tuple[str, str]:
 
 
 @shelving_app.command("add")
-def shelving_add(ctx: typer.Context, room: str = typer.Argument(..., help="SITE/ROOM"),
-                 number: int = typer.Argument(..., help="unit number in the room"),
-                 shelves: int = typer.Option(5, help="shelves (tầng) per unit"),
-                 slots: int = typer.Option(6, help="slots (vị trí) per shelf"),
-                 capacity: int = typer.Option(10, help="boxes per slot"),
-                 metres: float = typer.Option(1.0, help="linear metres per slot"),
-                 code: str = typer.Option("", help="unit code (default <room>-G<nn>)"),
-                 name: str = typer.Option("", help="description")) -> None:
+def shelving_add(
+    ctx: typer.Context,
+    room: str = typer.Argument(..., help="SITE/ROOM"),
+    number: int = typer.Argument(..., help="unit number in the room"),
+    shelves: int = typer.Option(5, help="shelves (tầng) per unit"),
+    slots: int = typer.Option(6, help="slots (vị trí) per shelf"),
+    capacity: int = typer.Option(10, help="boxes per slot"),
+    metres: float = typer.Option(1.0, help="linear metres per slot"),
+    code: str = typer.Option("", help="unit code (default <room>-G<nn>)"),
+    name: str = typer.Option("", help="description"),
+) -> None:
     """Add a shelving unit with its shelves and slots (each gets a label token)."""
     site, room_code = _split_room(room)
     with session_scope(ctx_of(ctx).sessions) as s:
-        unit = sv.create_shelving(s, site, room_code, number, shelves=shelves, slots_per_shelf=slots,
-                                  capacity_boxes=capacity, capacity_m=metres, code=code or None, name=name)
-        console.print(f"[green]unit {unit.code} added[/]: {shelves} shelves × {slots} slots "
-                      f"({unit.shelves[0].slots[0].code} … {unit.shelves[-1].slots[-1].code})")
+        unit = sv.create_shelving(
+            s,
+            site,
+            room_code,
+            number,
+            shelves=shelves,
+            slots_per_shelf=slots,
+            capacity_boxes=capacity,
+            capacity_m=metres,
+            code=code or None,
+            name=name,
+        )
+        console.print(
+            f"[green]unit {unit.code} added[/]: {shelves} shelves × {slots} slots "
+            f"({unit.shelves[0].slots[0].code} … {unit.shelves[-1].slots[-1].code})"
+        )
 
 
 @fonds_app.command("add")
@@ -160,17 +190,29 @@ def _date(value: str) -> date | None:
 
 
 @boxes_app.command("add")
-def box_add(ctx: typer.Context, fonds: str, catalogue: int, number: int,
-            title: str = typer.Option("", help="box title"),
-            date_from: str = typer.Option("", "--from", help="YYYY-MM-DD"),
-            date_to: str = typer.Option("", "--to", help="YYYY-MM-DD"),
-            backlog: bool = typer.Option(False, "--backlog", help="unprocessed (tồn đọng)"),
-            file: list[str] = typer.Option([], "--file", help="file title (repeat; numbered 1, 2, …)"),
-            slot: str = typer.Option("", help="put it away into this slot code")) -> None:
+def box_add(
+    ctx: typer.Context,
+    fonds: str,
+    catalogue: int,
+    number: int,
+    title: str = typer.Option("", help="box title"),
+    date_from: str = typer.Option("", "--from", help="YYYY-MM-DD"),
+    date_to: str = typer.Option("", "--to", help="YYYY-MM-DD"),
+    backlog: bool = typer.Option(False, "--backlog", help="unprocessed (tồn đọng)"),
+    file: list[str] = typer.Option([], "--file", help="file title (repeat; numbered 1, 2, …)"),
+    slot: str = typer.Option("", help="put it away into this slot code"),
+) -> None:
     """Add a box (code <FONDS>-ML<CATALOGUE>-H<NNN>) with its files, optionally put away."""
-    spec = sv.BoxIn(fonds, catalogue, number, title=title, date_from=_date(date_from), date_to=_date(date_to),
-                    processing_state="backlog" if backlog else "processed",
-                    files=[sv.FileIn(i, t) for i, t in enumerate(file, 1)])
+    spec = sv.BoxIn(
+        fonds,
+        catalogue,
+        number,
+        title=title,
+        date_from=_date(date_from),
+        date_to=_date(date_to),
+        processing_state="backlog" if backlog else "processed",
+        files=[sv.FileIn(i, t) for i, t in enumerate(file, 1)],
+    )
     with session_scope(ctx_of(ctx).sessions) as s:
         box = sv.create_box(s, spec, CLI_ACTOR)
         if slot:
@@ -184,8 +226,9 @@ def box_show(ctx: typer.Context, box: str = typer.Argument(..., help="code, labe
     with session_scope(ctx_of(ctx).sessions) as s:
         v = sv.box_view(s, sv.get_box(s, box).id)
     console.print(f"[bold]{v.code}[/] — {v.fonds_code} {v.fonds_name}, catalogue {v.catalogue}, box {v.number}")
-    console.print(f"status: {v.status}{' → ' + v.custodian if v.custodian else ''}"
-                  f"{' (misplaced)' if v.misplaced else ''}")
+    console.print(
+        f"status: {v.status}{' → ' + v.custodian if v.custodian else ''}{' (misplaced)' if v.misplaced else ''}"
+    )
     console.print(f"now at: {v.current.code if v.current else '—'}; belongs at: {v.home.code if v.home else '—'}")
     console.print(f"label: /s/{v.token}")
     files = Table("#", "title", "retention")
@@ -203,8 +246,12 @@ def _when(at: datetime) -> str:
 
 
 @boxes_app.command("move")
-def box_move(ctx: typer.Context, box: str, slot: str,
-             home: bool = typer.Option(False, "--home", help="make the slot the box's home")) -> None:
+def box_move(
+    ctx: typer.Context,
+    box: str,
+    slot: str,
+    home: bool = typer.Option(False, "--home", help="make the slot the box's home"),
+) -> None:
     """Put a box away into SLOT or move it there."""
     with session_scope(ctx_of(ctx).sessions) as s:
         b = sv.get_box(s, box)
@@ -213,9 +260,13 @@ def box_move(ctx: typer.Context, box: str, slot: str,
 
 
 @boxes_app.command("checkout")
-def box_checkout(ctx: typer.Context, box: str, to: str = typer.Option(..., "--to", help="to whom"),
-                 purpose: str = typer.Option("reading_room", help=" | ".join(sv.CHECKOUT_PURPOSES)),
-                 due: str = typer.Option("", help="due back, YYYY-MM-DD")) -> None:
+def box_checkout(
+    ctx: typer.Context,
+    box: str,
+    to: str = typer.Option(..., "--to", help="to whom"),
+    purpose: str = typer.Option("reading_room", help=" | ".join(sv.CHECKOUT_PURPOSES)),
+    due: str = typer.Option("", help="due back, YYYY-MM-DD"),
+) -> None:
     """Check a box out to someone."""
     with session_scope(ctx_of(ctx).sessions) as s:
         b = sv.get_box(s, box)
@@ -246,18 +297,29 @@ def box_search(ctx: typer.Context, query: str, limit: int = 30) -> None:
 
 
 @schedules_app.command("add")
-def schedule_add(ctx: typer.Context,
-                 kind: str = typer.Option(..., help="floor | dusting | pest_inspection | disinfection"),
-                 every: str = typer.Option(..., "--recurrence", help="'every 7d' or a cron string '0 8 * * mon'"),
-                 room: str = typer.Option("", help="SITE/ROOM"), unit: str = typer.Option("", help="unit code"),
-                 assignee: str = typer.Option("", help="username")) -> None:
+def schedule_add(
+    ctx: typer.Context,
+    kind: str = typer.Option(..., help="floor | dusting | pest_inspection | disinfection"),
+    every: str = typer.Option(..., "--recurrence", help="'every 7d' or a cron string '0 8 * * mon'"),
+    room: str = typer.Option("", help="SITE/ROOM"),
+    unit: str = typer.Option("", help="unit code"),
+    assignee: str = typer.Option("", help="username"),
+) -> None:
     """Add a cleaning schedule for a room or a shelving unit."""
     site = room_code = None
     if room:
         site, room_code = _split_room(room)
     with session_scope(ctx_of(ctx).sessions) as s:
-        sch = sv.create_schedule(s, kind=kind, recurrence=every, actor=CLI_ACTOR, site_code=site,
-                                 room_code=room_code, unit_code=unit or None, assignee=assignee)
+        sch = sv.create_schedule(
+            s,
+            kind=kind,
+            recurrence=every,
+            actor=CLI_ACTOR,
+            site_code=site,
+            room_code=room_code,
+            unit_code=unit or None,
+            assignee=assignee,
+        )
         console.print(f"[green]schedule {sch.id} added[/] ({sch.kind}, {sch.recurrence})")
 
 

@@ -19,8 +19,15 @@ cleaning_tools = typer.Typer(help="Cleaning schedules and tasks (vệ sinh kho).
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console, transient=False)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 @labels_app.command("print")
@@ -50,11 +57,17 @@ def labels_print(
     t0 = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("Đang in nhãn / rendering labels", total=len(records))
-        pages = render_labels(records, url, out, progress=lambda n: progress.advance(task, n),
-                              title=f"kho labels {fonds or ''} {kind.value}")
+        pages = render_labels(
+            records,
+            url,
+            out,
+            progress=lambda n: progress.advance(task, n),
+            title=f"kho labels {fonds or ''} {kind.value}",
+        )
     dt = time.perf_counter() - t0
-    console.print(f"[green]✓[/] {len(records)} nhãn / labels, {pages} trang A4 / pages → {out} "
-                  f"({len(records) / dt:.0f} labels/s)")
+    console.print(
+        f"[green]✓[/] {len(records)} nhãn / labels, {pages} trang A4 / pages → {out} ({len(records) / dt:.0f} labels/s)"
+    )
 
 
 @import_app.command("boxes")
@@ -64,9 +77,14 @@ def import_boxes(
     fonds: str | None = typer.Option(None, "--fonds", "-f", help="fonds code when the file has no 'Phông' column"),
     catalogue: int | None = typer.Option(None, "--catalogue", "-c", help="catalogue number (mục lục số), default 1"),
     fonds_name: str | None = typer.Option(None, "--fonds-name", help="create the fonds with this name if missing"),
-    mapping: list[str] = typer.Option([], "--mapping", "-m", help="'Column header=field' (repeatable); fields: "
-                                      "fonds catalogue box_number file_number title date_from date_to dates "
-                                      "retention pages access notes"),
+    mapping: list[str] = typer.Option(
+        [],
+        "--mapping",
+        "-m",
+        help="'Column header=field' (repeatable); fields: "
+        "fonds catalogue box_number file_number title date_from date_to dates "
+        "retention pages access notes",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="check and report, change nothing"),
     actor: str = typer.Option("import", "--actor", help="recorded as the actor of 'created' events"),
     lang: str | None = typer.Option(None, "--lang", help="vi | en (messages)"),
@@ -82,9 +100,18 @@ def import_boxes(
     try:
         with _progress() as progress, session_scope(c.sessions) as s:
             task = progress.add_task("Đang nhập / importing", total=None)
-            report = import_file(s, file, actor=actor, fonds=fonds, catalogue=catalogue, fonds_name=fonds_name,
-                                 mapping=overrides, dry_run=dry_run, lang=lang,
-                                 progress=lambda n: progress.advance(task, n))
+            report = import_file(
+                s,
+                file,
+                actor=actor,
+                fonds=fonds,
+                catalogue=catalogue,
+                fonds_name=fonds_name,
+                mapping=overrides,
+                dry_run=dry_run,
+                lang=lang,
+                progress=lambda n: progress.advance(task, n),
+            )
             progress.update(task, total=report.rows, completed=report.rows)
     except ImportRejected as e:
         table = Table(title="Lỗi theo dòng / errors by row" if lang != "en" else "Errors by row")
@@ -103,7 +130,8 @@ def import_boxes(
         f"[green]✓[/] {report.rows} dòng / rows: {verb} tạo / create {report.boxes_created} hộp / boxes, "
         f"{report.files_created} hồ sơ / files; cập nhật / update {report.boxes_updated} hộp, "
         f"{report.files_updated} hồ sơ; không đổi / unchanged {report.files_unchanged}"
-        + (" [yellow](chạy thử / dry run: chưa ghi gì / nothing written)[/]" if report.dry_run else ""))
+        + (" [yellow](chạy thử / dry run: chưa ghi gì / nothing written)[/]" if report.dry_run else "")
+    )
 
 
 @export_app.command("boxes")
@@ -124,8 +152,14 @@ def export_boxes_cmd(
     out = out or Path(f"boxes.{fmt}")
     with _progress() as progress, session_scope(c.sessions) as s:
         task = progress.add_task("Đang xuất / exporting", total=None)
-        n = export_boxes(s, out, fmt, fonds=fonds, lang=lang or c.settings.web.default_language,
-                         progress=lambda k: progress.advance(task, k))
+        n = export_boxes(
+            s,
+            out,
+            fmt,
+            fonds=fonds,
+            lang=lang or c.settings.web.default_language,
+            progress=lambda k: progress.advance(task, k),
+        )
         progress.update(task, total=n, completed=n)
     console.print(f"[green]✓[/] {n} hộp / boxes → {out}")
 
@@ -144,26 +178,52 @@ def stats_cmd(
     with session_scope(c.sessions) as s:
         fs, rs = fonds_stats(s), room_stats(s)
     if as_json:
-        console.print_json(json.dumps({
-            "fonds": [asdict(f) for f in fs],
-            "rooms": [asdict(r) | {"occupancy_pct": round(r.occupancy_pct, 1)} for r in rs],
-        }))
+        console.print_json(
+            json.dumps(
+                {
+                    "fonds": [asdict(f) for f in fs],
+                    "rooms": [asdict(r) | {"occupancy_pct": round(r.occupancy_pct, 1)} for r in rs],
+                }
+            )
+        )
         return
     t = Table(title="Theo phông / per fonds")
-    for col in ("Phông", "Tên / name", "Hộp / boxes", "Hồ sơ / files", "Mét giá / m", "Đã chỉnh lý / processed",
-                "Tồn đọng / backlog"):
+    for col in (
+        "Phông",
+        "Tên / name",
+        "Hộp / boxes",
+        "Hồ sơ / files",
+        "Mét giá / m",
+        "Đã chỉnh lý / processed",
+        "Tồn đọng / backlog",
+    ):
         t.add_column(col)
     for f in fs:
-        t.add_row(f.code, f.name, str(f.boxes), str(f.files), f"{f.metres:.2f}", str(f.processed_boxes),
-                  str(f.backlog_boxes))
+        t.add_row(
+            f.code, f.name, str(f.boxes), str(f.files), f"{f.metres:.2f}", str(f.processed_boxes), str(f.backlog_boxes)
+        )
     console.print(t)
     r = Table(title="Theo phòng kho / per room")
-    for col in ("Kho / site", "Phòng / room", "Vị trí / slots", "Sức chứa (hộp) / capacity", "Hộp / boxes",
-                "Mét giá dùng / m used", "Lấp đầy / occupancy"):
+    for col in (
+        "Kho / site",
+        "Phòng / room",
+        "Vị trí / slots",
+        "Sức chứa (hộp) / capacity",
+        "Hộp / boxes",
+        "Mét giá dùng / m used",
+        "Lấp đầy / occupancy",
+    ):
         r.add_column(col)
     for x in rs:
-        r.add_row(x.site, x.room, str(x.slots), str(x.capacity_boxes), str(x.boxes), f"{x.metres:.2f}",
-                  f"{x.occupancy_pct:.1f} %")
+        r.add_row(
+            x.site,
+            x.room,
+            str(x.slots),
+            str(x.capacity_boxes),
+            str(x.boxes),
+            f"{x.metres:.2f}",
+            f"{x.occupancy_pct:.1f} %",
+        )
     console.print(r)
 
 
@@ -175,8 +235,10 @@ def cleaning_tick(ctx: typer.Context) -> None:
     result = CleaningScheduler(ctx_of(ctx).sessions).tick()
     console.print(f"[green]✓[/] {len(result.created)} việc mới / new tasks, {len(result.overdue)} quá hạn / overdue")
     for o in result.overdue:
-        console.print(f"  [yellow]quá hạn / overdue[/] {o.kind} @ {o.code} (hạn / due {o.due_at:%Y-%m-%d %H:%M} UTC, "
-                      f"{o.assignee or '—'})")
+        console.print(
+            f"  [yellow]quá hạn / overdue[/] {o.kind} @ {o.code} (hạn / due {o.due_at:%Y-%m-%d %H:%M} UTC, "
+            f"{o.assignee or '—'})"
+        )
 
 
 @cleaning_tools.command("run")
@@ -212,8 +274,10 @@ def cleaning_done(
 
     with session_scope(ctx_of(ctx).sessions) as s:
         tasks = complete_task_by_scan(s, code, actor, kind)
-        console.print(f"[green]✓[/] {len(tasks)} việc đã xong / task(s) done: "
-                      + ", ".join(f"#{t.id} {t.schedule.kind}" for t in tasks))
+        console.print(
+            f"[green]✓[/] {len(tasks)} việc đã xong / task(s) done: "
+            + ", ".join(f"#{t.id} {t.schedule.kind}" for t in tasks)
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -157,8 +157,14 @@ def make_registry(sessions: sessionmaker[Session], climate_class: str = "paper")
         return Room(room.id)
 
 
-def add_webhook_contact(sessions: sessionmaker[Session], url: str, tier: int = 1, name: str = "keeper",
-                        site: str = "HN", language: str = "vi") -> int:
+def add_webhook_contact(
+    sessions: sessionmaker[Session],
+    url: str,
+    tier: int = 1,
+    name: str = "keeper",
+    site: str = "HN",
+    language: str = "vi",
+) -> int:
     with session_scope(sessions) as s:
         return store.add_contact(s, name, site, "webhook", url, tier=tier, language=language).id
 
@@ -168,8 +174,13 @@ def reading(room: Room, ts_ms: int, device: str = "n1", **fields: float) -> Read
 
 
 def fast_settings(**kw: Any) -> AlertSettings:
-    base: dict[str, Any] = {"tick_s": 0.05, "group_window_s": 0, "retry_base_s": 1.0, "retry_max_s": 4.0,
-                            "checkpoint_s": 0.2}
+    base: dict[str, Any] = {
+        "tick_s": 0.05,
+        "group_window_s": 0,
+        "retry_base_s": 1.0,
+        "retry_max_s": 4.0,
+        "checkpoint_s": 0.2,
+    }
     base.update(kw)
     return AlertSettings(**base)
 
@@ -179,8 +190,9 @@ def make_engine() -> Iterator[Callable[..., AlertEngine]]:
     """Factory of started engines (stopped at teardown)."""
     engines: list[AlertEngine] = []
 
-    def make(sessions: sessionmaker[Session], clock: Callable[[], float], settings: AlertSettings | None = None,
-             **kw: Any) -> AlertEngine:
+    def make(
+        sessions: sessionmaker[Session], clock: Callable[[], float], settings: AlertSettings | None = None, **kw: Any
+    ) -> AlertEngine:
         kw.setdefault("secret", "test-secret")
         kw.setdefault("base_url", "http://kho.test")
         eng = AlertEngine(settings or fast_settings(), sessions, clock=clock, **kw)

@@ -26,9 +26,25 @@ SECRET = "api-test-secret"
 def _firing_alert(sessions: sessionmaker[Session], room_id: int, rule: str = "smoke", device: str = "s1") -> int:
     now = datetime.fromtimestamp(T0, UTC)
     with session_scope(sessions) as s:
-        a = Alert(open_key=store.open_key(rule, room_id, device), rule=rule, severity="critical", state="firing",
-                  site="HN", room="P1", room_id=room_id, device_id=device, value=1.0, details={}, started_at=now,
-                  fired_at=now, notify_count=1, tier=1, acknowledged_by="", ack_comment="", resolve_notified=False)
+        a = Alert(
+            open_key=store.open_key(rule, room_id, device),
+            rule=rule,
+            severity="critical",
+            state="firing",
+            site="HN",
+            room="P1",
+            room_id=room_id,
+            device_id=device,
+            value=1.0,
+            details={},
+            started_at=now,
+            fired_at=now,
+            notify_count=1,
+            tier=1,
+            acknowledged_by="",
+            ack_comment="",
+            resolve_notified=False,
+        )
         s.add(a)
         s.flush()
         return a.id
@@ -36,8 +52,11 @@ def _firing_alert(sessions: sessionmaker[Session], room_id: int, rule: str = "sm
 
 @pytest.fixture
 def api(migrated_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[dict[str, Any]]:
-    settings = Settings(state_dir=tmp_path / "state", database={"url": migrated_url},  # type: ignore[arg-type]
-                        web={"secret_key": SECRET})  # type: ignore[arg-type]
+    settings = Settings(
+        state_dir=tmp_path / "state",
+        database={"url": migrated_url},  # type: ignore[arg-type]
+        web={"secret_key": SECRET},
+    )  # type: ignore[arg-type]
     app = create_app(settings, clock=clock)
     sessions = app.state.sessions
     room = make_registry(sessions)
@@ -81,8 +100,12 @@ def test_silences_crud(api: dict[str, Any]) -> None:
     assert r.json()["author"] == "token:t-manager"
     assert [x["id"] for x in c.get("/api/silences", headers=_auth(api, "viewer")).json()] == [sid]
     assert c.post("/api/silences", json={"reason": "x"}, headers=_auth(api, "manager")).status_code == 400
-    assert c.post("/api/silences", json={"room": "P1", "minutes": 5, "reason": "x"},
-                  headers=_auth(api, "manager")).status_code == 400
+    assert (
+        c.post(
+            "/api/silences", json={"room": "P1", "minutes": 5, "reason": "x"}, headers=_auth(api, "manager")
+        ).status_code
+        == 400
+    )
     assert c.delete(f"/api/silences/{sid}", headers=_auth(api, "manager")).status_code == 200
     assert c.get("/api/silences", headers=_auth(api, "viewer")).json() == []
     assert len(c.get("/api/silences?all=true", headers=_auth(api, "viewer")).json()) == 1
@@ -90,11 +113,15 @@ def test_silences_crud(api: dict[str, Any]) -> None:
 
 def test_contacts_api(api: dict[str, Any]) -> None:
     c: TestClient = api["client"]
-    r = c.post("/api/alert-contacts", json={"name": "Lan", "site": "HN", "channel": "telegram", "address": "123",
-                                            "tier": 2}, headers=_auth(api, "manager"))
+    r = c.post(
+        "/api/alert-contacts",
+        json={"name": "Lan", "site": "HN", "channel": "telegram", "address": "123", "tier": 2},
+        headers=_auth(api, "manager"),
+    )
     assert r.status_code == 201
-    bad = c.post("/api/alert-contacts", json={"name": "X", "channel": "pigeon", "address": "1"},
-                 headers=_auth(api, "manager"))
+    bad = c.post(
+        "/api/alert-contacts", json={"name": "X", "channel": "pigeon", "address": "1"}, headers=_auth(api, "manager")
+    )
     assert bad.status_code == 400 and "unknown channel" in bad.json()["detail"]
     assert [x["name"] for x in c.get("/api/alert-contacts", headers=_auth(api, "manager")).json()] == ["Lan"]
 

@@ -96,8 +96,9 @@ def test_sms_gateway_template(http_receiver: Any) -> None:
     assert q["msg"][0].startswith("[kho] KHÓI")
 
 
-def test_email_delivery_through_the_engine(sqlite_sessions: Any, clock: Any, make_engine: Any,
-                                           smtp_server: tuple[_Sink, int]) -> None:
+def test_email_delivery_through_the_engine(
+    sqlite_sessions: Any, clock: Any, make_engine: Any, smtp_server: tuple[_Sink, int]
+) -> None:
     from alerts import store
     from inventory.db import session_scope
     from tests.alerts.conftest import fast_settings, make_registry, reading

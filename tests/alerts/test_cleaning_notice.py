@@ -16,12 +16,22 @@ from .conftest import HttpReceiver, add_webhook_contact, deliveries, make_regist
 
 
 def _task(task_id: int, kind: str = "dusting") -> OverdueTask:
-    return OverdueTask(task_id=task_id, schedule_id=1, kind=kind, scope="room", code="HN-P1", site="HN", room="P1",
-                       due_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC), assignee="thukho")
+    return OverdueTask(
+        task_id=task_id,
+        schedule_id=1,
+        kind=kind,
+        scope="room",
+        code="HN-P1",
+        site="HN",
+        room="P1",
+        due_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        assignee="thukho",
+    )
 
 
 def test_overdue_cleaning_goes_to_managers_only_once(
-    sessions: sessionmaker[Session], http_receiver: Callable[..., HttpReceiver],
+    sessions: sessionmaker[Session],
+    http_receiver: Callable[..., HttpReceiver],
     make_engine: Callable[..., AlertEngine],
 ) -> None:
     make_registry(sessions)
@@ -43,7 +53,9 @@ def test_overdue_cleaning_goes_to_managers_only_once(
 
 
 def test_site_without_managers_tells_every_contact_and_never_raises(
-    sqlite_sessions: sessionmaker[Session], webhook: HttpReceiver, make_engine: Callable[..., AlertEngine],
+    sqlite_sessions: sessionmaker[Session],
+    webhook: HttpReceiver,
+    make_engine: Callable[..., AlertEngine],
 ) -> None:
     make_registry(sqlite_sessions)
     add_webhook_contact(sqlite_sessions, webhook.url, tier=1, language="en")

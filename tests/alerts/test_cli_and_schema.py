@@ -16,8 +16,15 @@ from kho.cli import app
 from tests.alerts.conftest import alerts_in, deliveries, make_registry
 from tests.alerts.test_api import _firing_alert
 
-ALERT_TABLES = {"alerts", "alert_events", "alert_rule_state", "alert_contacts", "alert_silences",
-                "alert_deliveries", "alert_ack_tokens"}
+ALERT_TABLES = {
+    "alerts",
+    "alert_events",
+    "alert_rule_state",
+    "alert_contacts",
+    "alert_silences",
+    "alert_deliveries",
+    "alert_ack_tokens",
+}
 
 
 def test_migration_up_and_down(db_url: str) -> None:
@@ -44,8 +51,21 @@ def test_cli_contacts_ack_silence_and_test_notify(sqlite_url: str, tmp_path: Pat
     sessions = make_sessionmaker(engine)
     room = make_registry(sessions)
     env = {"KHO_DATABASE__URL": sqlite_url, "KHO_STATE_DIR": str(tmp_path / "state")}
-    r = _run(env, "alerts", "contacts", "add", "Hook", "--channel", "webhook", "--address", webhook.url,
-             "--site", "HN", "--tier", "2")
+    r = _run(
+        env,
+        "alerts",
+        "contacts",
+        "add",
+        "Hook",
+        "--channel",
+        "webhook",
+        "--address",
+        webhook.url,
+        "--site",
+        "HN",
+        "--tier",
+        "2",
+    )
     assert r.exit_code == 0, r.output
     r = _run(env, "alerts", "contacts", "list")
     assert "Hook" in r.output and "manager" in r.output

@@ -30,8 +30,9 @@ def _publish(port: int, topic: str, payload: Any, retain: bool = False) -> None:
     c.loop_stop()
 
 
-def test_smoke_over_mqtt_reaches_the_webhook(tmp_path: Path, mosquitto: ManagedServer, influxd: InfluxServer,
-                                             influx_db_name: str, webhook: Any) -> None:
+def test_smoke_over_mqtt_reaches_the_webhook(
+    tmp_path: Path, mosquitto: ManagedServer, influxd: InfluxServer, influx_db_name: str, webhook: Any
+) -> None:
     url = f"sqlite:///{tmp_path / 'kho.db'}"
     kho_db.upgrade(url)
     engine = make_engine(url)

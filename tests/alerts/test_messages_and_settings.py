@@ -18,8 +18,20 @@ NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 def _alert(**kw: object) -> Alert:
     base: dict[str, object] = dict(
-        id=7, rule="humidity", severity="warning", state="firing", site="HN", room="P1", device_id="n1",
-        value=68.5, limit_value=65.0, details={}, started_at=NOW - timedelta(minutes=75), notify_count=0, tier=1)
+        id=7,
+        rule="humidity",
+        severity="warning",
+        state="firing",
+        site="HN",
+        room="P1",
+        device_id="n1",
+        value=68.5,
+        limit_value=65.0,
+        details={},
+        started_at=NOW - timedelta(minutes=75),
+        notify_count=0,
+        tier=1,
+    )
     base.update(kw)
     return Alert(**base)
 
@@ -27,22 +39,30 @@ def _alert(**kw: object) -> Alert:
 def test_vietnamese_message_names_everything() -> None:
     subject, text = messages.render(_alert(), "fire", NOW, "vi", "https://kho.vn/alerts/ack/abc")
     assert subject == "[kho] Độ ẩm ngoài giới hạn — HN/P1"
-    for part in ("Cảnh báo: Độ ẩm ngoài giới hạn", "Kho HN · Phòng P1", "Thiết bị: n1",
-                 "Giá trị: 68.5 % (Giới hạn 65 %)", "Kéo dài: 1 giờ 15 phút", "Xác nhận: https://kho.vn/alerts/ack/abc"):
+    for part in (
+        "Cảnh báo: Độ ẩm ngoài giới hạn",
+        "Kho HN · Phòng P1",
+        "Thiết bị: n1",
+        "Giá trị: 68.5 % (Giới hạn 65 %)",
+        "Kéo dài: 1 giờ 15 phút",
+        "Xác nhận: https://kho.vn/alerts/ack/abc",
+    ):
         assert part in text
 
 
 def test_english_resolve_and_repeat() -> None:
     subject, text = messages.render(_alert(), "resolve", NOW, "en")
     assert subject.startswith("[kho] Resolved: Humidity out of limits") and "ack" not in text.lower()
-    subject, text = messages.render(_alert(severity="critical", rule="smoke", details={"binary": True}), "repeat",
-                                    NOW, "en", "u")
+    subject, text = messages.render(
+        _alert(severity="critical", rule="smoke", details={"binary": True}), "repeat", NOW, "en", "u"
+    )
     assert "Reminder" in subject and "CRITICAL: SMOKE" in text and "smoke detector in alarm" in text
 
 
 def test_group_message() -> None:
-    subject, text = messages.render_group([_alert(), _alert(id=8, rule="battery", value=3.1, limit_value=3.3)],
-                                          "HN", NOW, "vi", ["u1", "u2"])
+    subject, text = messages.render_group(
+        [_alert(), _alert(id=8, rule="battery", value=3.1, limit_value=3.3)], "HN", NOW, "vi", ["u1", "u2"]
+    )
     assert subject == "[kho] 2 cảnh báo — Kho HN"
     assert "Pin yếu" in text and "Xác nhận: u2" in text
 

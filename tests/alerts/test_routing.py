@@ -19,8 +19,12 @@ from tests.alerts.conftest import (
 
 
 def smoke(eng: Any, clock: FakeClock, room: Any, on: bool = True) -> None:
-    eng.on_readings([reading(room, clock.ms, "s1", smoke=1 if on else 0),
-                     reading(room, clock.ms, "n1", temperature_c=20, humidity_pct=50)])
+    eng.on_readings(
+        [
+            reading(room, clock.ms, "s1", smoke=1 if on else 0),
+            reading(room, clock.ms, "n1", temperature_c=20, humidity_pct=50),
+        ]
+    )
     assert eng.settle()
 
 
@@ -31,8 +35,12 @@ def step(eng: Any, clock: FakeClock, room: Any, seconds: float, smoky: int = 1) 
         dt = min(60.0, left)
         left -= dt
         clock.advance(dt)
-        eng.on_readings([reading(room, clock.ms, "n1", temperature_c=20, humidity_pct=50),
-                         reading(room, clock.ms, "s1", smoke=smoky)])
+        eng.on_readings(
+            [
+                reading(room, clock.ms, "n1", temperature_c=20, humidity_pct=50),
+                reading(room, clock.ms, "s1", smoke=smoky),
+            ]
+        )
         assert eng.settle()
 
 
@@ -93,8 +101,9 @@ def test_silence_mutes_then_notifies_when_it_ends(sessions, clock, make_engine, 
     add_webhook_contact(sessions, webhook.url)
     now = datetime.fromtimestamp(clock(), UTC)
     with session_scope(sessions) as s:
-        store.add_silence(s, now + timedelta(minutes=30), "bảo trì cảm biến", "admin", site="HN", room="P1",
-                          starts_at=now)
+        store.add_silence(
+            s, now + timedelta(minutes=30), "bảo trì cảm biến", "admin", site="HN", room="P1", starts_at=now
+        )
     eng = make_engine(sessions, clock)
     smoke(eng, clock, room)
     assert alerts_in(sessions, "smoke")[0].state == "firing"

@@ -16,8 +16,9 @@ def system_alerts(sessions: Any) -> list[Any]:
     return [a for a in alerts_in(sessions) if a.rule.startswith("system")]
 
 
-def feed(eng: Any, clock: FakeClock, room: Any, minutes: int, step_s: int = 60, device: str = "n1",
-         **fields: float) -> None:
+def feed(
+    eng: Any, clock: FakeClock, room: Any, minutes: int, step_s: int = 60, device: str = "n1", **fields: float
+) -> None:
     for _ in range(minutes * 60 // step_s):
         clock.advance(step_s)
         batch = [reading(room, clock.ms, device, **fields)]
@@ -69,8 +70,12 @@ def test_hysteresis_oscillation_for_an_hour_gives_exactly_one_alert(sessions, cl
     eng = make_engine(sessions, clock)
     for i in range(3600 // 20):  # one reading every 20 s for an hour: 22.1, 21.9, 22.1 …
         clock.advance(20)
-        eng.on_readings([reading(room, clock.ms, temperature_c=22.0 + (0.1 if i % 2 == 0 else -0.1)),
-                         reading(room, clock.ms, "s1", smoke=0)])
+        eng.on_readings(
+            [
+                reading(room, clock.ms, temperature_c=22.0 + (0.1 if i % 2 == 0 else -0.1)),
+                reading(room, clock.ms, "s1", smoke=0),
+            ]
+        )
         assert eng.flush()
     got = alerts_in(sessions, Rule.TEMPERATURE)
     assert len(got) == 1
@@ -173,8 +178,13 @@ def test_smoke_binary_and_level(sessions, clock, make_engine) -> None:
 
 def test_system_health_rules(sqlite_sessions, clock, make_engine) -> None:
     make_registry(sqlite_sessions)
-    health: dict[str, Any] = {"broker_connected": True, "influx_reachable": True, "spool_bytes": 0,
-                              "spool_cap_bytes": 1000, "last_message_ms": clock.ms}
+    health: dict[str, Any] = {
+        "broker_connected": True,
+        "influx_reachable": True,
+        "spool_bytes": 0,
+        "spool_cap_bytes": 1000,
+        "last_message_ms": clock.ms,
+    }
     eng = make_engine(sqlite_sessions, clock, fast_settings(system_duration_s=60), health=lambda: dict(health))
     assert eng.flush()
     health.update(influx_reachable=False, broker_connected=False)
@@ -189,7 +199,9 @@ def test_system_health_rules(sqlite_sessions, clock, make_engine) -> None:
     clock.advance(10)
     assert eng.flush()
     assert {a.rule: a.state for a in system_alerts(sqlite_sessions)} == {
-        Rule.SYS_INFLUX: "pending", Rule.SYS_SPOOL: "firing"}
+        Rule.SYS_INFLUX: "pending",
+        Rule.SYS_SPOOL: "firing",
+    }
     clock.advance(61)
     assert eng.flush()
     assert {a.rule: a.state for a in system_alerts(sqlite_sessions)}[Rule.SYS_INFLUX] == "firing"
@@ -209,8 +221,7 @@ def test_buffered_batch_raises_no_stale_threshold_alert(sessions, clock, make_en
     feed(eng, clock, room, 1, temperature_c=20, humidity_pct=50)
     clock.advance(3 * 3600)
     # a node that was offline for 3 h sends its buffer at once: an hour of heat 2–3 h ago, then normal now
-    batch = [reading(room, clock.ms - 3 * 3_600_000 + i * MIN, temperature_c=26.0, humidity_pct=50)
-             for i in range(60)]
+    batch = [reading(room, clock.ms - 3 * 3_600_000 + i * MIN, temperature_c=26.0, humidity_pct=50) for i in range(60)]
     eng.on_readings(batch)
     eng.on_readings([reading(room, clock.ms, temperature_c=20.5, humidity_pct=50)])
     assert eng.flush()

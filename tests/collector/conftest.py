@@ -52,8 +52,12 @@ class Publisher:
     """A QoS 1 MQTT publisher that waits for the broker's PUBACKs."""
 
     def __init__(self, port: int, client_id: str | None = None, persistent: bool = False) -> None:
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id or f"pub-{uuid.uuid4().hex[:8]}",
-                                  protocol=paho.MQTTv311, clean_session=not persistent)
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"pub-{uuid.uuid4().hex[:8]}",
+            protocol=paho.MQTTv311,
+            clean_session=not persistent,
+        )
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)
         self.client.reconnect_delay_set(1, 2)
@@ -113,8 +117,9 @@ def influx_settings(influxd: InfluxServer, influx_db_name: str) -> InfluxSetting
     return InfluxSettings(url=influxd.url, database=influx_db_name)
 
 
-def count_points(influx: InfluxSettings, measurement: str = "climate", field: str = "temperature_c",
-                 where: str = "") -> int:
+def count_points(
+    influx: InfluxSettings, measurement: str = "climate", field: str = "temperature_c", where: str = ""
+) -> int:
     """Distinct points (series + timestamp) having ``field``."""
     client = InfluxClient(influx)
     try:

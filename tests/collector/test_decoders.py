@@ -34,14 +34,25 @@ def decode(topic: str, payload: bytes | str, max_bytes: int = 65536) -> list[obj
 
 
 def test_native_object_and_batch() -> None:
-    [s] = decode("kho/n1/telemetry", '{"ts": 1764000000.5, "seq": 3, "temperature_c": 21.4, "humidity_pct": 48.9,'
-                                     ' "smoke": false, "smoke_level": 0.02, "battery_v": 3.9, "rssi": -60}')
+    [s] = decode(
+        "kho/n1/telemetry",
+        '{"ts": 1764000000.5, "seq": 3, "temperature_c": 21.4, "humidity_pct": 48.9,'
+        ' "smoke": false, "smoke_level": 0.02, "battery_v": 3.9, "rssi": -60}',
+    )
     assert isinstance(s, Sample)
     assert s.ts_ms == 1764000000500 and s.seq == 3 and not s.batched
-    assert s.fields == {"temperature_c": 21.4, "humidity_pct": 48.9, "smoke_level": 0.02, "battery_v": 3.9,
-                        "smoke": 0.0}
-    out = decode("kho/n1/telemetry", '[{"ts": "2026-11-24T10:00:00Z", "temperature_c": 20},'
-                                     ' {"ts": 1764000060, "temperature_c": "x"}, {"temperature_c": 22}]')
+    assert s.fields == {
+        "temperature_c": 21.4,
+        "humidity_pct": 48.9,
+        "smoke_level": 0.02,
+        "battery_v": 3.9,
+        "smoke": 0.0,
+    }
+    out = decode(
+        "kho/n1/telemetry",
+        '[{"ts": "2026-11-24T10:00:00Z", "temperature_c": 20},'
+        ' {"ts": 1764000060, "temperature_c": "x"}, {"temperature_c": 22}]',
+    )
     assert [type(o).__name__ for o in out] == ["Sample", "Reject", "Sample"]
     assert isinstance(out[0], Sample) and out[0].ts_ms == T_2026 and out[0].batched
     assert isinstance(out[1], Reject) and out[1].reason == "bad_type" and "batch element 1" in out[1].detail
@@ -53,37 +64,46 @@ def test_esphome_and_tasmota_and_status() -> None:
     [s] = decode("e1/binary_sensor/smoke/state", "ON")
     assert isinstance(s, Sample) and s.fields == {"smoke": 1.0}
     assert isinstance(decode("e1/sensor/wifi_signal/state", "-60")[0], Ignored)
-    [s] = decode("tele/t1/SENSOR", '{"Time":"2026-11-24T10:00:00","DS18B20":{"Temperature":30},'
-                                   '"SHT3X":{"Temperature":73.4,"Humidity":52.3,"DewPoint":12.8},"TempUnit":"F"}')
+    [s] = decode(
+        "tele/t1/SENSOR",
+        '{"Time":"2026-11-24T10:00:00","DS18B20":{"Temperature":30},'
+        '"SHT3X":{"Temperature":73.4,"Humidity":52.3,"DewPoint":12.8},"TempUnit":"F"}',
+    )
     assert isinstance(s, Sample) and s.fields == {"temperature_c": 23.0, "humidity_pct": 52.3}
     assert s.ts_ms == T_2026
     [s] = decode("tele/t1/SENSOR", '{"AM2301":{"Temperature":21.0,"Humidity":60.0}}')
     assert isinstance(s, Sample) and s.ts_ms is None
-    for topic, payload, online in (("kho/n1/status", "offline", False), ("e1/status", "online", True),
-                                   ("tele/t1/LWT", "Online", True)):
+    for topic, payload, online in (
+        ("kho/n1/status", "offline", False),
+        ("e1/status", "online", True),
+        ("tele/t1/LWT", "Online", True),
+    ):
         [st_] = decode(topic, payload)
         assert isinstance(st_, Status) and st_.online is online
 
 
-@pytest.mark.parametrize("topic,payload,reason", [
-    ("kho/n1/telemetry", "{not json", "not_json"),
-    ("kho/n1/telemetry", '{"temperature_c": NaN}', "not_finite"),
-    ("kho/n1/telemetry", '{"temperature_c": 1e999}', "not_finite"),
-    ("e1/sensor/temperature/state", "nan", "not_finite"),
-    ("kho/n1/telemetry", '{"temperature_c": "21"}', "bad_type"),
-    ("kho/n1/telemetry", '"hello"', "bad_type"),
-    ("kho/n1/telemetry", '{"smoke": 2}', "bad_type"),
-    ("e1/binary_sensor/smoke/state", "maybe", "bad_type"),
-    ("kho/n1/telemetry", '{"seq": 1}', "empty"),
-    ("kho/n1/telemetry", "[]", "empty"),
-    ("kho/n1/telemetry", '{"ts": "yesterday", "temperature_c": 20}', "bad_timestamp"),
-    ("kho/n1/telemetry", '{"ts": -5, "temperature_c": 20}', "bad_timestamp"),
-    ("kho/zz/telemetry", '{"temperature_c": 20}', "unknown_device"),
-    ("tele/zz/SENSOR", '{}', "unknown_device"),
-    ("some/random/topic", "1", "unknown_topic"),
-    ("e1/telemetry", '{"temperature_c": 20}', "unknown_topic"),
-    ("kho/n1/status", "sleepy", "bad_status"),
-])
+@pytest.mark.parametrize(
+    "topic,payload,reason",
+    [
+        ("kho/n1/telemetry", "{not json", "not_json"),
+        ("kho/n1/telemetry", '{"temperature_c": NaN}', "not_finite"),
+        ("kho/n1/telemetry", '{"temperature_c": 1e999}', "not_finite"),
+        ("e1/sensor/temperature/state", "nan", "not_finite"),
+        ("kho/n1/telemetry", '{"temperature_c": "21"}', "bad_type"),
+        ("kho/n1/telemetry", '"hello"', "bad_type"),
+        ("kho/n1/telemetry", '{"smoke": 2}', "bad_type"),
+        ("e1/binary_sensor/smoke/state", "maybe", "bad_type"),
+        ("kho/n1/telemetry", '{"seq": 1}', "empty"),
+        ("kho/n1/telemetry", "[]", "empty"),
+        ("kho/n1/telemetry", '{"ts": "yesterday", "temperature_c": 20}', "bad_timestamp"),
+        ("kho/n1/telemetry", '{"ts": -5, "temperature_c": 20}', "bad_timestamp"),
+        ("kho/zz/telemetry", '{"temperature_c": 20}', "unknown_device"),
+        ("tele/zz/SENSOR", "{}", "unknown_device"),
+        ("some/random/topic", "1", "unknown_topic"),
+        ("e1/telemetry", '{"temperature_c": 20}', "unknown_topic"),
+        ("kho/n1/status", "sleepy", "bad_status"),
+    ],
+)
 def test_reject_reasons(topic: str, payload: str, reason: str) -> None:
     [r] = decode(topic, payload)
     assert isinstance(r, Reject), r
@@ -125,21 +145,54 @@ def test_dew_point_magnus() -> None:
 
 def test_line_protocol_escaping() -> None:
     assert escape_tag("Phòng 1, tầng=2\\") == "Phòng\\ 1\\,\\ tầng\\=2\\\\"
-    assert series_prefix("climate", {"site": "HN", "room": "P 1", "device": "n1"}) == \
-        "climate,device=n1,room=P\\ 1,site=HN "
+    assert (
+        series_prefix("climate", {"site": "HN", "room": "P 1", "device": "n1"})
+        == "climate,device=n1,room=P\\ 1,site=HN "
+    )
 
 
 # -- fuzzing: no input may raise, every outcome is a sample/status/ignored/reject --------------------
 TOPICS = st.one_of(
-    st.sampled_from(["kho/n1/telemetry", "kho/n1/status", "e1/sensor/temperature/state", "e1/status",
-                     "e1/binary_sensor/smoke/state", "e1/sensor/humidity/state", "tele/t1/SENSOR", "tele/t1/LWT"]),
+    st.sampled_from(
+        [
+            "kho/n1/telemetry",
+            "kho/n1/status",
+            "e1/sensor/temperature/state",
+            "e1/status",
+            "e1/binary_sensor/smoke/state",
+            "e1/sensor/humidity/state",
+            "tele/t1/SENSOR",
+            "tele/t1/LWT",
+        ]
+    ),
     st.text(max_size=60),
 )
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(
-        st.sampled_from(["ts", "seq", "temperature_c", "humidity_pct", "smoke", "smoke_level", "battery_v",
-                         "Time", "SHT3X", "Temperature", "Humidity", "TempUnit", "x"]), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ts",
+                    "seq",
+                    "temperature_c",
+                    "humidity_pct",
+                    "smoke",
+                    "smoke_level",
+                    "battery_v",
+                    "Time",
+                    "SHT3X",
+                    "Temperature",
+                    "Humidity",
+                    "TempUnit",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
     max_leaves=20,
 )
 

@@ -40,8 +40,11 @@ def _publish_range(pub: Publisher, start: int, stop: int, t0: int, pause_every: 
 
 @pytest.mark.slow
 def test_influx_down_30s_spools_and_replays_all(
-    mosquitto: ManagedServer, make_influxd: Callable[[], InfluxServer], registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    make_influxd: Callable[[], InfluxServer],
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     srv = make_influxd()
     influx = InfluxSettings(url=srv.url, database="outage")
@@ -68,8 +71,10 @@ def test_influx_down_30s_spools_and_replays_all(
 
 @pytest.mark.slow
 def test_broker_restart_mid_stream_loses_nothing(
-    make_mosquitto: Callable[..., ManagedServer], influx_settings: InfluxSettings,
-    registry_sessions: sessionmaker[Session], make_collector: MakeCollector,
+    make_mosquitto: Callable[..., ManagedServer],
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    make_collector: MakeCollector,
 ) -> None:
     broker = make_mosquitto()
     c = make_collector(broker.port, influx_settings, registry_sessions, client_id="restart-col")
@@ -96,12 +101,19 @@ def test_broker_restart_mid_stream_loses_nothing(
 
 @pytest.mark.slow
 def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, sqlite_url: str, tmp_path: Path,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    sqlite_url: str,
+    tmp_path: Path,
 ) -> None:
     env = _collect_env(tmp_path, sqlite_url, mosquitto.port, influx_settings, alerts=True)
     log = tmp_path / "collect.log"
-    proc = subprocess.Popen([sys.executable, "-c", "from kho.cli import main; main()", "collect"], env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     pub = Publisher(mosquitto.port)
     n = 15_000
     t0 = int(time.time() * 1000) - n - 1000
@@ -117,10 +129,17 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
         th.join(120)
         pub.wait_acked(n, 120)
         assert landed_at_kill < n, "the kill came too late to test anything"
-        proc = subprocess.Popen([sys.executable, "-c", "from kho.cli import main; main()", "collect"], env=env,
-                                stdout=log.open("ab"), stderr=subprocess.STDOUT)
-        wait_for(lambda: count_points(influx_settings) >= n, 120,
-                 f"only {count_points(influx_settings)} of {n} after restart:\n{log.read_text()[-3000:]}")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(
+            lambda: count_points(influx_settings) >= n,
+            120,
+            f"only {count_points(influx_settings)} of {n} after restart:\n{log.read_text()[-3000:]}",
+        )
         time.sleep(1.5)  # redeliveries of unacknowledged messages land on the same points
         assert count_points(influx_settings) == n
         seqs = count_points(influx_settings, field="humidity_pct")
@@ -134,37 +153,54 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
     assert "stopped" in log.read_text()
 
 
-def _collect_env(tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSettings, alerts: bool = False
-                 ) -> dict[str, str]:
+def _collect_env(
+    tmp_path: Path, sqlite_url: str, mq_port: int, influx: InfluxSettings, alerts: bool = False
+) -> dict[str, str]:
     """Environment of a ``kho collect`` subprocess on a fresh registry (the alert engine off unless ``alerts``)."""
     kho_db.upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
     setup_registry(make_sessionmaker(engine))
     engine.dispose()
     env = dict(os.environ)
-    env.update({
-        "KHO_STATE_DIR": str(tmp_path / "state"), "KHO_DATABASE__URL": sqlite_url,
-        "KHO_MQTT__PORT": str(mq_port), "KHO_MQTT__CLIENT_ID": f"kill-{uuid.uuid4().hex[:6]}",
-        "KHO_INFLUX__URL": influx.url, "KHO_INFLUX__DATABASE": influx.database,
-        "KHO_ALERTS__ENABLED": "true" if alerts else "false",
-        "KHO_COLLECTOR__HEALTH_PORT": str(free_port()), "KHO_COLLECTOR__FLUSH_INTERVAL_S": "0.3",
-    })
+    env.update(
+        {
+            "KHO_STATE_DIR": str(tmp_path / "state"),
+            "KHO_DATABASE__URL": sqlite_url,
+            "KHO_MQTT__PORT": str(mq_port),
+            "KHO_MQTT__CLIENT_ID": f"kill-{uuid.uuid4().hex[:6]}",
+            "KHO_INFLUX__URL": influx.url,
+            "KHO_INFLUX__DATABASE": influx.database,
+            "KHO_ALERTS__ENABLED": "true" if alerts else "false",
+            "KHO_COLLECTOR__HEALTH_PORT": str(free_port()),
+            "KHO_COLLECTOR__FLUSH_INTERVAL_S": "0.3",
+        }
+    )
     return env
 
 
 def _spawn_collect(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-c", "from kho.cli import main; main()", "collect"], env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     starts = log.read_text().count("collector running") if log.exists() else 0
-    wait_for(lambda: log.read_text().count("collector running") > starts or proc.poll() is not None, 30,
-             "kho collect did not start")
+    wait_for(
+        lambda: log.read_text().count("collector running") > starts or proc.poll() is not None,
+        30,
+        "kho collect did not start",
+    )
     assert proc.poll() is None, log.read_text()[-3000:]
     return proc
 
 
 @pytest.mark.slow
 def test_spooled_readings_survive_sigkill(
-    mosquitto: ManagedServer, make_influxd: Callable[[], InfluxServer], sqlite_url: str, tmp_path: Path,
+    mosquitto: ManagedServer,
+    make_influxd: Callable[[], InfluxServer],
+    sqlite_url: str,
+    tmp_path: Path,
 ) -> None:
     """Acknowledged because spooled → the spool must survive a crash and be replayed by the next process."""
     srv = make_influxd()
@@ -203,8 +239,12 @@ def test_spooled_readings_survive_sigkill(
 
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
 def test_shared_subscription_two_collectors_split_the_stream(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector, protocol: str,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+    protocol: str,
 ) -> None:
     group = f"g{uuid.uuid4().hex[:6]}"
     a = make_collector(mosquitto.port, influx_settings, registry_sessions, shared_group=group, protocol=protocol)
@@ -222,8 +262,11 @@ def test_shared_subscription_two_collectors_split_the_stream(
 
 
 def test_start_while_influx_is_down(
-    mosquitto: ManagedServer, make_influxd: Callable[[], InfluxServer], registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    make_influxd: Callable[[], InfluxServer],
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     srv = make_influxd()
     srv.stop()

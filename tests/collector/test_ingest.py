@@ -46,23 +46,41 @@ def _now() -> float:
 
 
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
-def test_each_profile_end_to_end(mosquitto: ManagedServer, influx_settings: InfluxSettings,
-                                 registry_sessions: sessionmaker[Session], publisher: Publisher,
-                                 make_collector: MakeCollector, protocol: str) -> None:
+def test_each_profile_end_to_end(
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+    protocol: str,
+) -> None:
     rec = Recorder()
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec], protocol=protocol)
     ts = round(_now() - 5, 3)
-    publisher.publish("kho/n1/telemetry", orjson.dumps({"ts": ts, "seq": 1, "temperature_c": 20.0,
-                                                        "humidity_pct": 50.0, "smoke": False, "battery_v": 3.9}))
+    publisher.publish(
+        "kho/n1/telemetry",
+        orjson.dumps(
+            {"ts": ts, "seq": 1, "temperature_c": 20.0, "humidity_pct": 50.0, "smoke": False, "battery_v": 3.9}
+        ),
+    )
     publisher.publish("e1/sensor/temperature/state", "21.5")
     publisher.publish("e1/sensor/humidity/state", "60.0")
     publisher.publish("e1/binary_sensor/smoke/state", "ON")
-    publisher.publish("tele/t1/SENSOR", orjson.dumps({"Time": datetime.now(UTC).replace(tzinfo=None).isoformat(
-        timespec="seconds"), "SHT3X": {"Temperature": 18.5, "Humidity": 40.0}, "TempUnit": "C"}))
+    publisher.publish(
+        "tele/t1/SENSOR",
+        orjson.dumps(
+            {
+                "Time": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+                "SHT3X": {"Temperature": 18.5, "Humidity": 40.0},
+                "TempUnit": "C",
+            }
+        ),
+    )
     publisher.wait_acked(5)
     assert c.wait_idle(20)
-    rows = {r["device"]: r for r in query(influx_settings, 'SELECT last(*) FROM climate GROUP BY "device", "room", '
-                                                           '"site"')}
+    rows = {
+        r["device"]: r for r in query(influx_settings, 'SELECT last(*) FROM climate GROUP BY "device", "room", "site"')
+    }
     assert rows["n1"]["last_temperature_c"] == 20.0 and rows["n1"]["last_smoke"] == 0.0
     assert rows["n1"]["last_dew_point_c"] == 9.26 and rows["n1"]["room"] == "P1" and rows["n1"]["site"] == "HN"
     n1 = query(influx_settings, "SELECT temperature_c FROM climate WHERE device='n1'")
@@ -77,9 +95,13 @@ def test_each_profile_end_to_end(mosquitto: ManagedServer, influx_settings: Infl
     assert h["readings_total"] == 5 and h["written_total"] == 5 and h["rejected_total"] == 0
 
 
-def test_batch_array_keeps_buffered_times(mosquitto: ManagedServer, influx_settings: InfluxSettings,
-                                          registry_sessions: sessionmaker[Session], publisher: Publisher,
-                                          make_collector: MakeCollector) -> None:
+def test_batch_array_keeps_buffered_times(
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions)
     base = int(_now()) - 3600  # buffered an hour ago, older than the skew window
     batch = [{"ts": base + 60 * i, "seq": i, "temperature_c": 20 + i, "humidity_pct": 50} for i in range(10)]
@@ -109,12 +131,17 @@ BAD = [
 
 
 def test_every_reject_reason_counted_and_dead_lettered(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector, tmp_path: Path,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+    tmp_path: Path,
 ) -> None:
     state = tmp_path / "state"
-    c = make_collector(mosquitto.port, influx_settings, registry_sessions, max_payload_bytes=1000,
-                       state_dir=state / "collector")
+    c = make_collector(
+        mosquitto.port, influx_settings, registry_sessions, max_payload_bytes=1000, state_dir=state / "collector"
+    )
     for topic, payload, _ in BAD:
         publisher.publish(topic, payload)
     publisher.publish("kho/n1/telemetry", b'{"temperature_c": 20.5}')  # the stream goes on
@@ -154,8 +181,11 @@ def test_deadletter_store_is_bounded(tmp_path: Path) -> None:
 
 
 def test_moved_device_attributed_by_reading_time(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions)
     moved_at = _now() - 60
@@ -172,8 +202,11 @@ def test_moved_device_attributed_by_reading_time(
 
 
 def test_new_device_picked_up_without_restart(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, registry_refresh_s=60)
     with session_scope(registry_sessions) as s:
@@ -186,8 +219,11 @@ def test_new_device_picked_up_without_restart(
 
 
 def test_skewed_clock_uses_receive_time(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions)
     before = int(_now() * 1000)
@@ -203,8 +239,11 @@ def test_skewed_clock_uses_receive_time(
 
 
 def test_retained_status_is_flagged_and_not_rewritten(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     publisher.publish("tele/t1/LWT", "Offline", retain=True)
     publisher.wait_acked(1)
@@ -226,8 +265,11 @@ def test_retained_status_is_flagged_and_not_rewritten(
 
 
 def test_retained_values_without_time_are_not_replayed_as_new(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     publisher.publish("e1/sensor/temperature/state", "19.0", retain=True)  # ESPHome retains its states
     publisher.wait_acked(1)
@@ -244,8 +286,11 @@ def test_retained_values_without_time_are_not_replayed_as_new(
 
 
 def test_failing_consumer_does_not_stop_ingestion(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     bad, rec = Exploding(), Recorder()
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[bad])
@@ -261,8 +306,11 @@ def test_failing_consumer_does_not_stop_ingestion(
 
 
 def test_influx_refused_lines_are_dead_lettered(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions, flush_interval_s=1.0)
     # Someone else wrote battery_v as an integer: our float lines for it conflict (HTTP 400 partial write).
@@ -283,14 +331,26 @@ def test_influx_refused_lines_are_dead_lettered(
     assert c.health()["influx_rejected_total"] == 1
 
 
-def test_health_endpoints(mosquitto: ManagedServer, influx_settings: InfluxSettings,
-                          registry_sessions: sessionmaker[Session], make_collector: MakeCollector) -> None:
+def test_health_endpoints(
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    make_collector: MakeCollector,
+) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions)
     with TestClient(health_app(c)) as http:
         r = http.get("/healthz")
         assert r.status_code == 200 and r.json()["broker_connected"] is True
-        assert set(r.json()) >= {"influx_reachable", "spool_depth", "rejects_by_reason", "readings_per_s",
-                                 "received_total", "written_total", "deadletter_count", "uptime_s"}
+        assert set(r.json()) >= {
+            "influx_reachable",
+            "spool_depth",
+            "rejects_by_reason",
+            "readings_per_s",
+            "received_total",
+            "written_total",
+            "deadletter_count",
+            "uptime_s",
+        }
         m = http.get("/metrics")
         assert m.status_code == 200 and "kho_collector_up 1" in m.text
         assert "kho_collector_lines_written_total" in m.text
@@ -310,14 +370,19 @@ def test_database_and_downsampling_created(influx_settings: InfluxSettings) -> N
         client.ensure_database()  # idempotent
         rps = {v[0]: v for s in client.query("SHOW RETENTION POLICIES") for v in s["values"]}
         assert rps["raw"][-1] is True and "forever" in rps
-        cqs = {v[0]: v[1] for s in client.query("SHOW CONTINUOUS QUERIES") for v in s.get("values", [])
-               if s["name"] == db}
+        cqs = {
+            v[0]: v[1] for s in client.query("SHOW CONTINUOUS QUERIES") for v in s.get("values", []) if s["name"] == db
+        }
         assert list(cqs) == ["climate_1h"]
         # What the continuous query does each hour, run by hand over two past hours.
         hour = (int(time.time()) // 3600 - 3) * 3600 * 1000
-        client.write_lines(b"\n".join(
-            b"climate,device=n1,room=P1,site=HN temperature_c=%d,humidity_pct=50 %d" % (20 + i % 2, hour + i * 600_000)
-            for i in range(12)))
+        client.write_lines(
+            b"\n".join(
+                b"climate,device=n1,room=P1,site=HN temperature_c=%d,humidity_pct=50 %d"
+                % (20 + i % 2, hour + i * 600_000)
+                for i in range(12)
+            )
+        )
         select = cqs["climate_1h"].split(" BEGIN ", 1)[1].rsplit(" END", 1)[0]
         client.query(select.replace("GROUP BY", f"WHERE time >= {hour}ms GROUP BY"))
         rows = client.query('SELECT mean_temperature_c, room FROM "forever"."climate_1h"')
@@ -340,8 +405,12 @@ def test_existing_data_keeps_its_default_policy(influx_settings: InfluxSettings)
 
 
 def test_rejects_logged_once_per_device_per_minute(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector, caplog: pytest.LogCaptureFixture,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     c = make_collector(mosquitto.port, influx_settings, registry_sessions)
     with caplog.at_level("WARNING", logger="collector.service"):
@@ -357,8 +426,12 @@ def test_rejects_logged_once_per_device_per_minute(
 
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
 def test_every_message_is_acknowledged(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector, protocol: str,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
+    protocol: str,
 ) -> None:
     """After a clean stop the broker has nothing left to redeliver to our session (bulk PUBACKs work)."""
     import paho.mqtt.client as paho
@@ -384,8 +457,12 @@ def test_every_message_is_acknowledged(
         probe.on_message = lambda cl, ud, m: redelivered.append(m.payload)
         probe.connect("127.0.0.1", mosquitto.port, 10, clean_start=False, properties=props)
     else:
-        probe = paho.Client(CallbackAPIVersion.VERSION2, client_id=c.mqtt_settings.client_id,
-                            protocol=paho.MQTTv311, clean_session=False)
+        probe = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=c.mqtt_settings.client_id,
+            protocol=paho.MQTTv311,
+            clean_session=False,
+        )
         probe.on_message = lambda cl, ud, m: redelivered.append(m.payload)
         probe.connect("127.0.0.1", mosquitto.port, 10)
     probe.loop_start()
@@ -424,12 +501,21 @@ class SlowConsumer(Recorder):
 
 
 def test_a_slow_consumer_slows_ingestion_instead_of_growing_without_bound(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     slow = SlowConsumer(per_s=4000)
-    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[slow],
-                       consumer_backlog_max=300, consumer_wait_max_s=30.0)
+    c = make_collector(
+        mosquitto.port,
+        influx_settings,
+        registry_sessions,
+        consumers=[slow],
+        consumer_backlog_max=300,
+        consumer_wait_max_s=30.0,
+    )
     t0 = int(_now() * 1000) - 60_000
     publish_series(publisher, 3000, t0)
     publisher.wait_acked(3000)
@@ -443,12 +529,21 @@ def test_a_slow_consumer_slows_ingestion_instead_of_growing_without_bound(
 
 
 def test_a_stuck_consumer_does_not_stop_ingestion_and_smoke_never_waits(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    publisher: Publisher, make_collector: MakeCollector,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    publisher: Publisher,
+    make_collector: MakeCollector,
 ) -> None:
     stuck = SlowConsumer(per_s=0)
-    c = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[stuck],
-                       consumer_backlog_max=100, consumer_wait_max_s=0.3)
+    c = make_collector(
+        mosquitto.port,
+        influx_settings,
+        registry_sessions,
+        consumers=[stuck],
+        consumer_backlog_max=100,
+        consumer_wait_max_s=0.3,
+    )
     t0 = int(_now() * 1000) - 60_000
     publish_series(publisher, 1200, t0)
     publisher.wait_acked(1200)
@@ -479,8 +574,11 @@ class Sluggish(Recorder):
 
 
 def test_reading_pauses_while_the_inbox_is_full(
-    make_mosquitto: Callable[..., ManagedServer], influx_settings: InfluxSettings,
-    registry_sessions: sessionmaker[Session], make_collector: MakeCollector, monkeypatch: pytest.MonkeyPatch,
+    make_mosquitto: Callable[..., ManagedServer],
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    make_collector: MakeCollector,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from collector import service
 

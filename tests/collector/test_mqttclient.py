@@ -56,8 +56,14 @@ def feed(stream: bytes, cuts: list[int]) -> tuple[list[Publish], list[tuple[int,
 
 
 packet_st = st.one_of(
-    st.tuples(st.just("pub"), st.text(min_size=1, max_size=40), st.binary(max_size=20_000),
-              st.integers(0, 1), st.integers(1, 65535), st.booleans()),
+    st.tuples(
+        st.just("pub"),
+        st.text(min_size=1, max_size=40),
+        st.binary(max_size=20_000),
+        st.integers(0, 1),
+        st.integers(1, 65535),
+        st.booleans(),
+    ),
     st.tuples(st.just("other"), st.sampled_from([0xD0, 0x90, 0x40, 0x34]), st.binary(max_size=300)),
 )
 
@@ -65,7 +71,8 @@ packet_st = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(packet_st, max_size=30), st.lists(st.integers(0, 200_000), max_size=40))
 def test_split_packets_returns_every_packet_in_order_whatever_the_read_boundaries(
-    packets: list[tuple[Any, ...]], cuts: list[int],
+    packets: list[tuple[Any, ...]],
+    cuts: list[int],
 ) -> None:
     stream = b""
     want_pub: list[Publish] = []
@@ -94,11 +101,14 @@ def test_split_packets_stops_at_another_packet_so_order_is_kept() -> None:
     assert got == [(0, "kho/b/telemetry", b"2", True, 0)] and used == len(b) and other is None and rc == 0
 
 
-@pytest.mark.parametrize("bad", [
-    b"\x32\x01\x00",                      # QoS 1 PUBLISH too short for a topic length
-    b"\x32\x04\x00\x05ab",                # topic longer than the packet
-    b"\x30\x80\x80\x80\x80\x01",          # remaining length of five bytes
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"\x32\x01\x00",  # QoS 1 PUBLISH too short for a topic length
+        b"\x32\x04\x00\x05ab",  # topic longer than the packet
+        b"\x30\x80\x80\x80\x80\x01",  # remaining length of five bytes
+    ],
+)
 def test_split_packets_reports_malformed_packets(bad: bytes) -> None:
     _, used, _, rc = split_packets(publish_packet("t", b"x", 0, 0, False) + bad)
     assert rc != 0
@@ -120,8 +130,9 @@ class BulkSubscriber:
         self.in_batches = 0
         self.connects = 0
         self.lock = threading.Lock()
-        c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311,
-                           clean_session=False)
+        c = DrainingClient(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=False
+        )
         c.manual_ack_set(True)
         c.on_connect = lambda cl, *a: (cl.subscribe("bulk/#", 2), setattr(self, "connects", self.connects + 1))
         c.on_publish_batch = self._batch
@@ -163,8 +174,9 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
         qos = 2 if i % 500 == 3 else i % 2
         payload = (f"{i}:".encode() + bytes(range(256)) * 2000)[: sizes[i % len(sizes)] if i % 97 == 0 else 40]
         sent.append((f"bulk/{i % 13}/telemetry", payload, qos))
-        pub.publish(sent[-1][0], payload, qos=qos).wait_for_publish(30) if qos == 2 else \
-            pub.publish(sent[-1][0], payload, qos=qos)
+        pub.publish(sent[-1][0], payload, qos=qos).wait_for_publish(30) if qos == 2 else pub.publish(
+            sent[-1][0], payload, qos=qos
+        )
     wait_for(lambda: len(sub.got) >= len(sent), timeout_s=60, msg="not every message arrived")
     pub.disconnect()
     pub.loop_stop()
@@ -174,8 +186,9 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
         batches, in_batches = sub.batches, sub.in_batches
     # one topic's QoS 1 messages keep their order; together, nothing is lost or doubled
     assert sorted(got) == sorted(sent)
-    assert [m for m in got if m[0] == "bulk/5/telemetry" and m[2] == 1] == \
-        [m for m in sent if m[0] == "bulk/5/telemetry" and m[2] == 1]
+    assert [m for m in got if m[0] == "bulk/5/telemetry" and m[2] == 1] == [
+        m for m in sent if m[0] == "bulk/5/telemetry" and m[2] == 1
+    ]
     assert sub.client._fast()
     assert in_batches == sum(1 for m in sent if m[2] < 2), "QoS 0/1 messages did not all take the bulk path"
     assert batches < in_batches / 2, "messages were not handed over in bulk"

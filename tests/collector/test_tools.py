@@ -65,19 +65,32 @@ def test_attribution_refreshes_on_registry_change(sessions: sessionmaker[Session
 
 
 def test_simulator_smoke_offline_bad_payloads(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
     make_collector: object,
 ) -> None:
     rec = Recorder()
     c: Collector = make_collector(mosquitto.port, influx_settings, registry_sessions, consumers=[rec])  # type: ignore[operator]
     with registry_sessions() as s:
         fleet = sorted(load_directory(s).devices.values(), key=lambda d: d.id)
-    sim = Simulator(MqttSettings(port=mosquitto.port), fleet, rate_hz=10, bad_every=5, smoke_at={"n1": 0.5},
-                    offline={"e1": 1.0}, humid_spell=True, client_prefix=f"sim{time.time_ns()}")
+    sim = Simulator(
+        MqttSettings(port=mosquitto.port),
+        fleet,
+        rate_hz=10,
+        bad_every=5,
+        smoke_at={"n1": 0.5},
+        offline={"e1": 1.0},
+        humid_spell=True,
+        client_prefix=f"sim{time.time_ns()}",
+    )
     sim.start()
     try:
-        wait_for(lambda: any(not e.online and e.device_id == "e1" and not e.retained for e in rec.statuses), 15,
-                 "e1's last will did not arrive")
+        wait_for(
+            lambda: any(not e.online and e.device_id == "e1" and not e.retained for e in rec.statuses),
+            15,
+            "e1's last will did not arrive",
+        )
         wait_for(lambda: any(r.smoke and r.device_id == "n1" for r in rec.readings), 10, "no smoke from n1")
         time.sleep(0.5)
     finally:
@@ -104,7 +117,9 @@ def test_simulator_smoke_offline_bad_payloads(
 
 
 def test_publish_burst_lands_every_point(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
     make_collector: object,
 ) -> None:
     c: Collector = make_collector(mosquitto.port, influx_settings, registry_sessions)  # type: ignore[operator]
@@ -117,8 +132,11 @@ def test_publish_burst_lands_every_point(
 
 
 def test_status_and_deadletter_cli(
-    mosquitto: ManagedServer, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    make_collector: object, tmp_path: Path,
+    mosquitto: ManagedServer,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    make_collector: object,
+    tmp_path: Path,
 ) -> None:
     c: Collector = make_collector(mosquitto.port, influx_settings, registry_sessions)  # type: ignore[operator]
     port = free_port()
@@ -158,8 +176,11 @@ def test_simulate_create_registers_demo_devices(sqlite_url: str, mosquitto: Mana
 
 
 def test_broker_credentials_and_no_secret_in_logs(
-    make_mosquitto: object, influx_settings: InfluxSettings, registry_sessions: sessionmaker[Session],
-    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    make_mosquitto: object,
+    influx_settings: InfluxSettings,
+    registry_sessions: sessionmaker[Session],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     import subprocess
     import uuid
@@ -172,16 +193,34 @@ def test_broker_credentials_and_no_secret_in_logs(
     broker: ManagedServer = make_mosquitto(anonymous=False, extra_conf=f"password_file {pw}\n")  # type: ignore[operator]
     cfg = CollectorSettings(flush_interval_s=0.2)
     with caplog.at_level(logging.INFO):
-        bad = Collector(MqttSettings(port=broker.port, username="kho", password="wrong-pw",  # type: ignore[arg-type]
-                                     client_id=f"a{uuid.uuid4().hex[:6]}"), influx_settings, cfg, registry_sessions,
-                        tmp_path / "bad")
+        bad = Collector(
+            MqttSettings(
+                port=broker.port,
+                username="kho",
+                password="wrong-pw",  # type: ignore[arg-type]
+                client_id=f"a{uuid.uuid4().hex[:6]}",
+            ),
+            influx_settings,
+            cfg,
+            registry_sessions,
+            tmp_path / "bad",
+        )
         bad.start()
         time.sleep(1.5)
         assert not bad.health()["broker_connected"]
         bad.stop()
-        good = Collector(MqttSettings(port=broker.port, username="kho", password="s3cret-pw",  # type: ignore[arg-type]
-                                      client_id=f"b{uuid.uuid4().hex[:6]}"), influx_settings, cfg, registry_sessions,
-                         tmp_path / "good")
+        good = Collector(
+            MqttSettings(
+                port=broker.port,
+                username="kho",
+                password="s3cret-pw",  # type: ignore[arg-type]
+                client_id=f"b{uuid.uuid4().hex[:6]}",
+            ),
+            influx_settings,
+            cfg,
+            registry_sessions,
+            tmp_path / "good",
+        )
         good.start()
         try:
             wait_for(lambda: good.health()["broker_connected"], 10, "did not connect with valid credentials")

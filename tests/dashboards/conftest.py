@@ -117,8 +117,17 @@ def make_app(st: GrafanaState) -> FastAPI:
             return _err(400, "folder title cannot be empty")
         if uid in st.folders or any(f["title"] == title for f in st.folders.values()):
             return _err(409, "a folder with the same name already exists")
-        f = {"id": st.new_id(), "uid": uid, "title": title, "url": f"/dashboards/f/{uid}/{_slug(title)}",
-             "hasAcl": False, "canSave": True, "canEdit": True, "canAdmin": True, "version": 1}
+        f = {
+            "id": st.new_id(),
+            "uid": uid,
+            "title": title,
+            "url": f"/dashboards/f/{uid}/{_slug(title)}",
+            "hasAcl": False,
+            "canSave": True,
+            "canEdit": True,
+            "canAdmin": True,
+            "version": 1,
+        }
         st.folders[uid] = f
         return f
 
@@ -139,8 +148,14 @@ def make_app(st: GrafanaState) -> FastAPI:
         if entry is None:
             return _err(404, "Dashboard not found")
         d = entry["dashboard"]
-        meta = {"type": "db", "slug": _slug(d["title"]), "url": f"/d/{uid}/{_slug(d['title'])}",
-                "folderUid": entry["folderUid"], "version": d["version"], "canSave": True}
+        meta = {
+            "type": "db",
+            "slug": _slug(d["title"]),
+            "url": f"/d/{uid}/{_slug(d['title'])}",
+            "folderUid": entry["folderUid"],
+            "version": d["version"],
+            "canSave": True,
+        }
         return {"dashboard": d, "meta": meta}
 
     @app.post("/api/dashboards/db")
@@ -154,8 +169,10 @@ def make_app(st: GrafanaState) -> FastAPI:
             return _err(400, "Dashboard title cannot be empty", status="empty-name")
         if st.reject_saves:
             status = st.reject_saves.pop(0)
-            msg = {"version-mismatch": "The dashboard has been changed by someone else",
-                   "name-exists": "A dashboard with the same name in the folder already exists"}[status]
+            msg = {
+                "version-mismatch": "The dashboard has been changed by someone else",
+                "name-exists": "A dashboard with the same name in the folder already exists",
+            }[status]
             return _err(412, msg, status=status)
         folder = body.get("folderUid") or ""
         if folder and folder not in st.folders:
@@ -163,8 +180,11 @@ def make_app(st: GrafanaState) -> FastAPI:
         uid = d.get("uid") or f"auto{st.next_id}"
         overwrite = bool(body.get("overwrite"))
         existing = st.dashboards.get(uid)
-        same_title = [u for u, e in st.dashboards.items()
-                      if u != uid and e["folderUid"] == folder and e["dashboard"]["title"] == d["title"]]
+        same_title = [
+            u
+            for u, e in st.dashboards.items()
+            if u != uid and e["folderUid"] == folder and e["dashboard"]["title"] == d["title"]
+        ]
         if same_title and not overwrite:
             return _err(412, "A dashboard with the same name in the folder already exists", status="name-exists")
         for u in same_title:  # overwrite replaces the dashboard that had the same title
@@ -175,8 +195,14 @@ def make_app(st: GrafanaState) -> FastAPI:
         db_id = existing["dashboard"]["id"] if existing else st.new_id()
         stored = {**d, "id": db_id, "uid": uid, "version": version}
         st.dashboards[uid] = {"dashboard": stored, "folderUid": folder}
-        return {"id": db_id, "uid": uid, "url": f"/d/{uid}/{_slug(d['title'])}", "status": "success",
-                "version": version, "slug": _slug(d["title"])}
+        return {
+            "id": db_id,
+            "uid": uid,
+            "url": f"/d/{uid}/{_slug(d['title'])}",
+            "status": "success",
+            "version": version,
+            "slug": _slug(d["title"]),
+        }
 
     return app
 
@@ -206,7 +232,6 @@ class FakeGrafana:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(5)
-
 
 
 @pytest.fixture

@@ -54,7 +54,8 @@ def test_large_registry_valid_and_uids_stable_and_short(sqlite_sessions) -> None
     assert len(notes) == 2 and all("Không có đầu báo khói" in p["options"]["content"] for p in notes)
     assert all_dashboards(sites, DS) == boards  # deterministic: same registry, same JSON
     assert make_uid("room", "a-very-long-site-code-for-uid-tests", "R1") != make_uid(
-        "room", "a-very-long-site-code-for-uid-tests", "R2")
+        "room", "a-very-long-site-code-for-uid-tests", "R2"
+    )
 
 
 def test_validator_catches_broken_dashboards(example_sites: list[SiteView]) -> None:
@@ -131,11 +132,13 @@ def test_committed_generated_files_are_current(tmp_path: Path) -> None:
     assert fresh == committed
     for rel in fresh:
         assert (tmp_path / rel).read_text() == (GENERATED / rel).read_text(), (
-            f"{rel} is stale: run .venv/bin/python -m dashboards.example")
+            f"{rel} is stale: run .venv/bin/python -m dashboards.example"
+        )
 
 
-def test_render_command_writes_dashboards_and_provisioning(example_sessions, sqlite_url: str, tmp_path: Path,
-                                                           monkeypatch) -> None:
+def test_render_command_writes_dashboards_and_provisioning(
+    example_sessions, sqlite_url: str, tmp_path: Path, monkeypatch
+) -> None:
     from kho.cli import app
 
     monkeypatch.setenv("KHO_DATABASE__URL", sqlite_url)

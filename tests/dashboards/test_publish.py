@@ -45,8 +45,13 @@ def test_republish_after_change_updates_in_place(grafana, example_sites: list[Si
 
 
 def test_existing_datasource_uid_is_kept(grafana, example_sites: list[SiteView]) -> None:
-    grafana.state.datasources[99] = {"id": 99, "uid": "legacy-uid", "name": "kho-influxdb", "type": "influxdb",
-                                     "version": 3}
+    grafana.state.datasources[99] = {
+        "id": 99,
+        "uid": "legacy-uid",
+        "name": "kho-influxdb",
+        "type": "influxdb",
+        "version": 3,
+    }
     _publisher(grafana.url).publish(example_sites)
     assert len(grafana.state.datasources) == 1
     wall = grafana.state.dashboards[wall_uid("QT")]["dashboard"]

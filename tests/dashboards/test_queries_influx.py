@@ -40,8 +40,7 @@ def _demo_lines(sites: list[SiteView], now_ms: int) -> list[str]:
 
 def _substitute(query: str) -> str:
     """What Grafana does before sending a query: macros and template variables filled in."""
-    return (query.replace("$timeFilter", "time > now() - 24h").replace("$__interval", "5m")
-            .replace("$device", ".*"))
+    return query.replace("$timeFilter", "time > now() - 24h").replace("$__interval", "5m").replace("$device", ".*")
 
 
 @pytest.fixture
@@ -53,8 +52,9 @@ def loaded_db(influxd: InfluxServer, influx_db_name: str, example_sites: list[Si
     return influx_db_name
 
 
-def test_every_query_parses_and_returns_series(influxd: InfluxServer, loaded_db: str,
-                                               example_sites: list[SiteView]) -> None:
+def test_every_query_parses_and_returns_series(
+    influxd: InfluxServer, loaded_db: str, example_sites: list[SiteView]
+) -> None:
     checked = 0
     for name, board in all_dashboards(example_sites, DS).items():
         for where, query in iter_queries(board):
@@ -67,13 +67,11 @@ def test_every_query_parses_and_returns_series(influxd: InfluxServer, loaded_db:
     assert checked > 30
 
 
-def test_queries_compute_the_right_values(influxd: InfluxServer, loaded_db: str,
-                                          example_sites: list[SiteView]) -> None:
+def test_queries_compute_the_right_values(influxd: InfluxServer, loaded_db: str, example_sites: list[SiteView]) -> None:
     def value(board: str, title: str) -> float:
         b = all_dashboards(example_sites, DS)[board]
         panel = next(p for p in b["panels"] if p["title"] == title)
-        r = httpx.get(f"{influxd.url}/query",
-                      params={"db": loaded_db, "q": _substitute(panel["targets"][0]["query"])})
+        r = httpx.get(f"{influxd.url}/query", params={"db": loaded_db, "q": _substitute(panel["targets"][0]["query"])})
         return float(r.json()["results"][0]["series"][0]["values"][-1][1])
 
     # P1 has three nodes, the last (qt-p1-tas) went offline; nobody reports smoke now (the event was 15 min ago)

@@ -43,8 +43,9 @@ def seed_nodes(sessions: sessionmaker[Session]) -> None:
         registry.create_room(s, "QT", "P1", "Phòng giấy")
         registry.create_room(s, "QT", "P2", "Phòng phim ảnh", "photo")
         for i, (dev, profile, hw, smoke) in enumerate(NODES):
-            registry.add_device(s, dev, profile, "QT", "P1" if i % 2 == 0 else "P2", hardware=hw, has_smoke=smoke,
-                                since=since)
+            registry.add_device(
+                s, dev, profile, "QT", "P1" if i % 2 == 0 else "P2", hardware=hw, has_smoke=smoke, since=since
+            )
     with session_scope(sessions) as s:
         registry.create_site(s, "HN", "Kho HN")
         registry.create_room(s, "HN", "R1", "Phòng 1")
@@ -58,26 +59,35 @@ def node_sessions(sqlite_sessions: sessionmaker[Session]) -> sessionmaker[Sessio
 
 
 def _esphome_config(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ESPHOME), "config", str(path)], capture_output=True, text=True, timeout=120,
-                          cwd=path.parent)
+    return subprocess.run(
+        [str(ESPHOME), "config", str(path)], capture_output=True, text=True, timeout=120, cwd=path.parent
+    )
 
 
 @pytest.fixture
 def esphome_config() -> Callable[[Path], subprocess.CompletedProcess[str]]:
     """``esphome config FILE`` from the project's separate ESPHome venv (offline: it only validates)."""
     if not ESPHOME.exists():
-        pytest.fail(f"ESPHome is not installed at {ESPHOME}: run `bash scripts/install-deps.sh` "
-                    "(it creates .esphome-venv)")
+        pytest.fail(
+            f"ESPHome is not installed at {ESPHOME}: run `bash scripts/install-deps.sh` (it creates .esphome-venv)"
+        )
     return _esphome_config
 
 
 class Client:
     """A paho client that records what it receives and the CONNACK reason code."""
 
-    def __init__(self, port: int, username: str | None = None, password: str | None = None,
-                 client_id: str | None = None, will: tuple[str, str] | None = None) -> None:
-        self.c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id or f"t-{uuid.uuid4().hex[:8]}",
-                             protocol=paho.MQTTv311)
+    def __init__(
+        self,
+        port: int,
+        username: str | None = None,
+        password: str | None = None,
+        client_id: str | None = None,
+        will: tuple[str, str] | None = None,
+    ) -> None:
+        self.c = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id or f"t-{uuid.uuid4().hex[:8]}", protocol=paho.MQTTv311
+        )
         if username is not None:
             self.c.username_pw_set(username, password)
         if will:
@@ -142,5 +152,3 @@ def clients() -> Iterator[Callable[..., Client]]:
     yield make
     for c in made:
         c.close()
-
-

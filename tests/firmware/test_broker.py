@@ -20,8 +20,10 @@ def _credentials(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setenv("KHO_DATABASE__URL", sqlite_url)
     monkeypatch.setenv("KHO_STATE_DIR", str(tmp_path / "state"))
-    res = CliRunner().invoke(app, ["broker", "credentials", "--out", str(tmp_path / "broker"),
-                                   "--firmware-dir", str(tmp_path / "fw"), *extra])
+    res = CliRunner().invoke(
+        app,
+        ["broker", "credentials", "--out", str(tmp_path / "broker"), "--firmware-dir", str(tmp_path / "fw"), *extra],
+    )
     assert res.exit_code == 0, res.output
     return CliRunner()
 
@@ -52,8 +54,18 @@ def test_hash_format_matches_mosquitto_passwd(tmp_path: Path) -> None:
 def test_files_from_registry(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
     _credentials(tmp_path, sqlite_url, monkeypatch)
     entries = read_passwd(tmp_path / "broker" / "passwd")
-    assert set(entries) == {"kho-collector", "kho-admin", "qt-sht", "qt-bme", "qt-dht", "qt-tas", "qt-nat", "hn-sht",
-                            "qt-8266", "qt-8266b"}
+    assert set(entries) == {
+        "kho-collector",
+        "kho-admin",
+        "qt-sht",
+        "qt-bme",
+        "qt-dht",
+        "qt-tas",
+        "qt-nat",
+        "hn-sht",
+        "qt-8266",
+        "qt-8266b",
+    }
     assert all(e.startswith("$7$") for e in entries.values())
     assert (tmp_path / "broker" / "passwd").stat().st_mode & 0o007 == 0  # not world-readable
     acl = (tmp_path / "broker" / "acl").read_text()
@@ -70,9 +82,17 @@ def test_files_from_registry(node_sessions, sqlite_url: str, tmp_path: Path, mon
     assert (tmp_path / "broker" / "passwd").read_text() == before
 
 
-def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch,
-                                                  make_mosquitto, clients, influxd, influx_db_name,
-                                                  make_collector) -> None:
+def test_real_mosquitto_enforces_accounts_and_acl(
+    node_sessions,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch,
+    make_mosquitto,
+    clients,
+    influxd,
+    influx_db_name,
+    make_collector,
+) -> None:
     _credentials(tmp_path, sqlite_url, monkeypatch)
     broker = make_mosquitto(extra_conf=_conf(tmp_path), anonymous=False)
 
@@ -94,8 +114,9 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     spy.subscribe("#")  # a node may read nothing
 
     influx = InfluxSettings(url=influxd.url, database=influx_db_name)
-    collector = make_collector(broker.port, influx, node_sessions, username="kho-collector",
-                               password=_pw(tmp_path, "kho-collector"))
+    collector = make_collector(
+        broker.port, influx, node_sessions, username="kho-collector", password=_pw(tmp_path, "kho-collector")
+    )
 
     sht = clients(broker.port, "qt-sht", _pw(tmp_path, "qt-sht"))
     assert sht.connect() == 0
@@ -114,8 +135,7 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     while len(col.messages) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    assert sorted(col.topics()) == ["cmnd/qt-tas/TelePeriod", "qt-sht/sensor/temperature_c/state",
-                                    "tele/qt-tas/SENSOR"]
+    assert sorted(col.topics()) == ["cmnd/qt-tas/TelePeriod", "qt-sht/sensor/temperature_c/state", "tele/qt-tas/SENSOR"]
     assert spy.messages == []
     assert shared.topics() == ["qt-sht/sensor/temperature_c/state"]
 
@@ -123,18 +143,24 @@ def test_real_mosquitto_enforces_accounts_and_acl(node_sessions, sqlite_url: str
     deadline = time.monotonic() + 10
     rows: list = []
     while time.monotonic() < deadline:
-        r = httpx.get(f"{influxd.url}/query", params={
-            "db": influx_db_name, "q": 'SELECT "temperature_c", "device" FROM "climate"'})
-        rows = [dict(zip(s["columns"], v, strict=True)) for s in r.json()["results"][0].get("series", [])
-                for v in s["values"]]
+        r = httpx.get(
+            f"{influxd.url}/query",
+            params={"db": influx_db_name, "q": 'SELECT "temperature_c", "device" FROM "climate"'},
+        )
+        rows = [
+            dict(zip(s["columns"], v, strict=True))
+            for s in r.json()["results"][0].get("series", [])
+            for v in s["values"]
+        ]
         if len(rows) >= 2:
             break
         time.sleep(0.2)
     assert sorted((r["device"], r["temperature_c"]) for r in rows) == [("qt-sht", 21.5), ("qt-tas", 19.5)]
 
 
-def test_rotation_changes_only_one_node(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch,
-                                        make_mosquitto, clients) -> None:
+def test_rotation_changes_only_one_node(
+    node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch, make_mosquitto, clients
+) -> None:
     from kho.cli import app
 
     _credentials(tmp_path, sqlite_url, monkeypatch)
@@ -145,8 +171,9 @@ def test_rotation_changes_only_one_node(node_sessions, sqlite_url: str, tmp_path
     broker = make_mosquitto(extra_conf=_conf(tmp_path), anonymous=False)
     assert clients(broker.port, "qt-sht", old_pw).connect() == 0
 
-    res = CliRunner().invoke(app, ["broker", "rotate", "qt-sht", "--out", str(tmp_path / "broker"),
-                                   "--firmware-dir", str(tmp_path / "fw")])
+    res = CliRunner().invoke(
+        app, ["broker", "rotate", "qt-sht", "--out", str(tmp_path / "broker"), "--firmware-dir", str(tmp_path / "fw")]
+    )
     assert res.exit_code == 0, res.output
     after_lines = passwd.read_text().splitlines()
     changed = [a for a, b in zip(before_lines, after_lines, strict=True) if a != b]

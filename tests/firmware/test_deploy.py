@@ -91,9 +91,29 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
 
 def _self_signed(d: Path) -> tuple[Path, Path]:
     crt, key = d / "server.crt", d / "server.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return crt, key
 
 
@@ -131,14 +151,24 @@ def test_hardened_mosquitto_conf_runs(node_sessions, sqlite_url: str, tmp_path: 
     plain, tls = free_port(), free_port()
     (tmp_path / "data").mkdir()
     conf = (DEPLOY / "mosquitto.conf").read_text()
-    conf = (conf.replace("/etc/mosquitto/kho/", f"{broker_dir}/").replace("/etc/mosquitto/certs/ca.crt", str(crt))
-            .replace("/etc/mosquitto/certs/server.crt", str(crt)).replace("/etc/mosquitto/certs/server.key", str(key))
-            .replace("/var/lib/mosquitto/", f"{tmp_path / 'data'}/").replace("listener 1883", f"listener {plain}")
-            .replace("listener 8883", f"listener {tls}").replace("log_dest syslog\n", ""))
+    conf = (
+        conf.replace("/etc/mosquitto/kho/", f"{broker_dir}/")
+        .replace("/etc/mosquitto/certs/ca.crt", str(crt))
+        .replace("/etc/mosquitto/certs/server.crt", str(crt))
+        .replace("/etc/mosquitto/certs/server.key", str(key))
+        .replace("/var/lib/mosquitto/", f"{tmp_path / 'data'}/")
+        .replace("listener 1883", f"listener {plain}")
+        .replace("listener 8883", f"listener {tls}")
+        .replace("log_dest syslog\n", "")
+    )
     # pytest's temporary directories are private to root: keep the broker from dropping to `mosquitto`.
     (tmp_path / "mosquitto.conf").write_text("user root\n" + conf)
-    srv = ManagedServer("mosquitto", [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c",
-                                      str(tmp_path / "mosquitto.conf")], plain, tmp_path / "mosquitto.log")
+    srv = ManagedServer(
+        "mosquitto",
+        [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(tmp_path / "mosquitto.conf")],
+        plain,
+        tmp_path / "mosquitto.log",
+    )
     srv.start()
     try:
         node_pw = read_secrets(fw_dir / "qt-sht" / "secrets.yaml")["mqtt_password"]

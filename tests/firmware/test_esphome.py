@@ -28,8 +28,9 @@ def _render_all(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
     return out
 
 
-def test_every_rendered_config_passes_esphome_config(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch,
-                                                     esphome_config) -> None:
+def test_every_rendered_config_passes_esphome_config(
+    node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch, esphome_config
+) -> None:
     out = _render_all(tmp_path, sqlite_url, monkeypatch, "--all", "--site", "QT", "--broker-host", "10.0.0.5")
     configs = sorted(out.glob("*/*.yaml"))
     configs = [c for c in configs if c.name != "secrets.yaml"]
@@ -43,8 +44,12 @@ def test_every_rendered_config_passes_esphome_config(node_sessions, sqlite_url: 
         assert "api" not in data  # MQTT only
         assert data["mqtt"]["broker"] == "10.0.0.5"
         assert data["mqtt"]["password"] == "!secret mqtt_password"
-        assert data["mqtt"]["will_message"] == {"topic": f"{cfg.stem}/status", "payload": "offline", "retain": True,
-                                                "qos": 1}
+        assert data["mqtt"]["will_message"] == {
+            "topic": f"{cfg.stem}/status",
+            "payload": "offline",
+            "retain": True,
+            "qos": 1,
+        }
         secrets = read_secrets(cfg.parent / "secrets.yaml")
         assert set(secrets) == {"wifi_ssid", "wifi_password", "ota_password", "mqtt_password"}
         assert secrets["ota_password"] not in cfg.read_text()  # no secret value in the config
@@ -53,22 +58,33 @@ def test_every_rendered_config_passes_esphome_config(node_sessions, sqlite_url: 
 
 def test_sensor_platforms_and_object_ids(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
     out = _render_all(tmp_path, sqlite_url, monkeypatch, "--all")
-    platforms = {c.parent.name: [s["platform"] for s in load_config(c.read_text())["sensor"]]
-                 for c in out.glob("*/qt-*.yaml")}
-    assert platforms == {"qt-sht": ["sht3xd"], "qt-bme": ["bme280_i2c", "adc", "adc"], "qt-dht": ["dht"],
-                         "qt-8266": ["sht3xd"], "qt-8266b": ["bme280_i2c", "adc"]}
+    platforms = {
+        c.parent.name: [s["platform"] for s in load_config(c.read_text())["sensor"]] for c in out.glob("*/qt-*.yaml")
+    }
+    assert platforms == {
+        "qt-sht": ["sht3xd"],
+        "qt-bme": ["bme280_i2c", "adc", "adc"],
+        "qt-dht": ["dht"],
+        "qt-8266": ["sht3xd"],
+        "qt-8266b": ["bme280_i2c", "adc"],
+    }
     assert "esp8266" in load_config((out / "qt-8266" / "qt-8266.yaml").read_text())
     bme = esphome_publications((out / "qt-bme" / "qt-bme.yaml").read_text())
-    assert {p.topic for p in bme} == {"qt-bme/status", "qt-bme/sensor/temperature_c/state",
-                                      "qt-bme/sensor/humidity_pct/state", "qt-bme/sensor/smoke_level/state",
-                                      "qt-bme/sensor/battery_v/state"}
+    assert {p.topic for p in bme} == {
+        "qt-bme/status",
+        "qt-bme/sensor/temperature_c/state",
+        "qt-bme/sensor/humidity_pct/state",
+        "qt-bme/sensor/smoke_level/state",
+        "qt-bme/sensor/battery_v/state",
+    }
     dht = load_config((out / "qt-dht" / "qt-dht.yaml").read_text())
     assert dht["binary_sensor"][0]["state_topic"] == "qt-dht/binary_sensor/smoke/state"
     assert (out / "hn-sht" / "hn-sht.yaml").exists()
 
 
-def test_topics_command_lists_what_the_node_publishes(node_sessions, sqlite_url: str, tmp_path: Path,
-                                                     monkeypatch) -> None:
+def test_topics_command_lists_what_the_node_publishes(
+    node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch
+) -> None:
     from kho.cli import app
 
     out = _render_all(tmp_path, sqlite_url, monkeypatch, "--all")
@@ -100,8 +116,9 @@ def test_broken_template_fails_esphome_config(tmp_path: Path, esphome_config) ->
     d = tmp_path / "node"
     d.mkdir()
     (d / "node.yaml").write_text(render_esphome(node, FirmwareSettings(), templates))
-    (d / "secrets.yaml").write_text('wifi_ssid: "a"\nwifi_password: "bbbbbbbb"\nota_password: "c"\n'
-                                    'mqtt_password: "d"\n')
+    (d / "secrets.yaml").write_text(
+        'wifi_ssid: "a"\nwifi_password: "bbbbbbbb"\nota_password: "c"\nmqtt_password: "d"\n'
+    )
     res = esphome_config(d / "node.yaml")
     assert res.returncode != 0
     assert "sht3x_does_not_exist" in res.stdout + res.stderr

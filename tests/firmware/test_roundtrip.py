@@ -22,9 +22,17 @@ def _points(influx: InfluxSettings, q: str) -> list[dict[str, object]]:
     return rows
 
 
-def test_rendered_topics_and_payloads_land_in_influxdb(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch,
-                                                       make_mosquitto, influxd, influx_db_name, make_collector,
-                                                       clients) -> None:
+def test_rendered_topics_and_payloads_land_in_influxdb(
+    node_sessions,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch,
+    make_mosquitto,
+    influxd,
+    influx_db_name,
+    make_collector,
+    clients,
+) -> None:
     from kho.cli import app
 
     monkeypatch.setenv("KHO_DATABASE__URL", sqlite_url)
@@ -58,20 +66,31 @@ def test_rendered_topics_and_payloads_land_in_influxdb(node_sessions, sqlite_url
     while not landed() and time.monotonic() < deadline:
         time.sleep(0.2)
     collector.wait_idle(20)
-    rows = _points(influx, 'SELECT last("temperature_c") AS t, last("humidity_pct") AS rh FROM "climate" '
-                           'GROUP BY "device", "site", "room"')
+    rows = _points(
+        influx,
+        'SELECT last("temperature_c") AS t, last("humidity_pct") AS rh FROM "climate" '
+        'GROUP BY "device", "site", "room"',
+    )
     by_dev = {r["device"]: r for r in rows}
     assert set(by_dev) == {"qt-sht", "qt-bme", "qt-dht", "qt-tas", "qt-8266"}
     for r in by_dev.values():
         assert r["t"] == 21.5 and r["rh"] == 51.0 and r["site"] == "QT"
     assert by_dev["qt-bme"]["room"] == "P2" and by_dev["qt-sht"]["room"] == "P1"
-    extra = _points(influx, 'SELECT last("smoke_level") AS lvl, last("battery_v") AS bat FROM "climate" '
-                            "WHERE \"device\" = 'qt-bme'")
+    extra = _points(
+        influx, 'SELECT last("smoke_level") AS lvl, last("battery_v") AS bat FROM "climate" WHERE "device" = \'qt-bme\''
+    )
     assert extra[0]["lvl"] == 0.045 and extra[0]["bat"] == 3.91
-    smoke = [r["smoke"] for r in _points(influx, "SELECT \"smoke\" FROM \"climate\" WHERE \"device\" = 'qt-dht' "
-                                                 "AND \"smoke\" >= 0")]
+    smoke = [
+        r["smoke"]
+        for r in _points(influx, 'SELECT "smoke" FROM "climate" WHERE "device" = \'qt-dht\' AND "smoke" >= 0')
+    ]
     assert smoke == [1.0, 0.0]  # ON then OFF from the detector relay's binary sensor
     status = _points(influx, 'SELECT last("online") AS online FROM "device_status" GROUP BY "device"')
-    assert {r["device"]: r["online"] for r in status} == {"qt-sht": 1.0, "qt-bme": 1.0, "qt-dht": 1.0,
-                                                           "qt-tas": 1.0, "qt-8266": 1.0}
+    assert {r["device"]: r["online"] for r in status} == {
+        "qt-sht": 1.0,
+        "qt-bme": 1.0,
+        "qt-dht": 1.0,
+        "qt-tas": 1.0,
+        "qt-8266": 1.0,
+    }
     assert collector.rejected_total == 0

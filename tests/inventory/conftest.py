@@ -49,8 +49,11 @@ def seed(session: Session) -> World:
         files = [sv.FileIn(1, f"Hồ sơ đất đai xã {n}"), sv.FileIn(2, "Báo cáo tổng kết năm", retention_years=10)]
         b = sv.create_box(session, sv.BoxIn("P12", 3, n, title=f"Hộp {n}", files=files), "seed")
         boxes[b.code] = b.id
-    for code, slot in (("P12-ML3-H001", "K1-G01-T1-V01"), ("P12-ML3-H002", "K1-G01-T1-V01"),
-                       ("P12-ML3-H003", "K1-G01-T1-V02")):
+    for code, slot in (
+        ("P12-ML3-H001", "K1-G01-T1-V01"),
+        ("P12-ML3-H002", "K1-G01-T1-V01"),
+        ("P12-ML3-H003", "K1-G01-T1-V02"),
+    ):
         sv.place_box(session, sv.get_box(session, code), slot, "seed")
     for role in ("viewer", "keeper", "manager", "admin"):
         auth.create_user(session, role, PASSWORD, role, display_name=role.title())
@@ -70,8 +73,9 @@ def world(sessions: sessionmaker[Session]) -> World:
 
 @pytest.fixture
 def app_settings(migrated_url: str, tmp_path: Path) -> Settings:
-    return Settings(state_dir=tmp_path / "state", database={"url": migrated_url},
-                    web={"secret_key": "test-secret-key-0123456789"})
+    return Settings(
+        state_dir=tmp_path / "state", database={"url": migrated_url}, web={"secret_key": "test-secret-key-0123456789"}
+    )
 
 
 @pytest.fixture

@@ -26,17 +26,30 @@ def _bearer(sessions: sessionmaker[Session], role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def test_box_lifecycle_and_history(client_factory: Callable[..., TestClient], world: World,
-                                   sessions: sessionmaker[Session], app_settings: object) -> None:
+def test_box_lifecycle_and_history(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session], app_settings: object
+) -> None:
     c = client_factory()
     keeper = _bearer(sessions, "keeper")
     manager = _bearer(sessions, "manager")
     r = c.post(f"{API}/fonds", json={"code": "p40", "name": "Sở Xây dựng"}, headers=manager)
     assert r.status_code == 201 and r.json()["code"] == "P40"
-    r = c.post(f"{API}/boxes", headers=manager, json={
-        "fonds": "P40", "catalogue": 2, "number": 7, "title": "Hộp 7", "date_from": "1999-01-01",
-        "date_to": "2001-12-31", "files": [{"number": 1, "title": "Hồ sơ cấp phép xây dựng", "pages": 40},
-                                           {"number": 2, "title": "Báo cáo", "retention_years": 20}]})
+    r = c.post(
+        f"{API}/boxes",
+        headers=manager,
+        json={
+            "fonds": "P40",
+            "catalogue": 2,
+            "number": 7,
+            "title": "Hộp 7",
+            "date_from": "1999-01-01",
+            "date_to": "2001-12-31",
+            "files": [
+                {"number": 1, "title": "Hồ sơ cấp phép xây dựng", "pages": 40},
+                {"number": 2, "title": "Báo cáo", "retention_years": 20},
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     box = r.json()
     assert box["code"] == "P40-ML2-H007" and box["status"] == "unplaced" and len(box["token"]) >= 16
@@ -50,8 +63,11 @@ def test_box_lifecycle_and_history(client_factory: Callable[..., TestClient], wo
     r = c.post(f"{API}/boxes/{ref}/place", json={"slot": f"https://kho.example/s/{slot_token}"}, headers=keeper)
     b = r.json()
     assert b["current"]["code"] == "K1-G01-T2-V03" and b["home"]["code"] == "K1-G01-T1-V03" and b["misplaced"]
-    r = c.post(f"{API}/boxes/{ref}/checkout", headers=keeper,
-               json={"custodian": "Nguyễn Thị Hoa", "purpose": "reading_room", "due_back": "2099-01-31"})
+    r = c.post(
+        f"{API}/boxes/{ref}/checkout",
+        headers=keeper,
+        json={"custodian": "Nguyễn Thị Hoa", "purpose": "reading_room", "due_back": "2099-01-31"},
+    )
     b = r.json()
     assert b["status"] == "checked_out" and b["custodian"] == "Nguyễn Thị Hoa" and b["current"] is None
     r = c.post(f"{API}/boxes/{ref}/checkout", headers=keeper, json={"custodian": "X"})
@@ -60,8 +76,11 @@ def test_box_lifecycle_and_history(client_factory: Callable[..., TestClient], wo
     b = r.json()
     assert b["status"] == "in_place" and b["current"]["code"] == "K1-G01-T1-V03" and not b["misplaced"]
     photo = base64.b64encode(b"\x89PNG\r\n\x1a\n fake png body").decode()
-    r = c.post(f"{API}/boxes/{ref}/damage", headers=keeper,
-               json={"kind": "mould", "note": "góc hộp bị mốc", "photo_base64": photo, "photo_type": "image/png"})
+    r = c.post(
+        f"{API}/boxes/{ref}/damage",
+        headers=keeper,
+        json={"kind": "mould", "note": "góc hộp bị mốc", "photo_base64": photo, "photo_type": "image/png"},
+    )
     assert r.status_code == 200 and r.json()["condition"] == "mould"
     stored = r.json()["events"][0]["data"]["photo"]
     assert (Path(app_settings.state_dir) / stored).read_bytes().startswith(b"\x89PNG")  # type: ignore[attr-defined]
@@ -74,15 +93,25 @@ def test_box_lifecycle_and_history(client_factory: Callable[..., TestClient], wo
     r = c.post(f"{API}/boxes/{ref}/handover", json={"recipient": "Trung tâm Lưu trữ"}, headers=manager)
     assert r.json()["status"] == "handover"
     events = c.get(f"{API}/boxes/{ref}/events", headers=keeper).json()
-    assert [e["kind"] for e in events] == ["created", "placed", "moved", "checked_out", "returned", "damaged",
-                                           "cleaned", "inspected", "handed_over"]
+    assert [e["kind"] for e in events] == [
+        "created",
+        "placed",
+        "moved",
+        "checked_out",
+        "returned",
+        "damaged",
+        "cleaned",
+        "inspected",
+        "handed_over",
+    ]
     assert events[3]["custodian"] == "Nguyễn Thị Hoa" and events[3]["due_back"] == "2099-01-31"
     assert events[2]["from"] == "K1-G01-T1-V03" and events[2]["to"] == "K1-G01-T2-V03"
     assert {e["actor"] for e in events[1:]} <= {"token:t-keeper", "token:t-manager"}
 
 
-def test_events_cannot_be_edited_or_deleted(client_factory: Callable[..., TestClient], world: World,
-                                            sessions: sessionmaker[Session]) -> None:
+def test_events_cannot_be_edited_or_deleted(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory()
     admin = _bearer(sessions, "admin")
     box = world.box_ids["P12-ML3-H001"]
@@ -125,15 +154,15 @@ def test_errors(client_factory: Callable[..., TestClient], world: World, session
     assert r.status_code == 409 and "already in slot" in r.json()["detail"]
     r = c.post(f"{API}/boxes/P12-ML3-H001/place", json={"slot": "K1-G01-T1"}, headers=k)
     assert r.status_code == 404 and "not a slot" in r.json()["detail"]
-    r = c.post(f"{API}/boxes", json={"fonds": "P12", "catalogue": 3, "number": 1},
-               headers=_bearer(sessions, "manager"))
+    r = c.post(f"{API}/boxes", json={"fonds": "P12", "catalogue": 3, "number": 1}, headers=_bearer(sessions, "manager"))
     assert r.status_code == 409 and "already exists" in r.json()["detail"]
     r = c.post(f"{API}/boxes/P12-ML3-H001/place", json={}, headers=k)
     assert r.status_code == 422
 
 
-def test_stale_version_gives_conflict(client_factory: Callable[..., TestClient], world: World,
-                                      sessions: sessionmaker[Session]) -> None:
+def test_stale_version_gives_conflict(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory()
     k = _bearer(sessions, "keeper")
     v = c.get(f"{API}/boxes/P12-ML3-H004", headers=k).json()["version"]
@@ -144,13 +173,13 @@ def test_stale_version_gives_conflict(client_factory: Callable[..., TestClient],
     assert c.get(f"{API}/boxes/P12-ML3-H004", headers=k).json()["current"]["code"] == "K1-G01-T2-V01"
 
 
-def test_concurrent_moves_of_one_box(client_factory: Callable[..., TestClient], world: World,
-                                     sessions: sessionmaker[Session]) -> None:
+def test_concurrent_moves_of_one_box(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     """Many threads move the same box at once without a version: the version column lets one win per version."""
     k = _bearer(sessions, "keeper")
     clients = [client_factory() for _ in range(6)]
-    targets = ["K1-G01-T2-V01", "K1-G01-T2-V02", "K1-G01-T2-V03", "K1-G01-T1-V03", "K1-G01-T2-V01",
-               "K1-G01-T2-V02"]
+    targets = ["K1-G01-T2-V01", "K1-G01-T2-V02", "K1-G01-T2-V03", "K1-G01-T1-V03", "K1-G01-T2-V01", "K1-G01-T2-V02"]
     v = clients[0].get(f"{API}/boxes/P12-ML3-H004", headers=k).json()["version"]
     barrier = threading.Barrier(len(clients))
     codes: list[int] = []
@@ -167,8 +196,11 @@ def test_concurrent_moves_of_one_box(client_factory: Callable[..., TestClient], 
         t.join()
     assert sorted(codes) == [200] + [409] * (len(clients) - 1), codes
     with sessions() as s:
-        moves = s.scalar(select(func.count(BoxEvent.id)).where(BoxEvent.box_id == world.box_ids["P12-ML3-H004"],
-                                                                BoxEvent.kind.in_(["placed", "moved"])))
+        moves = s.scalar(
+            select(func.count(BoxEvent.id)).where(
+                BoxEvent.box_id == world.box_ids["P12-ML3-H004"], BoxEvent.kind.in_(["placed", "moved"])
+            )
+        )
     assert moves == 1
 
 
@@ -180,16 +212,18 @@ def test_search(client_factory: Callable[..., TestClient], world: World, session
     assert hits[0]["location"] == "K1-G01-T1-V02" and hits[0]["matched"] == "Hồ sơ đất đai xã 3"
     hits = c.get(f"{API}/search", params={"q": "ĐẤT ĐAI"}, headers=v).json()
     assert {h["code"] for h in hits} == set(world.box_ids)
-    assert [h["code"] for h in c.get(f"{API}/search", params={"q": "p12-ml3-h00"}, headers=v).json()] == \
-        sorted(world.box_ids)
+    assert [h["code"] for h in c.get(f"{API}/search", params={"q": "p12-ml3-h00"}, headers=v).json()] == sorted(
+        world.box_ids
+    )
     assert len(c.get(f"{API}/search", params={"q": "P12"}, headers=v).json()) == 4
     assert c.get(f"{API}/search", params={"q": "tổng kế"}, headers=v).json()[0]["matched"] == "Báo cáo tổng kết năm"
     assert c.get(f"{API}/search", params={"q": "không có gì"}, headers=v).json() == []
     assert c.get(f"{API}/search", params={"q": "\"*:&|'"}, headers=v).status_code == 200
 
 
-def test_stocktake_api(client_factory: Callable[..., TestClient], world: World,
-                       sessions: sessionmaker[Session]) -> None:
+def test_stocktake_api(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory()
     k = _bearer(sessions, "keeper")
     # H004 lives on shelf T2; H002 (home T1) is missing from the scan; H003 was checked out.
@@ -225,26 +259,33 @@ def test_stocktake_api(client_factory: Callable[..., TestClient], world: World,
     assert b["status"] == "in_place" and b["current"]["code"] == "K1-G01-T1-V01"
 
 
-def test_shelving_schedules_and_tasks(client_factory: Callable[..., TestClient], world: World,
-                                      sessions: sessionmaker[Session]) -> None:
+def test_shelving_schedules_and_tasks(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory()
     m = _bearer(sessions, "manager")
     k = _bearer(sessions, "keeper")
-    r = c.post(f"{API}/shelving", json={"site": "HN", "room": "K1", "number": 2, "shelves": 3, "slots_per_shelf": 4},
-               headers=m)
+    r = c.post(
+        f"{API}/shelving", json={"site": "HN", "room": "K1", "number": 2, "shelves": 3, "slots_per_shelf": 4}, headers=m
+    )
     assert r.status_code == 201 and r.json()["code"] == "K1-G02"
     assert r.json()["shelves"][2]["slots"][3] == "K1-G02-T3-V04"
     assert c.post(f"{API}/shelving", json={"site": "HN", "room": "K1", "number": 2}, headers=m).status_code == 409
     assert c.post(f"{API}/shelving", json={"site": "HN", "room": "K9", "number": 1}, headers=m).status_code == 404
-    r = c.post(f"{API}/schedules", json={"kind": "dusting", "recurrence": "every 7d", "site": "HN", "room": "K1",
-                                         "assignee": "keeper"}, headers=m)
+    r = c.post(
+        f"{API}/schedules",
+        json={"kind": "dusting", "recurrence": "every 7d", "site": "HN", "room": "K1", "assignee": "keeper"},
+        headers=m,
+    )
     assert r.status_code == 201
     sch_id = r.json()["id"]
     r = c.post(f"{API}/schedules", json={"kind": "floor", "recurrence": "0 8 * * mon", "unit": "K1-G02"}, headers=m)
     assert r.status_code == 201
-    for bad in ({"kind": "mopping", "recurrence": "every 7d", "unit": "K1-G02"},
-                {"kind": "floor", "recurrence": "sometimes", "unit": "K1-G02"},
-                {"kind": "floor", "recurrence": "every 7d"}):
+    for bad in (
+        {"kind": "mopping", "recurrence": "every 7d", "unit": "K1-G02"},
+        {"kind": "floor", "recurrence": "sometimes", "unit": "K1-G02"},
+        {"kind": "floor", "recurrence": "every 7d"},
+    ):
         assert c.post(f"{API}/schedules", json=bad, headers=m).status_code == 400, bad
     from datetime import timedelta
 

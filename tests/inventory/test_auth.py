@@ -30,8 +30,9 @@ def test_password_is_hashed_and_checked(sessions: sessionmaker[Session]) -> None
             auth.create_user(s, "boss", "long-enough", "boss")
 
 
-def test_label_url_needs_login_then_opens_the_box(client_factory: Callable[..., TestClient], world: World,
-                                                  sessions: sessionmaker[Session]) -> None:
+def test_label_url_needs_login_then_opens_the_box(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     from inventory.services import box_view
 
     with sessions() as s:
@@ -48,8 +49,9 @@ def test_label_url_needs_login_then_opens_the_box(client_factory: Callable[..., 
     assert c.get("/s/no-such-token").status_code == 404
 
 
-def test_login_rejects_open_redirect_and_wrong_password(client_factory: Callable[..., TestClient],
-                                                        world: World) -> None:
+def test_login_rejects_open_redirect_and_wrong_password(
+    client_factory: Callable[..., TestClient], world: World
+) -> None:
     c = client_factory()
     r = c.post("/login", data={"username": "keeper", "password": "nope-nope", "next": "/"})
     assert r.status_code == 401 and "Sai tên đăng nhập" in r.text
@@ -95,13 +97,15 @@ def test_roles_are_enforced(client_factory: Callable[..., TestClient], world: Wo
     viewer = client_factory("viewer")
     tok = csrf_of(viewer)
     box = world.box_ids["P12-ML3-H004"]
-    r = viewer.post(f"/api/inventory/boxes/{box}/place", json={"slot": "K1-G01-T2-V01"},
-                    headers={"X-CSRF-Token": tok})
+    r = viewer.post(f"/api/inventory/boxes/{box}/place", json={"slot": "K1-G01-T2-V01"}, headers={"X-CSRF-Token": tok})
     assert r.status_code == 403 and "keeper" in r.json()["detail"]
     keeper = client_factory("keeper")
     h = {"X-CSRF-Token": csrf_of(keeper)}
-    r = keeper.post("/api/inventory/schedules", json={"kind": "floor", "recurrence": "every 7d", "site": "HN",
-                                                      "room": "K1"}, headers=h)
+    r = keeper.post(
+        "/api/inventory/schedules",
+        json={"kind": "floor", "recurrence": "every 7d", "site": "HN", "room": "K1"},
+        headers=h,
+    )
     assert r.status_code == 403
     r = keeper.post("/api/inventory/users", json={"username": "x1", "password": "long-enough"}, headers=h)
     assert r.status_code == 403
@@ -110,13 +114,17 @@ def test_roles_are_enforced(client_factory: Callable[..., TestClient], world: Wo
     r = manager.post("/api/inventory/users", json={"username": "x1", "password": "long-enough"}, headers=h)
     assert r.status_code == 403
     admin = client_factory("admin")
-    r = admin.post("/api/inventory/users", json={"username": "x1", "password": "long-enough", "role": "keeper"},
-                   headers={"X-CSRF-Token": csrf_of(admin)})
+    r = admin.post(
+        "/api/inventory/users",
+        json={"username": "x1", "password": "long-enough", "role": "keeper"},
+        headers={"X-CSRF-Token": csrf_of(admin)},
+    )
     assert r.status_code == 201 and r.json() == {"username": "x1", "role": "keeper"}
 
 
-def test_bearer_tokens(client_factory: Callable[..., TestClient], world: World,
-                       sessions: sessionmaker[Session]) -> None:
+def test_bearer_tokens(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     with sessions() as s:
         secret = auth.create_token(s, "scanner-1", "keeper")
         ro = auth.create_token(s, "wallboard", "viewer")
@@ -137,8 +145,9 @@ def test_bearer_tokens(client_factory: Callable[..., TestClient], world: World,
     assert r.status_code == 401
 
 
-def test_password_change_and_disable_end_sessions(client_factory: Callable[..., TestClient], world: World,
-                                                  sessions: sessionmaker[Session]) -> None:
+def test_password_change_and_disable_end_sessions(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory("keeper")
     assert c.get("/api/inventory/whoami").json()["username"] == "keeper"
     with sessions() as s:

@@ -25,8 +25,15 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "inventory"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -49,13 +56,17 @@ def server(app_settings: Settings, world: World) -> Iterator[str]:
 
 def _transferred(page: object) -> int:
     """Bytes of the current page and everything it loaded."""
-    return int(page.evaluate(  # type: ignore[attr-defined]
-        "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
-        ".reduce((n, e) => n + (e.transferSize || e.encodedBodySize || 0), 0)"))
+    return int(
+        page.evaluate(  # type: ignore[attr-defined]
+            "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+            ".reduce((n, e) => n + (e.transferSize || e.encodedBodySize || 0), 0)"
+        )
+    )
 
 
-def test_keeper_flows_on_a_phone(server: str, world: World, sessions: sessionmaker[Session],
-                                 request: pytest.FixtureRequest) -> None:
+def test_keeper_flows_on_a_phone(
+    server: str, world: World, sessions: sessionmaker[Session], request: pytest.FixtureRequest
+) -> None:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.fail("Chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import expect, sync_playwright
@@ -67,16 +78,22 @@ def test_keeper_flows_on_a_phone(server: str, world: World, sessions: sessionmak
         box_token = sv.box_view(s, world.box_ids["P12-ML3-H001"]).token
         # H004 lives on shelf T2 (misplaced when found on T1); a cleaning task is due in the room
         sv.place_box(s, sv.get_box(s, "P12-ML3-H004"), "K1-G01-T2-V01", "seed")
-        sch = sv.create_schedule(s, kind="dusting", recurrence="every 7d", actor="seed", site_code="HN",
-                                 room_code="K1", assignee="keeper")
+        sch = sv.create_schedule(
+            s, kind="dusting", recurrence="every 7d", actor="seed", site_code="HN", room_code="K1", assignee="keeper"
+        )
         sv.ensure_task(s, sch.id, utcnow().replace(microsecond=0) - timedelta(hours=3))
         s.commit()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1,
-                                      is_mobile=True, has_touch=True, locale="vi-VN")
+            ctx = browser.new_context(
+                viewport={"width": 360, "height": 740},
+                device_scale_factor=1,
+                is_mobile=True,
+                has_touch=True,
+                locale="vi-VN",
+            )
             page = ctx.new_page()
             # 1. the phone's camera app opens the label URL: login first, then the box page
             page.goto(f"{server}/s/{box_token}")

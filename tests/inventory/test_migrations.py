@@ -13,8 +13,21 @@ from kho import db as kho_db
 from tests.inventory.conftest import seed
 
 INVENTORY_TABLES = {
-    "users", "api_tokens", "shelving_units", "shelves", "slots", "fonds", "catalogues", "boxes", "files",
-    "label_tokens", "box_events", "stocktakes", "stocktake_scans", "cleaning_schedules", "cleaning_tasks",
+    "users",
+    "api_tokens",
+    "shelving_units",
+    "shelves",
+    "slots",
+    "fonds",
+    "catalogues",
+    "boxes",
+    "files",
+    "label_tokens",
+    "box_events",
+    "stocktakes",
+    "stocktake_scans",
+    "cleaning_schedules",
+    "cleaning_tasks",
 }
 
 
@@ -58,8 +71,9 @@ def _only_inventory(obj: object, name: str | None, type_: str, reflected: bool, 
 
 def _pg_triggers(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'files'::regclass "
-                                     "AND NOT tgisinternal")))
+        return set(
+            conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'files'::regclass AND NOT tgisinternal"))
+        )
 
 
 def _title_words(engine: Engine) -> set[tuple[str, int]]:
@@ -96,11 +110,24 @@ def test_i0007_backfills_file_words_and_goes_back(db_url: str) -> None:
         assert "ix_files_title_tsv" in {ix["name"] for ix in inspect(engine).get_indexes("files")}
         assert _pg_triggers(engine) == set()
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'file_words%' "
-                                    "OR proname = 'file_title_words'")) == 0
+            assert (
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_proc WHERE proname LIKE 'file_words%' OR proname = 'file_title_words'"
+                    )
+                )
+                == 0
+            )
             # the old search works again on the restored index
-            assert conn.scalar(text("SELECT count(*) FROM files WHERE to_tsvector('simple', title_norm) @@ "
-                                    "to_tsquery('simple', 'dat & dai')")) == 4
+            assert (
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM files WHERE to_tsvector('simple', title_norm) @@ "
+                        "to_tsquery('simple', 'dat & dai')"
+                    )
+                )
+                == 4
+            )
         kho_db.upgrade(db_url)
         engine.dispose()
         with engine.connect() as conn:

@@ -27,9 +27,16 @@ def test_every_page_renders_small(client_factory: Callable[..., TestClient], wor
     c = client_factory("keeper")
     assert f'href="/room/{world.room_id}"' in _get(c, "/")
     box = world.box_ids["P12-ML3-H001"]
-    for url in ("/", f"/box/{box}", f"/slot/{world.slot_ids['K1-G01-T1-V01']}",
-                f"/shelf/{world.shelf_ids['K1-G01-T1']}", f"/room/{world.room_id}", "/search?q=dat",
-                "/login", "/static/inventory/scan.js"):
+    for url in (
+        "/",
+        f"/box/{box}",
+        f"/slot/{world.slot_ids['K1-G01-T1-V01']}",
+        f"/shelf/{world.shelf_ids['K1-G01-T1']}",
+        f"/room/{world.room_id}",
+        "/search?q=dat",
+        "/login",
+        "/static/inventory/scan.js",
+    ):
         _get(c, url)
     text = _get(c, f"/box/{box}")
     assert "P12-ML3-H001" in text and "Hồ sơ đất đai xã 1" in text and "K1-G01-T1-V01" in text
@@ -38,12 +45,23 @@ def test_every_page_renders_small(client_factory: Callable[..., TestClient], wor
     assert headers["referrer-policy"] == "same-origin" and headers["x-frame-options"] == "DENY"
 
 
-def test_big_box_page_stays_under_100kb(client_factory: Callable[..., TestClient], world: World,
-                                        sessions: sessionmaker[Session]) -> None:
+def test_big_box_page_stays_under_100kb(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     with sessions() as s:
-        b = sv.create_box(s, sv.BoxIn("P12", 9, 1, files=[
-            sv.FileIn(i, f"Hồ sơ số {i} về việc quản lý đất đai và xây dựng cơ bản của xã trong giai đoạn dài")
-            for i in range(1, 201)]), "t")
+        b = sv.create_box(
+            s,
+            sv.BoxIn(
+                "P12",
+                9,
+                1,
+                files=[
+                    sv.FileIn(i, f"Hồ sơ số {i} về việc quản lý đất đai và xây dựng cơ bản của xã trong giai đoạn dài")
+                    for i in range(1, 201)
+                ],
+            ),
+            "t",
+        )
         for _ in range(60):
             sv.mark_cleaned(s, b, "keeper", note="lau bụi định kỳ")
         s.commit()
@@ -61,8 +79,9 @@ def test_language_switch(client_factory: Callable[..., TestClient], world: World
     assert "Trên giá" in _get(c, f"/box/{box}?lang=vi")
 
 
-def test_move_check_out_return_damage_clean_by_forms(client_factory: Callable[..., TestClient],
-                                                     world: World, sessions: sessionmaker[Session]) -> None:
+def test_move_check_out_return_damage_clean_by_forms(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     c = client_factory("keeper")
     tok = csrf_of(c)
     box = world.box_ids["P12-ML3-H001"]
@@ -78,8 +97,10 @@ def test_move_check_out_return_damage_clean_by_forms(client_factory: Callable[..
     assert r.status_code == 303
     r = c.post(f"/box/{world.box_ids['P12-ML3-H004']}/move", data={"csrf": tok, "slot": "K1-G01-T1-V01"})
     assert r.status_code == 409 and "is full" in r.text
-    r = c.post(f"/box/{box}/checkout", data={"csrf": tok, "custodian": "Trần Văn Bình", "purpose": "processing",
-                                             "due_back": "2099-12-31"})
+    r = c.post(
+        f"/box/{box}/checkout",
+        data={"csrf": tok, "custodian": "Trần Văn Bình", "purpose": "processing", "due_back": "2099-12-31"},
+    )
     assert r.status_code == 303
     page = _get(c, f"/box/{box}")
     assert "Đang cho mượn" in page and "Trần Văn Bình" in page and "Chỉnh lý" in page
@@ -88,11 +109,15 @@ def test_move_check_out_return_damage_clean_by_forms(client_factory: Callable[..
     assert "Trên giá" in _get(c, f"/box/{box}")
     r = c.post(f"/box/{box}/return", data={"csrf": tok})
     assert r.status_code == 409 and "not checked out" in r.text
-    r = c.post(f"/box/{box}/damage", data={"csrf": tok, "kind": "water", "note": "dột mái"},
-               files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")})
+    r = c.post(
+        f"/box/{box}/damage",
+        data={"csrf": tok, "kind": "water", "note": "dột mái"},
+        files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")},
+    )
     assert r.status_code == 303
-    r = c.post(f"/box/{box}/damage", data={"csrf": tok, "kind": "water"},
-               files={"photo": ("p.gif", b"GIF89a", "image/gif")})
+    r = c.post(
+        f"/box/{box}/damage", data={"csrf": tok, "kind": "water"}, files={"photo": ("p.gif", b"GIF89a", "image/gif")}
+    )
     assert r.status_code == 400 and "JPEG" in r.text
     assert c.post(f"/box/{box}/cleaned", data={"csrf": tok}).status_code == 303
     page = _get(c, f"/box/{box}")
@@ -161,9 +186,17 @@ class FakeAlerts:
     def open_for_room(self, room_id: int) -> list[dict[str, Any]]:
         from datetime import UTC, datetime
 
-        return [{"id": 1, "rule": "rh_high", "severity": "warning", "state": "open", "summary": "Độ ẩm cao: 68",
-                 "started_at": datetime(2026, 1, 1, 1, 0, tzinfo=UTC)},
-                {"kind": "smoke", "severity": "critical", "message": "Có khói"}]
+        return [
+            {
+                "id": 1,
+                "rule": "rh_high",
+                "severity": "warning",
+                "state": "open",
+                "summary": "Độ ẩm cao: 68",
+                "started_at": datetime(2026, 1, 1, 1, 0, tzinfo=UTC),
+            },
+            {"kind": "smoke", "severity": "critical", "message": "Có khói"},
+        ]
 
 
 class BrokenClimate:
@@ -189,8 +222,14 @@ def test_room_page_with_and_without_providers(client_factory: Callable[..., Test
 
 def test_unknown_things_give_404_pages(client_factory: Callable[..., TestClient], world: World) -> None:
     c = client_factory("viewer")
-    for url in ("/box/999999", "/slot/999999", "/shelf/999999", "/room/999999", "/stocktake/999999",
-                "/s/unknown-token"):
+    for url in (
+        "/box/999999",
+        "/slot/999999",
+        "/shelf/999999",
+        "/room/999999",
+        "/stocktake/999999",
+        "/s/unknown-token",
+    ):
         r = c.get(url)
         assert r.status_code == 404 and "<html" in r.text, url
     r = c.get("/go?code=P12-ML3-H002")
@@ -199,19 +238,28 @@ def test_unknown_things_give_404_pages(client_factory: Callable[..., TestClient]
     assert r.status_code == 303 and r.headers["location"].startswith("/search?q=")
 
 
-def test_manager_adds_a_schedule_keeper_cannot(client_factory: Callable[..., TestClient], world: World,
-                                               sessions: sessionmaker[Session]) -> None:
+def test_manager_adds_a_schedule_keeper_cannot(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     keeper = client_factory("keeper")
     assert "new-schedule" not in _get(keeper, f"/room/{world.room_id}")
-    r = keeper.post(f"/room/{world.room_id}/schedule", data={"csrf": csrf_of(keeper), "kind": "floor",
-                                                             "recurrence": "every 7d"})
+    r = keeper.post(
+        f"/room/{world.room_id}/schedule", data={"csrf": csrf_of(keeper), "kind": "floor", "recurrence": "every 7d"}
+    )
     assert r.status_code == 403
     m = client_factory("manager")
     tok = csrf_of(m)
     assert "new-schedule" in _get(m, f"/room/{world.room_id}")
-    r = m.post(f"/room/{world.room_id}/schedule", data={"csrf": tok, "kind": "pest_inspection",
-                                                        "recurrence": "0 8 1 * *", "unit": "K1-G01",
-                                                        "assignee": "keeper"})
+    r = m.post(
+        f"/room/{world.room_id}/schedule",
+        data={
+            "csrf": tok,
+            "kind": "pest_inspection",
+            "recurrence": "0 8 1 * *",
+            "unit": "K1-G01",
+            "assignee": "keeper",
+        },
+    )
     assert r.status_code == 303
     r = m.post(f"/room/{world.room_id}/schedule", data={"csrf": tok, "kind": "floor", "recurrence": "often"})
     assert r.status_code == 400 and "cron" in r.text
@@ -219,17 +267,20 @@ def test_manager_adds_a_schedule_keeper_cannot(client_factory: Callable[..., Tes
 
     with sessions() as s:
         rows = list(s.scalars(select(CleaningSchedule)))
-    assert [(r.kind, r.recurrence, r.assignee, r.created_by) for r in rows] == \
-        [("pest_inspection", "0 8 1 * *", "keeper", "manager")]
+    assert [(r.kind, r.recurrence, r.assignee, r.created_by) for r in rows] == [
+        ("pest_inspection", "0 8 1 * *", "keeper", "manager")
+    ]
 
 
-def test_checked_out_list(client_factory: Callable[..., TestClient], world: World,
-                          sessions: sessionmaker[Session]) -> None:
+def test_checked_out_list(
+    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session]
+) -> None:
     from datetime import date, timedelta
 
     with sessions() as s:
-        sv.check_out(s, sv.get_box(s, "P12-ML3-H002"), "Lê Văn C", "reading_room", "k",
-                     due_back=date.today() + timedelta(days=3))
+        sv.check_out(
+            s, sv.get_box(s, "P12-ML3-H002"), "Lê Văn C", "reading_room", "k", due_back=date.today() + timedelta(days=3)
+        )
         b = sv.get_box(s, "P12-ML3-H001")
         sv.check_out(s, b, "Phạm Thị D", "processing", "k", due_back=date.today())
         b.due_back = date.today() - timedelta(days=2)  # as if it had been due two days ago
@@ -237,7 +288,10 @@ def test_checked_out_list(client_factory: Callable[..., TestClient], world: Worl
         s.commit()
     c = client_factory("viewer")
     rows = c.get("/api/inventory/checkouts").json()
-    assert [(r["code"], r["overdue"]) for r in rows] == [("P12-ML3-H001", True), ("P12-ML3-H002", False),
-                                                         ("P12-ML3-H004", False)]
+    assert [(r["code"], r["overdue"]) for r in rows] == [
+        ("P12-ML3-H001", True),
+        ("P12-ML3-H002", False),
+        ("P12-ML3-H004", False),
+    ]
     page = _get(c, "/checkouts")
     assert page.index("P12-ML3-H001") < page.index("P12-ML3-H002") and "quá hạn" in page and "Phạm Thị D" in page

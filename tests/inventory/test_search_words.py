@@ -67,8 +67,9 @@ def test_index_follows_orm_and_core_writes(sessions: sessionmaker[Session], worl
     with sessions() as s:
         _assert_index_follows(s)  # the seeded boxes, created through the ORM
         box = world.box_ids["P12-ML3-H004"]
-        s.execute(insert(File), [{"box_id": box, "number": 10 + i, "title": f"Sổ ruộng đất đất {i}"}
-                                 for i in range(50)])
+        s.execute(
+            insert(File), [{"box_id": box, "number": 10 + i, "title": f"Sổ ruộng đất đất {i}"} for i in range(50)]
+        )
         s.flush()
         _assert_index_follows(s)  # bulk Core insert (one statement for many rows); "dat" twice in a title
         f = s.scalar(select(File).where(File.number == 10))
@@ -123,8 +124,22 @@ def test_emptying_files_empties_the_index(sessions: sessionmaker[Session], world
 
 # ---- search gives what a plain filter gives ------------------------------------------------------------------------
 
-VOCAB = ["quyết định", "hồ sơ", "đất đai", "công văn", "báo cáo", "ngân sách", "quy hoạch", "xây dựng",
-         "thủy lợi", "đê điều", "khen thưởng", "kỷ luật", "dự án", "đầu tư"]
+VOCAB = [
+    "quyết định",
+    "hồ sơ",
+    "đất đai",
+    "công văn",
+    "báo cáo",
+    "ngân sách",
+    "quy hoạch",
+    "xây dựng",
+    "thủy lợi",
+    "đê điều",
+    "khen thưởng",
+    "kỷ luật",
+    "dự án",
+    "đầu tư",
+]
 RARE = ["Khánh Hòa", "kênh mương", "Tây Nguyên"]
 
 
@@ -141,9 +156,13 @@ def _make_corpus(s: Session, n_boxes: int, files_per_box: int, seed: int = 1) ->
                 title += " " + rnd.choice(RARE)
             rows.append({"box_id": b.id, "number": k, "title": title})
     # rare words, also next to common ones ("đê điều" is in ~14 % of the titles, "Tây Nguyên" in 3)
-    for n, title in ((3, "Hồ sơ đê điều vùng Tây Nguyên năm 1991"), (n_boxes * 2 // 3, "Báo cáo đê điều Tây Nguyên"),
-                     (n_boxes // 3, "Kênh mương quy hoạch xã"), (n_boxes - 1, "Quy chế tỉnh Khánh Hòa"),
-                     (n_boxes // 2, "Dự án kênh mương Tây Nguyên")):
+    for n, title in (
+        (3, "Hồ sơ đê điều vùng Tây Nguyên năm 1991"),
+        (n_boxes * 2 // 3, "Báo cáo đê điều Tây Nguyên"),
+        (n_boxes // 3, "Kênh mương quy hoạch xã"),
+        (n_boxes - 1, "Quy chế tỉnh Khánh Hòa"),
+        (n_boxes // 2, "Dự án kênh mương Tây Nguyên"),
+    ):
         rows.append({"box_id": boxes[n].id, "number": files_per_box + 1, "title": title})
     s.execute(insert(File), rows)
     s.commit()
@@ -176,15 +195,33 @@ def _file_hits(s: Session, query: str, limit: int) -> list[int]:
     return [h.box_id for h in sv.search(s, query, limit) if h.matched]
 
 
-QUERIES = ["quy hoạch", "đê điều", "ngân sách 1975", "khen thưởng kỷ luật", "dự án đầu tư", "hồ sơ",
-           "khánh hòa", "kênh mương quy", "tây nguyên đê điều", "thủy lợi kỷ luật đầu tư 1980", "quyết định công",
-           "xây dựng nă", "khánh", "kênh mươ", "đê điều khánh hòa tây nguyên", "không có", "thủy lợi xyz",
-           "đất đai đất", "HỒ SƠ NĂM 1999"]
+QUERIES = [
+    "quy hoạch",
+    "đê điều",
+    "ngân sách 1975",
+    "khen thưởng kỷ luật",
+    "dự án đầu tư",
+    "hồ sơ",
+    "khánh hòa",
+    "kênh mương quy",
+    "tây nguyên đê điều",
+    "thủy lợi kỷ luật đầu tư 1980",
+    "quyết định công",
+    "xây dựng nă",
+    "khánh",
+    "kênh mươ",
+    "đê điều khánh hòa tây nguyên",
+    "không có",
+    "thủy lợi xyz",
+    "đất đai đất",
+    "HỒ SƠ NĂM 1999",
+]
 
 
 @pytest.mark.parametrize("scan_cap", [None, 40])
-def test_search_matches_a_plain_filter(sessions: sessionmaker[Session], scan_cap: int | None,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_matches_a_plain_filter(
+    sessions: sessionmaker[Session], scan_cap: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Whole words, rare combinations of common words, prefixes, no match: the same boxes as the reference.
     With a small SCAN_CAP (every vocabulary word is then "common") the passes read window after window of the
     rarest term's files and find the same boxes."""
@@ -222,8 +259,7 @@ def test_search_limit_and_order(sessions: sessionmaker[Session]) -> None:
         _make_corpus(s, n_boxes=60, files_per_box=5)
         whole, _, _ = _reference(s, "hồ sơ")
         # search reads up to 3 × limit matching files, in file order, and shows their boxes once each
-        first = [b for b, tn in s.execute(select(File.box_id, File.title_norm).order_by(File.id))
-                 if "ho so" in tn][:21]
+        first = [b for b, tn in s.execute(select(File.box_id, File.title_norm).order_by(File.id)) if "ho so" in tn][:21]
         hits = sv.search(s, "hồ sơ", 7)
         assert [h.box_id for h in hits] == list(dict.fromkeys(first)) and {h.box_id for h in hits} <= whole
         assert all("Hồ sơ" in h.matched for h in hits)
@@ -283,8 +319,9 @@ def _read(plan: dict[str, Any], table: str) -> int:
 
 
 @pytest.mark.postgres
-def test_pg_plans_stream_and_stop_at_the_limit(pg_sessions: sessionmaker[Session],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pg_plans_stream_and_stop_at_the_limit(
+    pg_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """4,000 files; with SCAN_CAP 1,000 the words in every title ("hồ sơ") are common ones, known from pg_stats,
     and each vocabulary phrase (in ~14 % of the titles) is counted. Every plan is a chain of index scans (no
     sequential scan, sort or hash), and the search reads about as many file_words entries as it needs."""
@@ -293,14 +330,28 @@ def test_pg_plans_stream_and_stop_at_the_limit(pg_sessions: sessionmaker[Session
         _make_corpus(s, n_boxes=800, files_per_box=5)
         s.execute(text("ANALYZE files"))
         # query -> (most file_words entries its search queries may read, how many of them count)
-        cases = {"hồ sơ": (90, 0), "quy hoạch": (90, 2), "khánh hòa": (200, 3), "đê điều khánh": (200, 5),
-                 "không có": (0, 2), "ngân sách 1975": (300, 6), "tây nguyên đê điều": (200, 5)}
+        cases = {
+            "hồ sơ": (90, 0),
+            "quy hoạch": (90, 2),
+            "khánh hòa": (200, 3),
+            "đê điều khánh": (200, 5),
+            "không có": (0, 2),
+            "ngân sách 1975": (300, 6),
+            "tây nguyên đê điều": (200, 5),
+        }
         for q, (most_read, n_counts) in cases.items():
             plans = _plans(s, q)
             for plan in plans:
                 kinds = {n["Node Type"] for n in _nodes(plan)}
-                assert not kinds & {"Seq Scan", "Sort", "Hash", "Hash Join", "Bitmap Heap Scan", "Materialize",
-                                    "Merge Join"}, (q, kinds)
+                assert not kinds & {
+                    "Seq Scan",
+                    "Sort",
+                    "Hash",
+                    "Hash Join",
+                    "Bitmap Heap Scan",
+                    "Materialize",
+                    "Merge Join",
+                }, (q, kinds)
             mains = [p for p in plans if any(n.get("Relation Name") == "files" for n in _nodes(p))]
             counts = [p for p in plans if p not in mains]
             terms = sum(1 for p in counts for n in _nodes(p) if n.get("Relation Name") == "file_words")
@@ -315,8 +366,9 @@ def test_pg_plans_stream_and_stop_at_the_limit(pg_sessions: sessionmaker[Session
         assert _read(main, "file_words") == 90 and main["Actual Rows"] == 90
 
 
-def test_a_pass_that_stops_at_its_budget_says_so(sessions: sessionmaker[Session],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pass_that_stops_at_its_budget_says_so(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the budget cut to one small window, two common words seldom together are not all found; the results
     then say they may be incomplete (PostgreSQL; SQLite's FTS5 always reads everything)."""
     monkeypatch.setattr(search_mod, "SCAN_CAP", 40)
@@ -339,7 +391,9 @@ def test_a_pass_that_stops_at_its_budget_says_so(sessions: sessionmaker[Session]
 
 
 def test_page_and_api_say_when_results_may_be_incomplete(
-    client_factory: Callable[..., TestClient], world: World, sessions: sessionmaker[Session],
+    client_factory: Callable[..., TestClient],
+    world: World,
+    sessions: sessionmaker[Session],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(search_mod, "SCAN_CAP", 40)

@@ -28,8 +28,9 @@ def test_bulk_core_insert_fills_search_text(sessions: sessionmaker[Session], wor
     """Loaders that bypass the ORM (import, benchmarks) still get searchable files."""
     with sessions() as s:
         box_id = world.box_ids["P12-ML3-H004"]
-        s.execute(insert(File), [{"box_id": box_id, "number": 10 + i, "title": f"Sổ đăng ký ruộng đất {i}"}
-                                 for i in range(3)])
+        s.execute(
+            insert(File), [{"box_id": box_id, "number": 10 + i, "title": f"Sổ đăng ký ruộng đất {i}"} for i in range(3)]
+        )
         s.commit()
         assert s.scalar(select(File.title_norm).where(File.number == 10)) == "so dang ky ruong dat 0"
         hits = sv.search(s, "ruộng đất")
@@ -122,8 +123,9 @@ def test_cli(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     ok("rooms", "add", "HN", "K1", "Kho 1")
     assert "K1-G01-T2-V03" in ok("shelving", "add", "HN/K1", "1", "--shelves", "2", "--slots", "3")
     ok("fonds", "add", "P12", "UBND")
-    assert "P12-ML3-H001 added in K1-G01-T1-V01" in ok("boxes", "add", "P12", "3", "1", "--file", "Hồ sơ đất",
-                                                         "--slot", "K1-G01-T1-V01")
+    assert "P12-ML3-H001 added in K1-G01-T1-V01" in ok(
+        "boxes", "add", "P12", "3", "1", "--file", "Hồ sơ đất", "--slot", "K1-G01-T1-V01"
+    )
     ok("boxes", "move", "P12-ML3-H001", "K1-G01-T1-V02")
     out = ok("boxes", "show", "P12-ML3-H001")
     assert "misplaced" in out and "moved" in out and "Hồ sơ đất" in out

@@ -3,10 +3,11 @@
 Revision ID: i0005
 Revises: i0004
 """
+
 from alembic import op
 
-revision = 'i0005'
-down_revision = 'i0004'
+revision = "i0005"
+down_revision = "i0004"
 branch_labels = None
 depends_on = None
 

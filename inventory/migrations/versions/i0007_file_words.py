@@ -8,10 +8,11 @@ same words in a B-tree ordered by (word, file_id): a search reads one word's fil
 Revision ID: i0007
 Revises: i0006
 """
+
 from alembic import op
 
-revision = 'i0007'
-down_revision = 'i0006'
+revision = "i0007"
+down_revision = "i0006"
 branch_labels = None
 depends_on = None
 
@@ -86,8 +87,10 @@ def upgrade() -> None:
     # "C" collation: byte order, so a prefix is one range of the index whatever the database locale is.
     op.execute('CREATE TABLE file_words (word text COLLATE "C" NOT NULL, file_id integer NOT NULL)')
     # Backfill in one statement, then build the primary key by sorting (much faster than growing it row by row).
-    op.execute("INSERT INTO file_words (word, file_id) "
-               "SELECT w, f.id FROM files AS f CROSS JOIN LATERAL file_title_words(f.title_norm) AS w")
+    op.execute(
+        "INSERT INTO file_words (word, file_id) "
+        "SELECT w, f.id FROM files AS f CROSS JOIN LATERAL file_title_words(f.title_norm) AS w"
+    )
     op.execute("SET LOCAL maintenance_work_mem = '256MB'")
     op.execute("ALTER TABLE file_words ADD CONSTRAINT pk_file_words PRIMARY KEY (word, file_id)")
     # The search takes the frequencies of the common words from pg_stats: keep the 1,000 most common, not 100.
@@ -111,8 +114,12 @@ def downgrade() -> None:
     op.execute("CREATE INDEX IF NOT EXISTS ix_files_title_tsv ON files USING gin (to_tsvector('simple', title_norm))")
     for trig in ("file_words_ai", "file_words_ad", "file_words_au", "file_words_at"):
         op.execute(f"DROP TRIGGER IF EXISTS {trig} ON files")
-    for fn in ("file_words_after_insert", "file_words_after_delete", "file_words_after_update",
-               "file_words_after_truncate"):
+    for fn in (
+        "file_words_after_insert",
+        "file_words_after_delete",
+        "file_words_after_update",
+        "file_words_after_truncate",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
     op.execute("DROP TABLE IF EXISTS file_words")
     op.execute("DROP FUNCTION IF EXISTS file_title_words(text)")

@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-HEADERS = ["STT", "Số hộp", "Số hồ sơ", "Tiêu đề hồ sơ", "Thời gian bắt đầu", "Thời gian kết thúc",
-           "Thời hạn bảo quản", "Số tờ", "Ghi chú"]
+HEADERS = [
+    "STT",
+    "Số hộp",
+    "Số hồ sơ",
+    "Tiêu đề hồ sơ",
+    "Thời gian bắt đầu",
+    "Thời gian kết thúc",
+    "Thời hạn bảo quản",
+    "Số tờ",
+    "Ghi chú",
+]
 
 ROWS: list[list[Any]] = [
     [1, 1, 1, "Quyết định giao đất huyện Đức Trọng", date(1995, 3, 1), date(1995, 12, 31), "Vĩnh viễn", 45, ""],

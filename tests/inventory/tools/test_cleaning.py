@@ -41,8 +41,16 @@ def _tasks(sessions: sessionmaker[Session]) -> list[tuple[int, datetime]]:
 def _weekly(sessions: sessionmaker[Session], starts_at: datetime = T0, recurrence: str = "every 7d") -> int:
     with session_scope(sessions) as s:
         make_site(s)
-        return create_schedule(s, kind="floor", recurrence=recurrence, actor="manager", site_code="LD",
-                               room_code="K1", assignee="thukho1", starts_at=starts_at).id
+        return create_schedule(
+            s,
+            kind="floor",
+            recurrence=recurrence,
+            actor="manager",
+            site_code="LD",
+            room_code="K1",
+            assignee="thukho1",
+            starts_at=starts_at,
+        ).id
 
 
 def test_recurrence_interval_and_cron_in_site_timezone() -> None:
@@ -81,14 +89,14 @@ def test_cron_schedule_uses_site_timezone(sessions: sessionmaker[Session]) -> No
     assert _tasks(sessions) == [(sid, T0)]
 
 
-def test_two_schedulers_on_one_database_do_not_double_fire(sessions: sessionmaker[Session],
-                                                           migrated_url: str) -> None:
+def test_two_schedulers_on_one_database_do_not_double_fire(sessions: sessionmaker[Session], migrated_url: str) -> None:
     with session_scope(sessions) as s:
         make_site(s, units=3)
         units = list(s.scalars(select(ShelvingUnit.code)))
         for i in range(12):
-            create_schedule(s, kind="dusting", recurrence=f"every {i + 1}d", actor="m", unit_code=units[i % 3],
-                            starts_at=T0)
+            create_schedule(
+                s, kind="dusting", recurrence=f"every {i + 1}d", actor="m", unit_code=units[i % 3], starts_at=T0
+            )
     engines = [make_engine(migrated_url) for _ in range(2)]
     scheds = [CleaningScheduler(make_sessionmaker(e)) for e in engines]
     barrier = threading.Barrier(2)
@@ -119,8 +127,9 @@ def test_two_schedulers_on_one_database_do_not_double_fire(sessions: sessionmake
     assert len(created[0]) + len(created[1]) == expected
 
 
-def test_background_schedulers_in_two_processes_share_the_work(sessions: sessionmaker[Session],
-                                                               migrated_url: str) -> None:
+def test_background_schedulers_in_two_processes_share_the_work(
+    sessions: sessionmaker[Session], migrated_url: str
+) -> None:
     _weekly(sessions, starts_at=utcnow() - timedelta(minutes=1), recurrence="every 1h")
     engines = [make_engine(migrated_url) for _ in range(2)]
     scheds = [CleaningScheduler(make_sessionmaker(e), tick_s=0.2) for e in engines]
@@ -155,8 +164,15 @@ def test_overdue_is_recorded_and_notified_once(sessions: sessionmaker[Session], 
         engine.dispose()
     assert len(first.overdue) == 1 and second.overdue == []
     (o,) = first.overdue
-    assert (o.kind, o.scope, o.code, o.site, o.room, o.due_at, o.assignee) == \
-        ("floor", "room", "LD-K1", "LD", "K1", T0, "thukho1")
+    assert (o.kind, o.scope, o.code, o.site, o.room, o.due_at, o.assignee) == (
+        "floor",
+        "room",
+        "LD-K1",
+        "LD",
+        "K1",
+        T0,
+        "thukho1",
+    )
     assert rec.calls == [[o]]
     with session_scope(sessions) as s:
         t = s.scalar(select(CleaningTask).where(CleaningTask.due_at == T0))
@@ -182,10 +198,23 @@ def test_complete_task_by_scanning_room_or_unit_label(sessions: sessionmaker[Ses
         room = make_site(s)
         unit = s.scalars(select(ShelvingUnit)).first()
         assert unit is not None
-        create_schedule(s, kind="floor", recurrence="every 7d", actor="m", site_code="LD", room_code="K1",
-                        starts_at=now - timedelta(hours=2))
-        create_schedule(s, kind="dusting", recurrence="every 14d", actor="m", unit_code=unit.code,
-                        starts_at=now - timedelta(hours=2))
+        create_schedule(
+            s,
+            kind="floor",
+            recurrence="every 7d",
+            actor="m",
+            site_code="LD",
+            room_code="K1",
+            starts_at=now - timedelta(hours=2),
+        )
+        create_schedule(
+            s,
+            kind="dusting",
+            recurrence="every 14d",
+            actor="m",
+            unit_code=unit.code,
+            starts_at=now - timedelta(hours=2),
+        )
         room_token = ensure_room_label(s, s.get(Room, room.id))  # type: ignore[arg-type]
         unit_token = ensure_label(s, "unit", unit.id, unit.code)
         create_fonds(s, "P12", "UBND")

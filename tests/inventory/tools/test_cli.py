@@ -27,8 +27,14 @@ def _kho(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def _env(tmp_path: Path, url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"KHO_DATABASE__URL": url, "KHO_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "200",
-                "KHO_WEB__PUBLIC_BASE_URL": "https://kho.example.vn"})
+    env.update(
+        {
+            "KHO_DATABASE__URL": url,
+            "KHO_STATE_DIR": str(tmp_path / "state"),
+            "COLUMNS": "200",
+            "KHO_WEB__PUBLIC_BASE_URL": "https://kho.example.vn",
+        }
+    )
     return env
 
 
@@ -37,16 +43,37 @@ def test_import_labels_export_stats_cleaning(tmp_path: Path, sqlite_url: str) ->
     env = _env(tmp_path, sqlite_url)
     bad = [list(r) for r in ROWS]
     bad[0][2] = "x"
-    r = _kho(env, "import", "boxes", str(write_xlsx(tmp_path / "bad.xlsx", bad)), "--fonds", "P12",
-             "--fonds-name", "UBND tỉnh", "--catalogue", "3")
+    r = _kho(
+        env,
+        "import",
+        "boxes",
+        str(write_xlsx(tmp_path / "bad.xlsx", bad)),
+        "--fonds",
+        "P12",
+        "--fonds-name",
+        "UBND tỉnh",
+        "--catalogue",
+        "3",
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "nothing imported" in r.stderr and "Số hồ sơ" in r.stdout and "'x'" in r.stdout
 
     xlsx = write_xlsx(tmp_path / "ml.xlsx", ROWS)
     r = _kho(env, "import", "boxes", str(xlsx), "--fonds", "P12", "--catalogue", "3", "--dry-run")
     assert r.returncode == 1 and "P12" in r.stderr and "Traceback" not in r.stderr  # unknown fonds, one line
-    r = _kho(env, "import", "boxes", str(xlsx), "--fonds", "P12", "--catalogue", "3", "--fonds-name", "UBND tỉnh",
-             "--dry-run")
+    r = _kho(
+        env,
+        "import",
+        "boxes",
+        str(xlsx),
+        "--fonds",
+        "P12",
+        "--catalogue",
+        "3",
+        "--fonds-name",
+        "UBND tỉnh",
+        "--dry-run",
+    )
     assert r.returncode == 0 and "dry run" in r.stdout, r.stderr
     engine = make_engine(sqlite_url)
     sessions = make_sessionmaker(engine)
@@ -78,8 +105,15 @@ def test_import_labels_export_stats_cleaning(tmp_path: Path, sqlite_url: str) ->
 
     with session_scope(sessions) as s:
         make_site(s)
-        create_schedule(s, kind="floor", recurrence="every 7d", actor="m", site_code="LD", room_code="K1",
-                        starts_at=utcnow() - timedelta(days=3))
+        create_schedule(
+            s,
+            kind="floor",
+            recurrence="every 7d",
+            actor="m",
+            site_code="LD",
+            room_code="K1",
+            starts_at=utcnow() - timedelta(days=3),
+        )
     r = _kho(env, "cleaning", "tick")
     assert r.returncode == 0 and "1 việc mới" in r.stdout and "overdue" in r.stdout, r.stderr
     r = _kho(env, "cleaning", "done", "LD-K1", "--actor", "thukho1")

@@ -49,8 +49,9 @@ def test_stats_per_fonds_and_room(sessions: sessionmaker[Session], muc_luc_xlsx:
     assert round(room.occupancy_pct, 2) == 8.33
 
 
-def test_export_csv_and_xlsx_with_locations(sessions: sessionmaker[Session], muc_luc_xlsx: Path,
-                                            tmp_path: Path) -> None:
+def test_export_csv_and_xlsx_with_locations(
+    sessions: sessionmaker[Session], muc_luc_xlsx: Path, tmp_path: Path
+) -> None:
     slots = _setup(sessions, muc_luc_xlsx)
     with session_scope(sessions) as s:
         n_csv = export_boxes(s, tmp_path / "boxes.csv", fonds="p12")
@@ -63,11 +64,20 @@ def test_export_csv_and_xlsx_with_locations(sessions: sessionmaker[Session], muc
     by_code = {r["Mã hộp"]: r for r in rows}
     assert list(by_code) == ["P12-ML3-H001", "P12-ML3-H002", "P12-ML3-H010"]
     h1, h2, h10 = by_code.values()
-    assert (h1["Vị trí quy định"], h1["Vị trí hiện tại"], h1["Phòng kho"], h1["Trạng thái"]) == \
-        (slots[0], slots[0], "LD/K1", "in_place")
+    assert (h1["Vị trí quy định"], h1["Vị trí hiện tại"], h1["Phòng kho"], h1["Trạng thái"]) == (
+        slots[0],
+        slots[0],
+        "LD/K1",
+        "in_place",
+    )
     assert (h1["Số hồ sơ"], h1["Thời gian bắt đầu"], h1["Thời gian kết thúc"]) == ("3", "1995-03-01", "1998-12-31")
-    assert (h2["Trạng thái"], h2["Người giữ"], h2["Vị trí hiện tại"], h2["Vị trí quy định"], h2["Phòng kho"]) == \
-        ("checked_out", "Nguyễn Văn An", "", slots[1], "LD/K1")
+    assert (h2["Trạng thái"], h2["Người giữ"], h2["Vị trí hiện tại"], h2["Vị trí quy định"], h2["Phòng kho"]) == (
+        "checked_out",
+        "Nguyễn Văn An",
+        "",
+        slots[1],
+        "LD/K1",
+    )
     assert (h10["Tình trạng chỉnh lý"], h10["Phòng kho"], h10["Số hồ sơ"]) == ("backlog", "", "0")
 
     ws = load_workbook(tmp_path / "boxes.xlsx", read_only=True).active

@@ -21,9 +21,13 @@ from tests.inventory.tools.conftest import HEADERS, ROWS, write_csv, write_xlsx
 
 
 def _counts(s: Session) -> tuple[int, int, int, int, int]:
-    return (s.scalar(select(func.count(Fonds.id))) or 0, s.scalar(select(func.count(Box.id))) or 0,
-            s.scalar(select(func.count(File.id))) or 0, s.scalar(select(func.count()).select_from(LabelToken)) or 0,
-            s.scalar(select(func.count(BoxEvent.id))) or 0)
+    return (
+        s.scalar(select(func.count(Fonds.id))) or 0,
+        s.scalar(select(func.count(Box.id))) or 0,
+        s.scalar(select(func.count(File.id))) or 0,
+        s.scalar(select(func.count()).select_from(LabelToken)) or 0,
+        s.scalar(select(func.count(BoxEvent.id))) or 0,
+    )
 
 
 def test_xlsx_import_creates_boxes_and_files(sessions: sessionmaker[Session], muc_luc_xlsx: Path) -> None:
@@ -37,8 +41,13 @@ def test_xlsx_import_creates_boxes_and_files(sessions: sessionmaker[Session], mu
         assert (b1.date_from, b1.date_to) == (date(1995, 3, 1), date(1998, 12, 31))
         files = {f.number: f for f in b1.files}
         assert files[1].title == "Quyết định giao đất huyện Đức Trọng" and files[1].retention_years is None
-        assert (files[2].date_from, files[2].date_to, files[2].retention_years, files[2].pages, files[2].notes) == \
-            (date(1996, 2, 1), date(1996, 11, 30), 20, 120, "Bản gốc")
+        assert (files[2].date_from, files[2].date_to, files[2].retention_years, files[2].pages, files[2].notes) == (
+            date(1996, 2, 1),
+            date(1996, 11, 30),
+            20,
+            120,
+            "Bản gốc",
+        )
         assert (files[3].date_from, files[3].date_to) == (date(1997, 1, 1), date(1998, 12, 31))
         assert files[1].title_norm == "quyet dinh giao dat huyen duc trong"
         b2 = s.scalar(select(Box).where(Box.code == "P12-ML3-H002"))
@@ -75,9 +84,11 @@ def test_reimport_is_idempotent_and_updates_only_changes(sessions: sessionmaker[
 
 def test_csv_import_and_column_mapping(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     headers = ["Hộp", "HS", "Trích yếu", "Thời gian", "THBQ", "Số trang", "Phông", "Mục lục"]
-    rows = [[1, 1, "Tờ trình về ngân sách", "1990 - 1992", "Vĩnh viễn", 12, "P7", 1],
-            [1, 2, "Biên bản họp", "05/1991", "10 năm", 3, "P7", 1],
-            [2, 1, "Công văn đi", "1993", "", "", "P7", 2]]
+    rows = [
+        [1, 1, "Tờ trình về ngân sách", "1990 - 1992", "Vĩnh viễn", 12, "P7", 1],
+        [1, 2, "Biên bản họp", "05/1991", "10 năm", 3, "P7", 1],
+        [2, 1, "Công văn đi", "1993", "", "", "P7", 2],
+    ]
     path = write_csv(tmp_path / "list.csv", rows, headers)
     # "Hộp", "Trích yếu", "Thời gian", "THBQ", "Số trang", "Phông", "Mục lục" are known; "HS" needs a mapping
     with pytest.raises(RegistryError, match="file_number"):
@@ -91,8 +102,11 @@ def test_csv_import_and_column_mapping(sessions: sessionmaker[Session], tmp_path
         assert codes == ["P7-ML1-H001", "P7-ML2-H002"]
         assert sorted(s.scalars(select(Catalogue.number))) == [1, 2]
         f = s.scalar(select(File).where(File.title == "Biên bản họp"))
-        assert f is not None and (f.date_from, f.date_to, f.retention_years) == (date(1991, 5, 1),
-                                                                                   date(1991, 5, 31), 10)
+        assert f is not None and (f.date_from, f.date_to, f.retention_years) == (
+            date(1991, 5, 1),
+            date(1991, 5, 31),
+            10,
+        )
     with session_scope(sessions) as s:
         assert not import_file(s, path, actor="a", mapping=mapping).changed
 
@@ -116,8 +130,13 @@ def test_errors_are_reported_by_row_and_nothing_is_written(sessions: sessionmake
     with session_scope(sessions) as s, pytest.raises(ImportRejected) as exc:
         import_file(s, path, actor="a", fonds="P12", fonds_name="UBND")
     errs = [(e.row, e.column) for e in exc.value.report.errors]
-    assert errs == [(7, "Số hộp"), (8, "Tiêu đề hồ sơ"), (9, "Thời gian bắt đầu"), (10, "Thời hạn bảo quản"),
-                    (11, "Số hồ sơ")]
+    assert errs == [
+        (7, "Số hộp"),
+        (8, "Tiêu đề hồ sơ"),
+        (9, "Thời gian bắt đầu"),
+        (10, "Thời hạn bảo quản"),
+        (11, "Số hồ sơ"),
+    ]
     assert "hai" in exc.value.report.errors[0].message
     assert "dòng 10" in exc.value.report.errors[-1].message
     with session_scope(sessions) as s:
@@ -156,13 +175,16 @@ def test_english_messages_and_bad_mapping(tmp_path: Path) -> None:
     assert HEADERS[1] == "Số hộp"
 
 
-@pytest.mark.parametrize(("value", "start", "end"), [
-    ("1995 - 2003", date(1995, 1, 1), date(2003, 12, 31)),
-    ("01/02/1996 – 30/11/1996", date(1996, 2, 1), date(1996, 11, 30)),
-    ("12-03-1999", date(1999, 3, 12), date(1999, 3, 12)),
-    ("03/1999", date(1999, 3, 1), date(1999, 3, 31)),
-    ("1990 đến 1991", date(1990, 1, 1), date(1991, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("value", "start", "end"),
+    [
+        ("1995 - 2003", date(1995, 1, 1), date(2003, 12, 31)),
+        ("01/02/1996 – 30/11/1996", date(1996, 2, 1), date(1996, 11, 30)),
+        ("12-03-1999", date(1999, 3, 12), date(1999, 3, 12)),
+        ("03/1999", date(1999, 3, 1), date(1999, 3, 31)),
+        ("1990 đến 1991", date(1990, 1, 1), date(1991, 12, 31)),
+    ],
+)
 def test_date_parsing(value: str, start: date, end: date) -> None:
     assert parse_range(value) == (start, end)
 

@@ -26,10 +26,20 @@ ECL_BITS = {1: "L", 0: "M", 3: "Q", 2: "H"}
 
 
 def _records(n: int) -> list[LabelRecord]:
-    return [LabelRecord(token=secrets.token_urlsafe(12), code=f"P12-ML3-H{i:03d}",
-                        lines=("Phông P12 – Ủy ban nhân dân tỉnh Lâm Đồng", "Mục lục số 3", f"Hộp số {i}",
-                               "1995–2003", "Hồ sơ giao đất, quyết định của huyện Đức Trọng"))
-            for i in range(1, n + 1)]
+    return [
+        LabelRecord(
+            token=secrets.token_urlsafe(12),
+            code=f"P12-ML3-H{i:03d}",
+            lines=(
+                "Phông P12 – Ủy ban nhân dân tỉnh Lâm Đồng",
+                "Mục lục số 3",
+                f"Hộp số {i}",
+                "1995–2003",
+                "Hồ sơ giao đất, quyết định của huyện Đức Trọng",
+            ),
+        )
+        for i in range(1, n + 1)
+    ]
 
 
 def _read_format_ecl(img: Image.Image, x_mm: float, y_mm: float, size: int) -> str:
@@ -68,8 +78,9 @@ def test_pdf_qr_codes_decode_to_label_urls_with_ecc_m(tmp_path: Path) -> None:
         for i, rec in enumerate(records[:21]):
             x, y = L7160.origin(i)
             crop = tmp_path / f"label-{i}.png"
-            gray.crop((int(x * px), int(y * px), int((x + L7160.label_w) * px),
-                       int((y + L7160.label_h) * px))).save(crop)
+            gray.crop((int(x * px), int(y * px), int((x + L7160.label_w) * px), int((y + L7160.label_h) * px))).save(
+                crop
+            )
             url = label_url(BASE, rec.token)
             assert decode_qr_png(crop) == [url], f"label {i} (row {i // 3 + 1}, column {i % 3 + 1})"
             size = make_symbol(url).size
@@ -115,12 +126,14 @@ def test_box_labels_from_database_use_active_tokens(sessions: sessionmaker[Sessi
     with session_scope(sessions) as s:
         create_fonds(s, "P12", "UBND tỉnh Lâm Đồng")
         for n in (1, 2, 3):
-            create_box(s, BoxIn(fonds="P12", catalogue=3, number=n, date_from=date(1995, 1, 1),
-                                date_to=date(2003, 12, 31)), actor="t")
+            create_box(
+                s,
+                BoxIn(fonds="P12", catalogue=3, number=n, date_from=date(1995, 1, 1), date_to=date(2003, 12, 31)),
+                actor="t",
+            )
     with session_scope(sessions) as s:
         records = label_records(s, "boxes", "p12")
-        tokens = {c: t for c, t in s.execute(select(LabelToken.code, LabelToken.token)
-                                             .where(LabelToken.kind == "box"))}
+        tokens = {c: t for c, t in s.execute(select(LabelToken.code, LabelToken.token).where(LabelToken.kind == "box"))}
     assert [r.code for r in records] == ["P12-ML3-H001", "P12-ML3-H002", "P12-ML3-H003"]
     assert all(tokens[r.code] == r.token for r in records)
     assert records[0].lines[:4] == ("Phông P12 – UBND tỉnh Lâm Đồng", "Mục lục số 3", "Hộp số 1", "1995–2003")

@@ -8,15 +8,14 @@ from typing import Any
 import httpx
 import orjson
 
+from collector.influx_schema import CLIMATE, FOREVER_RP, HOURLY, RAW_RP, ident
 from collector.settings import InfluxSettings
 
 log = logging.getLogger(__name__)
 # httpx logs every request at INFO: thousands of lines an hour from the writer.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-RAW_RP = "raw"
-FOREVER_RP = "forever"
-HOURLY_CQ = "climate_1h"
+HOURLY_CQ = HOURLY
 
 
 class InfluxError(RuntimeError):
@@ -47,8 +46,7 @@ def safe_url(url: str) -> str:
     return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_q = ident
 
 
 class InfluxClient:
@@ -164,7 +162,7 @@ class InfluxClient:
                 self._query_results(
                     f"CREATE CONTINUOUS QUERY {_q(HOURLY_CQ)} ON {_q(db)} BEGIN "
                     f"SELECT mean(*) INTO {_q(db)}.{_q(FOREVER_RP)}.{_q(HOURLY_CQ)} "
-                    f'FROM "climate" GROUP BY time(1h), * END',
+                    f"FROM {_q(CLIMATE)} GROUP BY time(1h), * END",
                     post=True,
                 )
         except InfluxUnavailable:

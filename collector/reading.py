@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-# Field names of measurement ``climate`` (DESIGN §5).
-CLIMATE_FIELDS = ("temperature_c", "humidity_pct", "dew_point_c", "smoke", "smoke_level", "battery_v")
+from collector.influx_schema import CLIMATE_FIELDS
+
+__all__ = ["CLIMATE_FIELDS", "Reading", "StatusEvent", "StreamConsumer"]
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""InfluxQL the dashboards run against measurements ``climate`` and ``device_status`` (DESIGN §5).
+"""InfluxQL the dashboards run against measurements ``climate`` and ``device_status`` (collector.influx_schema).
 
 Queries keep Grafana's macros (``$timeFilter``, ``$__interval``) and template variables; tests substitute
 them and run every query against a real influxd.
@@ -6,20 +6,9 @@ them and run every query against a real influxd.
 
 from __future__ import annotations
 
-CLIMATE = "climate"
-STATUS = "device_status"
-# Field of ``device_status`` written by the collector: 1 online, 0 offline.
-ONLINE_FIELD = "online"
+from collector.influx_schema import CLIMATE, ONLINE_FIELD, STATUS, ident, literal
 
-
-def ident(name: str) -> str:
-    """A double-quoted InfluxQL identifier."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def literal(value: str) -> str:
-    """A single-quoted InfluxQL string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+__all__ = ["CLIMATE", "ONLINE_FIELD", "STATUS", "ident", "literal"]
 
 
 def room_filter(site: str, room: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import links, messages, store
 from alerts.models import Alert, AlertEvent, Contact, Silence
 from alerts.providers import OpenAlertsProvider
-from inventory.auth import AuthError, Principal, csrf_token, require_role
+from inventory.auth import Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
 
@@ -439,17 +439,10 @@ def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLR
 
 
 def setup_app(app: FastAPI) -> None:
-    """Offer the room pages their open alerts, and answer auth failures if the inventory web layer
-    has not installed its own handler."""
+    """Offer the room pages their open alerts (errors and auth failures are answered by the handlers the
+    composition root installs for every router)."""
     if getattr(app.state, "alerts_provider", None) is None:
         settings = getattr(app.state, "settings", None)
         app.state.alerts_provider = OpenAlertsProvider(
             app.state.sessions, settings.alerts.default_language if settings is not None else "vi"
         )
-    if AuthError not in app.exception_handlers:
-
-        async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
-            assert isinstance(exc, AuthError)
-            return JSONResponse({"detail": exc.message}, status_code=exc.status)
-
-        app.add_exception_handler(AuthError, _auth_error)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from alerts.models import (
@@ -248,13 +248,6 @@ def add_silence(
     return s
 
 
-def active_silences(session: Session, at: datetime) -> list[Silence]:
-    """Silences in force at ``at``."""
-    return list(
-        session.scalars(select(Silence).where(Silence.starts_at <= at, Silence.ends_at > at).order_by(Silence.id))
-    )
-
-
 def list_silences(session: Session, at: datetime, include_expired: bool = False) -> list[Silence]:
     """Silences, active ones only unless ``include_expired``."""
     if include_expired:
@@ -270,12 +263,6 @@ def end_silence(session: Session, silence_id: int, at: datetime) -> Silence:
     if s.ends_at > at:
         s.ends_at = max(at, s.starts_at)
     return s
-
-
-def delete_silence(session: Session, silence_id: int) -> None:
-    """Remove a silence entirely."""
-    if session.execute(delete(Silence).where(Silence.id == silence_id)).rowcount != 1:  # type: ignore[attr-defined]
-        raise NotFound(f"no silence {silence_id}")
 
 
 def silenced_by(silences: Sequence[Silence], alert: Alert) -> Silence | None:

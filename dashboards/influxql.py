@@ -16,11 +16,6 @@ def room_filter(site: str, room: str) -> str:
     return f"{ident('site')} = {literal(site)} AND {ident('room')} = {literal(room)}"
 
 
-def site_filter(site: str) -> str:
-    """``WHERE`` term selecting one site's series."""
-    return f"{ident('site')} = {literal(site)}"
-
-
 def last_value(field: str, site: str, room: str) -> str:
     """The room's latest value of ``field`` (mean over its nodes' latest values)."""
     return (

@@ -10,9 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from inventory import api, pages
-from inventory.auth import AuthError, LoginRateLimiter
-from inventory.errors import RegistryError
-from inventory.webutil import auth_error_handler, registry_error_handler
+from inventory.auth import LoginRateLimiter
 
 router = APIRouter()
 router.include_router(api.router)
@@ -23,7 +21,8 @@ SESSION_MAX_AGE_S = 12 * 3600
 
 
 def setup_app(app: FastAPI) -> None:
-    """Signed-cookie sessions (key ``app.state.secret_key``), login rate limiter, error pages, static files."""
+    """Signed-cookie sessions (key ``app.state.secret_key``), login rate limiter, security headers, static files
+    (the error handlers are the composition root's: ``kho.app.install_web_conventions``)."""
     settings = getattr(app.state, "settings", None)
     https = bool(settings and settings.web.public_base_url.startswith("https://"))
     app.add_middleware(
@@ -36,8 +35,6 @@ def setup_app(app: FastAPI) -> None:
     )
     if getattr(app.state, "login_limiter", None) is None:
         app.state.login_limiter = LoginRateLimiter()
-    app.add_exception_handler(RegistryError, registry_error_handler)
-    app.add_exception_handler(AuthError, auth_error_handler)
     app.mount("/static/inventory", StaticFiles(directory=STATIC), name="inventory-static")
 
     @app.middleware("http")

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
 
+from alerts import api as alerts_api
+from collector import api as collector_api
+from inventory import web as inventory_web
+from inventory.auth import AuthError
 from inventory.db import make_engine, make_sessionmaker
+from inventory.errors import RegistryError
+from inventory.webutil import auth_error_handler, registry_error_handler
 from kho.settings import Settings
 
-# (module, attribute) of each package's APIRouter; a package that is not built yet is skipped.
-ROUTERS: list[tuple[str, str]] = [
-    ("inventory.web", "router"),
-    ("alerts.api", "router"),
-    ("collector.api", "router"),
+# Each package's web module: its ``router`` is mounted and its ``setup_app(app)``, if it has one, is called.
+ROUTERS: list[ModuleType] = [
+    inventory_web,
+    alerts_api,
+    collector_api,
 ]
+
+
+def install_web_conventions(app: FastAPI) -> None:
+    """What every router relies on, installed before any of them: a service error (RegistryError) or an
+    auth failure answers as JSON under ``/api/`` and as a page elsewhere, whoever raised it."""
+    app.add_exception_handler(RegistryError, registry_error_handler)
+    app.add_exception_handler(AuthError, auth_error_handler)
 
 
 def create_app(settings: Settings, **state: Any) -> FastAPI:
@@ -38,14 +51,9 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
         app.state.secret_key = settings.web.secret_key.get_secret_value()
     for key, value in state.items():
         setattr(app.state, key, value)
-    for module, attr in ROUTERS:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name != module:
-                raise
-            continue
-        app.include_router(getattr(mod, attr))
+    install_web_conventions(app)
+    for mod in ROUTERS:
+        app.include_router(mod.router)
         setup = getattr(mod, "setup_app", None)
         if setup is not None:
             setup(app)

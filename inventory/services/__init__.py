@@ -22,7 +22,6 @@ from inventory.services.cleaning import (
     create_schedule,
     ensure_task,
     open_tasks_for_room,
-    overdue_tasks,
     parse_interval,
 )
 from inventory.services.labels import (
@@ -102,7 +101,6 @@ __all__ = [
     "mark_cleaned",
     "new_token",
     "open_tasks_for_room",
-    "overdue_tasks",
     "parse_interval",
     "place_box",
     "reissue_label",

@@ -91,13 +91,6 @@ def create_schedule(
     return sch
 
 
-def set_schedule_active(session: Session, schedule_id: int, active: bool) -> None:
-    sch = session.get(CleaningSchedule, schedule_id)
-    if sch is None:
-        raise NotFound(f"no cleaning schedule {schedule_id}")
-    sch.active = active
-
-
 def ensure_task(session: Session, schedule_id: int, due_at: datetime) -> CleaningTask | None:
     """Create the task of ``schedule_id`` due at ``due_at`` unless it exists; None if another process won."""
     exists = session.scalar(
@@ -190,15 +183,3 @@ def complete_due_tasks(
         t.done_by = actor
     session.flush()
     return tasks
-
-
-def overdue_tasks(session: Session, now: datetime | None = None) -> list[CleaningTask]:
-    """Open tasks past their due time (for the manager's list and notifications)."""
-    now = now or utcnow()
-    return list(
-        session.scalars(
-            select(CleaningTask)
-            .where(CleaningTask.done_at.is_(None), CleaningTask.due_at < now)
-            .order_by(CleaningTask.due_at)
-        )
-    )

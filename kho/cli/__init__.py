@@ -10,7 +10,18 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from inventory.errors import RegistryError
-from kho.cli import db_cmds, devices_cmds
+from kho.cli import (
+    alerts_cmds,
+    collector_cmds,
+    db_cmds,
+    demo_cmd,
+    devices_cmds,
+    firmware_cmds,
+    grafana_cmds,
+    inventory_cmds,
+    inventory_tools_cmds,
+    serve_cmd,
+)
 from kho.cli.common import CliContext, err_console
 from kho.localservers import ServerError
 
@@ -34,30 +45,17 @@ def _root(
     ctx.obj = CliContext(config_file=config)
 
 
-def _register_optional() -> None:
-    """Mount the command modules of the other areas (each owns its module)."""
-    import importlib
-
-    for name in (
-        "collector_cmds",
-        "alerts_cmds",
-        "inventory_cmds",
-        "inventory_tools_cmds",
-        "grafana_cmds",
-        "firmware_cmds",
-        "demo_cmd",
-        "serve_cmd",
-    ):
-        try:
-            mod = importlib.import_module(f"kho.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"kho.cli.{name}":
-                raise
-            continue
-        mod.register(app)
-
-
-_register_optional()
+for _module in (
+    collector_cmds,
+    alerts_cmds,
+    inventory_cmds,
+    inventory_tools_cmds,
+    grafana_cmds,
+    firmware_cmds,
+    demo_cmd,
+    serve_cmd,
+):
+    _module.register(app)
 
 # Errors that are the user's input or environment: shown as one line, never as a traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (RegistryError, ServerError, ValidationError, FileNotFoundError)

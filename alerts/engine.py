@@ -28,16 +28,9 @@ from alerts.delivery import DeliveryWorker
 from alerts.models import Alert, AlertState, DeliveryStatus, Severity
 from alerts.notifiers import Message, Notifier, build_notifiers
 from alerts.routing import Router
-from alerts.rules.base import Rule, Signal
-from alerts.rules.device import BatteryRule, OfflineRule
-from alerts.rules.mould import MouldRule
-from alerts.rules.smoke import SmokeRule
-from alerts.rules.swing import SwingRule
-from alerts.rules.system import SystemRule
-from alerts.rules.threshold import ThresholdRule
+from alerts.rules import AlertRule, Context, OpenAlert, Signal, build_rules
 from alerts.settings import AlertSettings
 from collector.reading import Reading, StatusEvent
-from inventory.climate import limits_for
 from inventory.db import session_scope
 from inventory.directory import DeviceDirectory, RoomEntry, load_directory, registry_version
 
@@ -59,6 +52,11 @@ def _dt(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
+def _overrides(rule: AlertRule, method: str) -> bool:
+    """Whether ``rule`` does something in ``method`` (the base class's do nothing: they are not called)."""
+    return getattr(type(rule), method) is not getattr(AlertRule, method)
+
+
 class AlertEngine:
     """Evaluates rules on the reading stream; see the module docstring."""
 
@@ -73,6 +71,7 @@ class AlertEngine:
         clock: Clock = time.time,
         notifiers: dict[str, Notifier] | None = None,
         directory_loader: Callable[[], DeviceDirectory] | None = None,
+        rules: Sequence[AlertRule] | None = None,
     ) -> None:
         self.s = settings
         self.sessions = sessions
@@ -89,20 +88,17 @@ class AlertEngine:
             retry_max_s=settings.retry_max_s,
             workers=settings.delivery_workers,
         )
-        self.threshold = ThresholdRule(
-            settings.threshold_duration_s * 1000, settings.deadband_t_c, settings.deadband_rh_pct
-        )
-        self.smoke = SmokeRule(settings.smoke_level_deadband)
-        self.swing = SwingRule(settings.deadband_t_c, settings.deadband_rh_pct)
-        self.mould = MouldRule(settings.mould_warning, settings.mould_critical)
-        self.offline = OfflineRule(settings.offline_factor)
-        self.battery = BatteryRule(settings.battery_low_v, settings.battery_deadband_v)
-        self.system = SystemRule(
-            settings.system_silence_s * 1000, settings.system_duration_s * 1000, settings.spool_warning_ratio
-        )
+        self.rules: list[AlertRule] = list(rules) if rules is not None else build_rules(settings)
+        # Each rule is called only where it does something: an urgent rule (smoke) sees only the readings
+        # carrying its fields, ahead of the backlog; the others see every reading in order.
+        self._urgent_rules = [r for r in self.rules if r.urgent_fields]
+        self._urgent_fields = frozenset().union(*(r.urgent_fields for r in self._urgent_rules))
+        self._reading_rules = [r for r in self.rules if not r.urgent_fields and _overrides(r, "on_reading")]
+        self._status_rules = [r for r in self.rules if _overrides(r, "on_status")]
+        self._tick_rules = [r for r in self.rules if _overrides(r, "on_tick")]
+        self.ctx = Context()
         self.open: dict[str, _Open] = {}
         self._fresh: dict[int, Alert] = {}
-        self.directory = DeviceDirectory(0, {}, {}, {})
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         # Readings queued and readings evaluated; each counter has a single writing thread, so no lock.
         self._fed = 0
@@ -111,12 +107,20 @@ class AlertEngine:
         self._urgent: deque[Sequence[Reading]] = deque()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._start_ms = 0
         self._next_tick = 0.0
         self._next_checkpoint = 0.0
         self._next_dir_check = 0.0
         self._next_miss_reload = 0.0
         self.errors = 0
+
+    @property
+    def directory(self) -> DeviceDirectory:
+        """The registry snapshot the rules judge by."""
+        return self.ctx.directory
+
+    @directory.setter
+    def directory(self, value: DeviceDirectory) -> None:
+        self.ctx.directory = value
 
     def _default_loader(self) -> DeviceDirectory:
         with self.sessions() as s:
@@ -131,7 +135,8 @@ class AlertEngine:
         """Queue readings for the engine thread (never blocks, never raises)."""
         if not readings:
             return
-        smoky = [r for r in readings if "smoke" in r.fields or "smoke_level" in r.fields]
+        fields = self._urgent_fields
+        smoky = [r for r in readings if not fields.isdisjoint(r.fields)]
         if smoky:
             self._urgent.append(smoky)
         self._fed += len(readings)
@@ -149,7 +154,7 @@ class AlertEngine:
 
     def start(self) -> AlertEngine:
         """Restore state from SQL and start the engine and delivery threads."""
-        self._start_ms = self.now_ms()
+        self.ctx.start_ms = self.now_ms()
         self.directory = self._load_dir()
         self._restore()
         self.worker.start()
@@ -220,7 +225,7 @@ class AlertEngine:
                         finally:
                             self._done += len(it)
                     elif k == "s":
-                        signals.extend(self.offline.on_status(it, self.now_ms(), self.directory))
+                        signals.extend(self._evaluate_status(it))
                     elif k == "sync":
                         syncs.append(it)
                 except Exception:
@@ -235,16 +240,17 @@ class AlertEngine:
                 ev.set()
 
     def _run_urgent(self) -> None:
-        """Evaluate the smoke rule on smoke-bearing readings queued since the last look."""
+        """Evaluate the urgent rules (smoke) on the readings queued for them since the last look."""
         signals: list[Signal] = []
+        ctx = self.ctx
         while self._urgent:
             readings = self._urgent.popleft()
             try:
+                ctx.now_ms = self.now_ms()
                 for r in readings:
-                    room = self._room(r.room_id) or RoomEntry(
-                        r.room_id, r.site, r.room, r.room, r.site, "paper", limits_for("paper")
-                    )
-                    signals.extend(self.smoke.on_reading(r, room))
+                    room = self._room(r.room_id)
+                    for rule in self._urgent_rules:
+                        signals.extend(rule.on_reading(r, room, ctx))
             except Exception:
                 self.errors += 1
                 log.exception("smoke rule evaluation failed")
@@ -263,26 +269,27 @@ class AlertEngine:
         return room
 
     def _evaluate_readings(self, readings: Sequence[Reading]) -> list[Signal]:
+        ctx = self.ctx
         now = self.now_ms()
-        stale_before = now - self.s.stale_after_s * 1000
         out: list[Signal] = []
         urgent = self._urgent
+        rules = self._reading_rules
+        ctx.now_ms = now
+        ctx.stale_before_ms = now - self.s.stale_after_s * 1000
         for r in readings:
             if urgent:  # smoke arrived meanwhile: it goes first (a deque's truth test costs nothing)
                 self._run_urgent()
-            out.extend(self.offline.on_reading(r, now, self.directory))
+                ctx.now_ms = now  # the rest of the batch is judged at the time it was taken
             room = self._room(r.room_id)
-            if room is None:  # the registry lost the room: smoke (the urgent path) still counts
-                continue
-            if r.ts_ms < stale_before:
-                # A node replaying its buffer: history for mould/swing, but no alert about the past.
-                self.mould.on_reading(r, room)
-                self.swing.on_reading(r, room, now)
-                continue
-            out.extend(self.threshold.on_reading(r, room))
-            out.extend(self.swing.on_reading(r, room, now))
-            out.extend(self.mould.on_reading(r, room))
-            out.extend(self.battery.on_reading(r))
+            for rule in rules:
+                out.extend(rule.on_reading(r, room, ctx))
+        return out
+
+    def _evaluate_status(self, event: StatusEvent) -> list[Signal]:
+        self.ctx.now_ms = self.now_ms()
+        out: list[Signal] = []
+        for rule in self._status_rules:
+            out.extend(rule.on_status(event, self.ctx))
         return out
 
     def _apply_safely(self, signals: list[Signal]) -> None:
@@ -452,14 +459,18 @@ class AlertEngine:
             with self.sessions() as s:
                 if registry_version(s) != self.directory.version:
                     self._reload_directory()
-        signals = self.offline.on_tick(now_ms, self.directory, self._start_ms)
+        ctx = self.ctx
+        ctx.now_ms = now_ms
+        ctx.health = None
         if self.health is not None:
             try:
-                h = self.health()
+                ctx.health = self.health()
             except Exception:
                 log.exception("collector health() failed")
-                h = {}
-            signals.extend(self.system.on_tick(h, now_ms, self._start_ms, bool(self.directory.devices)))
+                ctx.health = {}
+        signals: list[Signal] = []
+        for rule in self._tick_rules:
+            signals.extend(rule.on_tick(ctx))
         if signals:
             self._apply(signals)
         with session_scope(self.sessions) as s:
@@ -481,8 +492,9 @@ class AlertEngine:
 
     def _checkpoint(self) -> None:
         try:
+            states = {r.name: r.state() for r in self.rules if _overrides(r, "state")}
             with session_scope(self.sessions) as s:
-                store.save_rule_states(s, {"mould": self.mould.export(), "swing": self.swing.export()}, self._now_dt())
+                store.save_rule_states(s, states, self._now_dt())
         except Exception:
             log.exception("saving alert rule state failed")
 
@@ -500,20 +512,13 @@ class AlertEngine:
         with self.sessions() as s:
             states = store.load_rule_states(s)
             rows = store.open_alerts(s)
-        self.mould.load(states.get("mould", {}))
-        self.swing.load(states.get("swing", {}))
-        now = self.now_ms()
+        self.ctx.now_ms = self.now_ms()
+        still_open: list[OpenAlert] = []
         for a in rows:
             if not a.open_key:
                 continue
             self.open[a.open_key] = _Open(a.id, a.state, a.severity, int(a.started_at.timestamp() * 1000))
-            if a.rule in (Rule.TEMPERATURE, Rule.HUMIDITY):
-                self.threshold.restore(a.rule, a.device_id, 2 if a.severity == Severity.CRITICAL else 1, 0)
-            elif a.rule == Rule.SMOKE:
-                self.smoke.restore(a.device_id, now)
-            elif a.rule in (Rule.SWING_T, Rule.SWING_RH):
-                self.swing.restore(a.rule, a.device_id)
-            elif a.rule == Rule.BATTERY:
-                self.battery.restore(a.device_id)
-            elif a.rule == Rule.OFFLINE and a.room_id is not None:
-                self.offline.restore(a.device_id, a.site, a.room, a.room_id, now)
+            still_open.append(OpenAlert(a.rule, a.severity, a.site, a.room, a.room_id, a.device_id))
+        for rule in self.rules:
+            mine = [o for o in still_open if o.rule in rule.produces]
+            rule.restore(states.get(rule.name, {}), mine, self.ctx)

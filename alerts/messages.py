@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.models import Alert
+from alerts.rules import title_of
 
 RULES = {
     "vi": {
@@ -94,8 +95,8 @@ def _lang(lang: str) -> str:
 
 
 def rule_title(rule: str, lang: str = "vi") -> str:
-    """The human name of a rule."""
-    return RULES[_lang(lang)].get(rule, rule)
+    """The human name of a rule (a rule added later may declare its own, see ``AlertRule.titles``)."""
+    return RULES[_lang(lang)].get(rule) or title_of(rule, _lang(lang)) or rule
 
 
 def duration_text(seconds: float, lang: str = "vi") -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from alerts.rules.base import Rule, Signal
+from alerts.rules.base import AlertRule, Context, OpenAlert, Rule, Signal
 from collector.reading import Reading, StatusEvent
-from inventory.directory import DeviceDirectory
+from inventory.directory import DeviceDirectory, RoomEntry
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from alerts.settings import AlertSettings
 
 
 @dataclass(slots=True)
@@ -18,15 +25,27 @@ class _Seen:
     offline: bool = False
 
 
-class OfflineRule:
-    """A smoke detector offline is critical: the room is unwatched."""
+class OfflineRule(AlertRule):
+    """A smoke detector offline is critical: the room is unwatched.
+
+    Every reading counts as a sign of life, a replayed one or one of a room the registry lost included.
+    """
+
+    name = "offline"
+    produces = (Rule.OFFLINE,)
 
     def __init__(self, factor: float) -> None:
         self.factor = factor
         self.seen: dict[str, _Seen] = {}
 
-    def restore(self, device_id: str, site: str, room: str, room_id: int, now_ms: int) -> None:
-        self.seen[device_id] = _Seen(site, room, room_id, now_ms, offline=True)
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.offline_factor)
+
+    def restore(self, state: dict[str, Any], open_alerts: Sequence[OpenAlert], ctx: Context) -> None:
+        for a in open_alerts:
+            if a.room_id is not None:
+                self.seen[a.device_id] = _Seen(a.site, a.room, a.room_id, ctx.now_ms, offline=True)
 
     def _signal(
         self, dev: str, s: _Seen, active: bool, ts: int, directory: DeviceDirectory, why: str, notify: bool = True
@@ -46,7 +65,8 @@ class OfflineRule:
             notify=notify,
         )
 
-    def on_reading(self, r: Reading, now_ms: int, directory: DeviceDirectory) -> list[Signal]:
+    def on_reading(self, r: Reading, room: RoomEntry | None, ctx: Context) -> list[Signal]:
+        now_ms, directory = ctx.now_ms, ctx.directory
         s = self.seen.get(r.device_id)
         if s is None:
             self.seen[r.device_id] = _Seen(r.site, r.room, r.room_id, now_ms)
@@ -58,7 +78,8 @@ class OfflineRule:
             return [self._signal(r.device_id, s, False, r.ts_ms, directory, "reading")]
         return []
 
-    def on_status(self, e: StatusEvent, now_ms: int, directory: DeviceDirectory) -> list[Signal]:
+    def on_status(self, e: StatusEvent, ctx: Context) -> list[Signal]:
+        now_ms, directory = ctx.now_ms, ctx.directory
         s = self.seen.setdefault(e.device_id, _Seen(e.site, e.room, e.room_id, now_ms))
         s.site, s.room, s.room_id = e.site, e.room, e.room_id
         if e.retained:
@@ -80,7 +101,8 @@ class OfflineRule:
         s.offline = True
         return [self._signal(e.device_id, s, True, e.ts_ms, directory, "last_will")]
 
-    def on_tick(self, now_ms: int, directory: DeviceDirectory, start_ms: int) -> list[Signal]:
+    def on_tick(self, ctx: Context) -> list[Signal]:
+        now_ms, directory, start_ms = ctx.now_ms, ctx.directory, ctx.start_ms
         out = []
         for dev_id, entry in directory.devices.items():
             s = self.seen.get(dev_id)
@@ -98,20 +120,27 @@ class OfflineRule:
         return out
 
 
-class BatteryRule:
-    """``battery_v`` below the low mark → warning; clears ``deadband`` above it."""
+class BatteryRule(AlertRule):
+    """``battery_v`` below the low mark → warning; clears ``deadband`` above it (replayed readings aside)."""
+
+    name = "battery"
+    produces = (Rule.BATTERY,)
 
     def __init__(self, low_v: float, deadband_v: float) -> None:
         self.low_v = low_v
         self.deadband_v = deadband_v
         self.low: set[str] = set()
 
-    def restore(self, device_id: str) -> None:
-        self.low.add(device_id)
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.battery_low_v, settings.battery_deadband_v)
 
-    def on_reading(self, r: Reading) -> list[Signal]:
+    def restore(self, state: dict[str, Any], open_alerts: Sequence[OpenAlert], ctx: Context) -> None:
+        self.low.update(a.device_id for a in open_alerts)
+
+    def on_reading(self, r: Reading, room: RoomEntry | None, ctx: Context) -> list[Signal]:
         v = r.fields.get("battery_v")
-        if v is None:
+        if v is None or room is None or ctx.is_stale(r.ts_ms):
             return []
         if r.device_id in self.low:
             if v >= self.low_v + self.deadband_v:

@@ -2,36 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from alerts.preservation import mould_step
-from alerts.rules.base import Rule, Signal
+from alerts.rules.base import AlertRule, Context, OpenAlert, Rule, Signal
 from collector.reading import Reading
 from inventory.directory import RoomEntry
 
+if TYPE_CHECKING:
+    from typing import Self
 
-class MouldRule:
-    """Per device: ``acc += dt / days_to_germination``; 24 h of unfavourable conditions reset it."""
+    from alerts.settings import AlertSettings
+
+
+class MouldRule(AlertRule):
+    """Per device: ``acc += dt / days_to_germination``; 24 h of unfavourable conditions reset it.
+
+    A replayed (stale) reading counts towards the risk but raises nothing.
+    """
+
+    name = "mould"
+    produces = (Rule.MOULD,)
 
     def __init__(self, warning: float, critical: float, max_gap_ms: int = 3_600_000) -> None:
         self.warning = warning
         self.critical = critical
         # A gap in the data counts at most this long (we do not know what happened meanwhile).
         self.max_gap_ms = max_gap_ms
-        self.state: dict[str, dict[str, Any]] = {}  # device -> {acc, last_ts, unfav, level}
+        self.devices: dict[str, dict[str, Any]] = {}  # device -> {acc, last_ts, unfav, level}
 
-    def export(self) -> dict[str, Any]:
-        return dict(self.state)
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.mould_warning, settings.mould_critical)
 
-    def load(self, data: dict[str, Any]) -> None:
-        self.state.update(data)
+    def state(self) -> dict[str, Any]:
+        return dict(self.devices)
 
-    def on_reading(self, r: Reading, room: RoomEntry) -> list[Signal]:
+    def restore(self, state: dict[str, Any], open_alerts: Sequence[OpenAlert], ctx: Context) -> None:
+        # The level is part of the checkpointed memory: an open alert needs nothing more.
+        self.devices.update(state)
+
+    def on_reading(self, r: Reading, room: RoomEntry | None, ctx: Context) -> list[Signal]:
+        if room is None:
+            return []
+        out = self._update(r)
+        return [] if ctx.is_stale(r.ts_ms) else out
+
+    def _update(self, r: Reading) -> list[Signal]:
         t = r.fields.get("temperature_c")
         rh = r.fields.get("humidity_pct")
         if t is None or rh is None:
             return []
-        st = self.state.setdefault(r.device_id, {"acc": 0.0, "last_ts": None, "unfav": None, "level": 0})
+        st = self.devices.setdefault(r.device_id, {"acc": 0.0, "last_ts": None, "unfav": None, "level": 0})
         last = st["last_ts"]
         if last is not None and r.ts_ms <= last:
             return []

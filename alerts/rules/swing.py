@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from alerts.rules.base import Rule, Signal
+from alerts.rules.base import AlertRule, Context, OpenAlert, Rule, Signal
 from collector.reading import Reading
 from inventory.directory import RoomEntry
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from alerts.settings import AlertSettings
 
 HOUR_MS = 3_600_000
 
 
-class SwingRule:
-    """Hourly min/max buckets per device and metric; the 24 h range is over the last 24 buckets."""
+class SwingRule(AlertRule):
+    """Hourly min/max buckets per device and metric; the 24 h range is over the last 24 buckets.
+
+    A replayed (stale) reading fills the buckets but raises nothing.
+    """
+
+    name = "swing"
+    produces = (Rule.SWING_T, Rule.SWING_RH)
 
     METRICS = (("temperature_c", Rule.SWING_T, "swing_t_c"), ("humidity_pct", Rule.SWING_RH, "swing_rh_pct"))
 
@@ -24,18 +36,27 @@ class SwingRule:
         # (rule, device) -> (min, max) over the window, while no bucket has left it
         self._range: dict[tuple[str, str], tuple[float, float]] = {}
 
-    def export(self) -> dict[str, Any]:
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.deadband_t_c, settings.deadband_rh_pct)
+
+    def state(self) -> dict[str, Any]:
         return {f"{rule}|{dev}": {str(h): mm for h, mm in b.items()} for (rule, dev), b in self.buckets.items()}
 
-    def load(self, data: dict[str, Any]) -> None:
-        for k, b in data.items():
+    def restore(self, state: dict[str, Any], open_alerts: Sequence[OpenAlert], ctx: Context) -> None:
+        for k, b in state.items():
             rule, dev = k.split("|", 1)
             self.buckets[(rule, dev)] = {int(h): list(mm) for h, mm in b.items()}
+        for a in open_alerts:
+            self.active.add((a.rule, a.device_id))
 
-    def restore(self, rule: str, device_id: str) -> None:
-        self.active.add((rule, device_id))
+    def on_reading(self, r: Reading, room: RoomEntry | None, ctx: Context) -> list[Signal]:
+        if room is None:
+            return []
+        out = self._update(r, room, ctx.now_ms)
+        return [] if ctx.is_stale(r.ts_ms) else out
 
-    def on_reading(self, r: Reading, room: RoomEntry, now_ms: int) -> list[Signal]:
+    def _update(self, r: Reading, room: RoomEntry, now_ms: int) -> list[Signal]:
         out: list[Signal] = []
         hour = r.ts_ms // HOUR_MS
         now_hour = max(now_ms // HOUR_MS, hour)

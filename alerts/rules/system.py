@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alerts.rules.base import Rule, Signal
+from alerts.rules.base import AlertRule, Context, Rule, Signal
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from alerts.settings import AlertSettings
 
 
-class SystemRule:
+class SystemRule(AlertRule):
     """Signals for the whole installation (no site or room): every active contact hears them."""
+
+    name = "system"
+    produces = (Rule.SYS_RECEIVING, Rule.SYS_INFLUX, Rule.SYS_SPOOL)
 
     def __init__(self, silence_ms: int, hold_ms: int, spool_ratio: float) -> None:
         self.silence_ms = silence_ms
         self.hold_ms = hold_ms
         self.spool_ratio = spool_ratio
+
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.system_silence_s * 1000, settings.system_duration_s * 1000, settings.spool_warning_ratio)
 
     def _sig(
         self,
@@ -41,7 +53,13 @@ class SystemRule:
             details=details,
         )
 
-    def on_tick(self, health: dict[str, Any], now_ms: int, start_ms: int, expect_data: bool) -> list[Signal]:
+    def on_tick(self, ctx: Context) -> list[Signal]:
+        if ctx.health is None:
+            return []  # no collector to ask (an engine run on its own)
+        return self.judge(ctx.health, ctx.now_ms, ctx.start_ms, expect_data=bool(ctx.directory.devices))
+
+    def judge(self, health: dict[str, Any], now_ms: int, start_ms: int, expect_data: bool) -> list[Signal]:
+        """Signals for one health report; silence counts only when nodes are registered (``expect_data``)."""
         out: list[Signal] = []
         if now_ms - start_ms < self.hold_ms:
             return out  # the collector is still connecting: judge it once it had the time to

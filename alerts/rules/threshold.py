@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from alerts.rules.base import Rule, Signal
+from alerts.models import Severity
+from alerts.rules.base import AlertRule, Context, OpenAlert, Rule, Signal
 from collector.reading import Reading
 from inventory.directory import RoomEntry
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from alerts.settings import AlertSettings
 
 
 def hysteresis_level(
@@ -30,8 +38,11 @@ class _Track:
     last_ts: int = 0
 
 
-class ThresholdRule:
+class ThresholdRule(AlertRule):
     """Per device and metric: warning outside target, critical outside outer limits, after ``hold_ms``."""
+
+    name = "threshold"
+    produces = (Rule.TEMPERATURE, Rule.HUMIDITY)
 
     METRICS = (
         ("temperature_c", Rule.TEMPERATURE, "target_t_c", "outer_t_c"),
@@ -43,12 +54,19 @@ class ThresholdRule:
         self.deadbands = {Rule.TEMPERATURE: deadband_t, Rule.HUMIDITY: deadband_rh}
         self.tracks: dict[tuple[str, str], _Track] = {}
 
-    def restore(self, rule: str, device_id: str, level: int, ts_ms: int) -> None:
-        """Resume from an open alert after a restart."""
-        self.tracks[(rule, device_id)] = _Track(level, ts_ms)
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        return cls(settings.threshold_duration_s * 1000, settings.deadband_t_c, settings.deadband_rh_pct)
 
-    def on_reading(self, r: Reading, room: RoomEntry) -> list[Signal]:
+    def restore(self, state: dict[str, object], open_alerts: Sequence[OpenAlert], ctx: Context) -> None:
+        """An open alert resumes at its level (critical 2, warning 1), so it resolves rather than refires."""
+        for a in open_alerts:
+            self.tracks[(a.rule, a.device_id)] = _Track(2 if a.severity == Severity.CRITICAL else 1, 0)
+
+    def on_reading(self, r: Reading, room: RoomEntry | None, ctx: Context) -> list[Signal]:
         out: list[Signal] = []
+        if room is None or ctx.is_stale(r.ts_ms):
+            return out
         limits = room.limits
         for fname, rule, tname, oname in self.METRICS:
             v = r.fields.get(fname)

@@ -104,10 +104,10 @@ def silence_cmd(
 ) -> None:
     """Mute notifications for a scope (empty parts match anything) until a time."""
     c = ctx_of(ctx)
-    from alerts.rules.base import Rule
+    from alerts.rules import ALERT_NAMES
 
-    if rule and rule not in Rule.ALL:
-        fail(f"unknown rule {rule!r}: use {', '.join(Rule.ALL)}")
+    if rule and rule not in ALERT_NAMES:
+        fail(f"unknown rule {rule!r}: use {', '.join(ALERT_NAMES)}")
     now = utcnow()
     ends = parse_until(until, c.settings.alerts.timezone, now)
     with session_scope(c.sessions) as s:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import links, messages, store
 from alerts.models import Alert, AlertEvent, Contact, Silence
 from alerts.providers import OpenAlertsProvider
+from alerts.settings import AlertSettings
 from inventory.auth import Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
@@ -87,6 +88,11 @@ def _sessions(request: Request) -> sessionmaker[Session]:
 def _now(request: Request) -> datetime:
     clock = getattr(request.app.state, "clock", None) or time.time
     return datetime.fromtimestamp(clock(), UTC)
+
+
+def _alert_settings(request: Request) -> AlertSettings | None:
+    settings = getattr(request.app.state, "settings", None)
+    return settings.alerts if settings is not None else None
 
 
 def _lang(request: Request) -> str:
@@ -289,7 +295,16 @@ def add_contact_api(request: Request, body: ContactBody, who: Principal = Depend
     try:
         with session_scope(_sessions(request)) as s:
             return _contact_dict(
-                store.add_contact(s, body.name, body.site, body.channel, body.address, body.tier, body.language)
+                store.add_contact(
+                    s,
+                    body.name,
+                    body.site,
+                    body.channel,
+                    body.address,
+                    body.tier,
+                    body.language,
+                    settings=_alert_settings(request),
+                )
             )
     except RegistryError as e:
         raise _http_error(e) from None

@@ -85,13 +85,6 @@ class RuleState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Channel(StrEnum):
-    EMAIL = "email"
-    WEBHOOK = "webhook"
-    TELEGRAM = "telegram"
-    SMS = "sms"
-
-
 class Contact(Base):
     """Who hears about a site's alerts, on which channel; tier 1 keeper, 2 manager, 3 director.
 
@@ -104,6 +97,7 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(100))
     site: Mapped[str] = mapped_column(String(32), index=True)
     tier: Mapped[int] = mapped_column(Integer, default=1)
+    # A registered notifier's channel (alerts.notifiers.CHANNELS).
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(8), default="vi")

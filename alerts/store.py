@@ -18,13 +18,14 @@ from alerts.models import (
     Alert,
     AlertEvent,
     AlertState,
-    Channel,
     Contact,
     Delivery,
     DeliveryStatus,
     RuleState,
     Silence,
 )
+from alerts.notifiers import AddressError, notifier_class
+from alerts.settings import AlertSettings
 from inventory.errors import Conflict, NotFound, RegistryError
 
 TIER_NAMES = {1: "keeper", 2: "manager", 3: "director"}
@@ -116,28 +117,37 @@ def save_rule_states(session: Session, states: dict[str, dict[str, Any]], at: da
 
 
 def add_contact(
-    session: Session, name: str, site: str, channel: str, address: str, tier: int = 1, language: str = "vi"
+    session: Session,
+    name: str,
+    site: str,
+    channel: str,
+    address: str,
+    tier: int = 1,
+    language: str = "vi",
+    *,
+    settings: AlertSettings | None = None,
 ) -> Contact:
-    """Register who hears about ``site`` (``*`` = every site and system alerts) on ``channel``."""
+    """Register who hears about ``site`` (``*`` = every site and system alerts) on ``channel``; the channel's
+    notifier checks the address (``settings``: the alert settings in force, defaults when not given)."""
     try:
-        channel = Channel(channel).value
-    except ValueError:
-        raise RegistryError(f"unknown channel {channel!r}: use {', '.join(c.value for c in Channel)}") from None
+        notifier = notifier_class(channel)
+    except AddressError as e:
+        raise RegistryError(str(e)) from None
     if tier not in TIER_NAMES:
         raise RegistryError("tier must be 1 (keeper), 2 (manager) or 3 (director)")
     if language not in ("vi", "en"):
         raise RegistryError("language must be vi or en")
     if not name.strip() or not address.strip():
         raise RegistryError("contact name and address must not be empty")
-    if channel == Channel.WEBHOOK and not address.startswith(("http://", "https://")):
-        raise RegistryError("a webhook address must be an http(s) URL")
-    if channel == Channel.EMAIL and "@" not in address:
-        raise RegistryError(f"{address!r} is not an email address")
+    try:
+        address = notifier.check_address(address, settings or AlertSettings())
+    except AddressError as e:
+        raise RegistryError(str(e)) from None
     contact = Contact(
         name=name.strip(),
         site=site.strip() or "*",
         channel=channel,
-        address=address.strip(),
+        address=address,
         tier=tier,
         language=language,
         active=True,

@@ -1,22 +1,58 @@
-"""Channels that carry notifications: email (SMTP), webhook (JSON), Telegram Bot API, SMS gateway (HTTP)."""
+"""Channels that carry notifications: email (SMTP), webhook (JSON), Telegram Bot API, SMS gateway (HTTP).
+
+``NOTIFIERS`` is the one list of them: contacts are checked, the CLI offers and the delivery worker sends
+through what is listed here. A new channel is one module with a ``Notifier`` subclass plus one line here
+(and its settings section in ``alerts.settings``).
+"""
 
 from __future__ import annotations
 
-from alerts.notifiers.base import Message, Notifier, NotifyError
+from typing import TYPE_CHECKING
+
+from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
 from alerts.notifiers.email import EmailNotifier
 from alerts.notifiers.sms import SmsNotifier
 from alerts.notifiers.telegram import TelegramNotifier
 from alerts.notifiers.webhook import WebhookNotifier
-from alerts.settings import AlertSettings
 
-__all__ = ["Message", "Notifier", "NotifyError", "build_notifiers"]
+if TYPE_CHECKING:
+    from alerts.settings import AlertSettings
+
+NOTIFIERS: tuple[type[Notifier], ...] = (
+    EmailNotifier,
+    WebhookNotifier,
+    TelegramNotifier,
+    SmsNotifier,
+)
+
+CHANNELS: tuple[str, ...] = tuple(n.channel for n in NOTIFIERS)
+
+__all__ = [
+    "CHANNELS",
+    "NOTIFIERS",
+    "AddressError",
+    "Message",
+    "Notifier",
+    "NotifyError",
+    "build_notifiers",
+    "check_address",
+    "notifier_class",
+]
+
+
+def notifier_class(channel: str) -> type[Notifier]:
+    """The notifier of ``channel``, or AddressError naming the channels there are."""
+    for n in NOTIFIERS:
+        if n.channel == channel:
+            return n
+    raise AddressError(f"unknown channel {channel!r}: use {', '.join(n.channel for n in NOTIFIERS)}")
+
+
+def check_address(channel: str, address: str, settings: AlertSettings) -> str:
+    """``address`` as ``channel`` stores it, or AddressError (unknown channel, unusable address)."""
+    return notifier_class(channel).check_address(address, settings)
 
 
 def build_notifiers(settings: AlertSettings) -> dict[str, Notifier]:
     """One notifier per channel, configured from the settings."""
-    return {
-        "email": EmailNotifier(settings.smtp),
-        "webhook": WebhookNotifier(settings.webhook),
-        "telegram": TelegramNotifier(settings.telegram),
-        "sms": SmsNotifier(settings.sms),
-    }
+    return {n.channel: n.from_settings(settings) for n in NOTIFIERS}

@@ -1,9 +1,14 @@
-"""The notifier protocol and the message every channel gets."""
+"""The notifier interface, the message every channel gets, and the error a delivery raises."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from alerts.settings import AlertSettings
 
 
 @dataclass(slots=True)
@@ -23,7 +28,35 @@ class NotifyError(Exception):
         self.permanent = permanent
 
 
-class Notifier(Protocol):
+class AddressError(ValueError):
+    """A contact address this channel cannot deliver to; the message says why, for people."""
+
+
+class Notifier:
+    """Base of every channel; a notifier describes itself to the registry (``alerts.notifiers.NOTIFIERS``).
+
+    ``channel`` is the name stored with each contact and delivery; ``section`` names its part of the alert
+    settings (``KHO_ALERTS__<SECTION>__…``); ``address_help`` says what an address looks like.
+    """
+
+    channel: ClassVar[str] = ""
+    section: ClassVar[str] = ""
+    address_help: ClassVar[str] = ""
+
+    @classmethod
+    def from_settings(cls, settings: AlertSettings) -> Self:
+        """The notifier configured from its settings section."""
+        return cls(getattr(settings, cls.section))  # type: ignore[call-arg]
+
+    @classmethod
+    def check_address(cls, address: str, settings: AlertSettings) -> str:
+        """The address as stored, or AddressError; called whenever a contact is added (one place, so a
+        channel's own rules, e.g. which URLs are allowed, apply however the contact arrives)."""
+        address = address.strip()
+        if not address:
+            raise AddressError("the address must not be empty")
+        return address
+
     def send(self, address: str, message: Message) -> None:
         """Deliver ``message`` to ``address`` or raise NotifyError."""
-        ...
+        raise NotImplementedError

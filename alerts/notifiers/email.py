@@ -6,11 +6,22 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from alerts.notifiers.base import Message, NotifyError
-from alerts.settings import SmtpSettings
+from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
+from alerts.settings import AlertSettings, SmtpSettings
 
 
-class EmailNotifier:
+class EmailNotifier(Notifier):
+    channel = "email"
+    section = "smtp"
+    address_help = "an email address"
+
+    @classmethod
+    def check_address(cls, address: str, settings: AlertSettings) -> str:
+        address = super().check_address(address, settings)
+        if "@" not in address:
+            raise AddressError(f"{address!r} is not an email address")
+        return address
+
     def __init__(self, settings: SmtpSettings) -> None:
         self.s = settings
 

@@ -6,13 +6,17 @@ from urllib.parse import quote
 
 import httpx
 
-from alerts.notifiers.base import Message, NotifyError
+from alerts.notifiers.base import Message, Notifier, NotifyError
 from alerts.settings import SmsSettings
 
 SMS_MAX = 480  # about three concatenated Unicode SMS
 
 
-class SmsNotifier:
+class SmsNotifier(Notifier):
+    channel = "sms"
+    section = "sms"
+    address_help = "a phone number"
+
     def __init__(self, settings: SmsSettings) -> None:
         self.s = settings
         self.client = httpx.Client(timeout=10.0)

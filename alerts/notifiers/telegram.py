@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import httpx
 
-from alerts.notifiers.base import Message, NotifyError
+from alerts.notifiers.base import Message, Notifier, NotifyError
 from alerts.settings import TelegramSettings
 
 
-class TelegramNotifier:
+class TelegramNotifier(Notifier):
+    channel = "telegram"
+    section = "telegram"
+    address_help = "a Telegram chat id"
+
     def __init__(self, settings: TelegramSettings) -> None:
         self.s = settings
         self.client = httpx.Client(timeout=10.0)

@@ -8,8 +8,8 @@ import hmac
 import httpx
 import orjson
 
-from alerts.notifiers.base import Message, NotifyError
-from alerts.settings import WebhookSettings
+from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
+from alerts.settings import AlertSettings, WebhookSettings
 
 SIGNATURE_HEADER = "X-Kho-Signature"
 
@@ -19,7 +19,18 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class WebhookNotifier:
+class WebhookNotifier(Notifier):
+    channel = "webhook"
+    section = "webhook"
+    address_help = "an http(s) URL"
+
+    @classmethod
+    def check_address(cls, address: str, settings: AlertSettings) -> str:
+        address = super().check_address(address, settings)
+        if not address.startswith(("http://", "https://")):
+            raise AddressError("a webhook address must be an http(s) URL")
+        return address
+
     def __init__(self, settings: WebhookSettings) -> None:
         self.s = settings
         self.client = httpx.Client(timeout=settings.timeout_s)

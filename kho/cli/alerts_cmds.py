@@ -11,7 +11,7 @@ from rich.table import Table
 
 from alerts import messages, store
 from alerts.models import Delivery, DeliveryStatus
-from alerts.notifiers import Message, NotifyError, build_notifiers
+from alerts.notifiers import CHANNELS, NOTIFIERS, AddressError, Message, NotifyError, notifier_class
 from inventory.db import session_scope, utcnow
 from inventory.errors import RegistryError
 from kho.cli.common import console, ctx_of, fail
@@ -156,7 +156,10 @@ def test_notify_cmd(
     with c.sessions() as s:
         who = store.get_contact(s, contact)
     subject, text = messages.test_message(who.name, who.language)
-    notifier = build_notifiers(c.settings.alerts)[who.channel]
+    try:
+        notifier = notifier_class(who.channel).from_settings(c.settings.alerts)
+    except AddressError as e:
+        fail(str(e))
     now = datetime.now(UTC)
     error = ""
     with console.status(f"sending to {who.name} via {who.channel} …"):
@@ -192,8 +195,8 @@ def test_notify_cmd(
 def contacts_add(
     ctx: typer.Context,
     name: str,
-    channel: str = typer.Option(..., "--channel", help="email|webhook|telegram|sms"),
-    address: str = typer.Option(..., "--address", help="email, URL, Telegram chat id or phone number"),
+    channel: str = typer.Option(..., "--channel", help="|".join(CHANNELS)),
+    address: str = typer.Option(..., "--address", help=", ".join(f"{n.channel}: {n.address_help}" for n in NOTIFIERS)),
     site: str = typer.Option("*", "--site", help="site code, * = every site and system alerts"),
     tier: int = typer.Option(1, "--tier", help="1 keeper, 2 manager, 3 director"),
     language: str = typer.Option("vi", "--lang"),
@@ -201,7 +204,7 @@ def contacts_add(
     """Add a contact."""
     c = ctx_of(ctx)
     with session_scope(c.sessions) as s:
-        ct = store.add_contact(s, name, site, channel, address, tier, language)
+        ct = store.add_contact(s, name, site, channel, address, tier, language, settings=c.settings.alerts)
     console.print(f"contact {ct.id} {ct.name} added")
 
 

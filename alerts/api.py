@@ -20,6 +20,7 @@ from alerts.settings import AlertSettings
 from inventory.auth import Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
+from inventory.timezone import SiteZones
 
 router = APIRouter(tags=["alerts"])
 _env = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]))
@@ -333,9 +334,12 @@ def _view(a: Alert, lang: str, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _tz(request: Request) -> ZoneInfo:
-    settings = getattr(request.app.state, "settings", None)
-    return ZoneInfo(settings.alerts.timezone if settings is not None else "Asia/Ho_Chi_Minh")
+def _tz(request: Request, site: str) -> ZoneInfo:
+    """The zone of the alert's site (inventory.timezone)."""
+    zones: SiteZones | None = getattr(request.app.state, "site_zones", None)
+    if zones is None:
+        zones = request.app.state.site_zones = SiteZones(_sessions(request))
+    return zones.of(site)
 
 
 def _page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -354,7 +358,7 @@ def alerts_page(request: Request, state: str = "open", who: Principal = Depends(
         lang=lang,
         t=UI[lang],
         title=UI[lang]["title"],
-        alerts=[_view(a, lang, _tz(request)) for a in rows],
+        alerts=[_view(a, lang, _tz(request, a.site)) for a in rows],
         can_ack=who.can("manager"),
         csrf=csrf,
     )
@@ -380,7 +384,7 @@ def _link_alert(request: Request, token: str, lang: str) -> tuple[dict[str, Any]
         return None, UI[lang][e.reason]
     with _sessions(request)() as s:
         a = s.get(Alert, alert_id)
-        return (_view(a, lang, _tz(request)) if a else None), ""
+        return (_view(a, lang, _tz(request, a.site)) if a else None), ""
 
 
 @router.get("/alerts/ack/{token}", response_class=HTMLResponse)
@@ -408,7 +412,7 @@ def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLR
     try:
         with session_scope(_sessions(request)) as s:
             a = links.use_token(s, request.app.state.secret_key, token, _now(request), comment)
-            view = _view(a, lang, _tz(request))
+            view = _view(a, lang, _tz(request, a.site))
     except links.LinkError as e:
         return _page(
             "ack.html",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import messages, store
 from inventory.db import session_scope
+from inventory.timezone import site_zone
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ class OverdueCleaningNotifier:
                 if not managers:
                     log.warning("overdue cleaning at site %s: no contact to tell", site)
                 ids = ",".join(str(t.task_id) for t in site_tasks)
+                tz = site_zone(s, site)
                 for c in managers:
-                    subject, text = messages.cleaning_overdue(site, site_tasks, c.language)
+                    subject, text = messages.cleaning_overdue(site, site_tasks, c.language, tz)
                     store.enqueue_delivery(
                         s,
                         f"cleaning:{c.id}:{ids}",

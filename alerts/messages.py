@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from alerts.models import Alert
@@ -183,8 +183,9 @@ CLEANING_KINDS = {
 }
 
 
-def cleaning_overdue(site: str, tasks: Sequence[Any], lang: str = "vi") -> tuple[str, str]:
-    """Overdue cleaning tasks of one site (items with kind, code, room, due_at, assignee)."""
+def cleaning_overdue(site: str, tasks: Sequence[Any], lang: str = "vi", tz: tzinfo = UTC) -> tuple[str, str]:
+    """Overdue cleaning tasks of one site (items with kind, code, room, due_at, assignee); due times in
+    ``tz``, the site's zone."""
     lang = _lang(lang)
     kinds = CLEANING_KINDS[lang]
     if lang == "en":
@@ -195,6 +196,6 @@ def cleaning_overdue(site: str, tasks: Sequence[Any], lang: str = "vi") -> tuple
         head, due, who = "Vệ sinh kho quá hạn", "hạn", "người phụ trách"
     lines = [f"{head}:"]
     for t in tasks:
-        line = f"- {kinds.get(t.kind, t.kind)} · {t.code} · {due} {t.due_at:%Y-%m-%d %H:%M} UTC"
+        line = f"- {kinds.get(t.kind, t.kind)} · {t.code} · {due} {t.due_at.astimezone(tz):%Y-%m-%d %H:%M (UTC%z)}"
         lines.append(line + (f" · {who}: {t.assignee}" if t.assignee else ""))
     return subject, "\n".join(lines)

@@ -1,5 +1,5 @@
 """Who is told what, when: first notice, repeats until acknowledged, escalation by tier, resolve notices,
-silences, quiet hours (warnings only) and grouping of one site's simultaneous warnings.
+silences, quiet hours (warnings only, in the alert's site time) and grouping of one site's simultaneous warnings.
 
 The router only enqueues deliveries (rows) in the caller's transaction; the delivery worker sends them.
 """
@@ -22,6 +22,7 @@ from alerts import links, messages, store
 from alerts.models import Alert, AlertState, Contact, Delivery, Severity, Silence
 from alerts.rules.base import Rule
 from alerts.settings import AlertSettings
+from inventory.timezone import site_zone, zone
 
 
 def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
@@ -67,7 +68,6 @@ class Router:
         self.secret = secret
         self.base_url = base_url
         self.quiet = parse_quiet_hours(settings.quiet_hours)
-        self.tz = ZoneInfo(settings.timezone)
         self.cache_s = 1.0
         self._cache: dict[str, tuple[float, Any]] = {}
 
@@ -81,13 +81,20 @@ class Router:
         steps = int((now - fired).total_seconds() // self.s.escalation_s) if self.s.escalation_s > 0 else 0
         return tiers[min(steps, len(tiers) - 1)]
 
-    def due(self, alert: Alert, contacts: Sequence[Contact], silences: Sequence[Silence], now: datetime) -> _Due | None:
-        """What ``alert`` needs now, if anything."""
+    def due(
+        self,
+        alert: Alert,
+        contacts: Sequence[Contact],
+        silences: Sequence[Silence],
+        now: datetime,
+        tz: ZoneInfo | None = None,
+    ) -> _Due | None:
+        """What ``alert`` needs now, if anything; ``tz`` is its site's zone (quiet hours are site time)."""
         if alert.state != AlertState.FIRING or not contacts:
             return None
         if store.silenced_by(silences, alert) is not None:
             return None
-        if not bypasses_delays(alert) and in_quiet_hours(now, self.quiet, self.tz):
+        if not bypasses_delays(alert) and in_quiet_hours(now, self.quiet, tz or zone(None)):
             return None
         tiers = sorted({c.tier for c in contacts})
         target = self._target_tier(alert, tiers, now)
@@ -152,13 +159,15 @@ class Router:
             if x.starts_at <= now < x.ends_at
         ]
         by_site: dict[str, list[Contact]] = {}
+        zones: dict[str, ZoneInfo] = {}
         due: list[_Due] = []
         for a in alerts:
             if a.state != AlertState.FIRING:
                 continue
             if a.site not in by_site:
                 by_site[a.site] = self._cached(f"contacts:{a.site}", partial(store.contacts_for, session, a.site))
-            d = self.due(a, by_site[a.site], silences, now)
+                zones[a.site] = self._cached(f"zone:{a.site}", partial(site_zone, session, a.site))
+            d = self.due(a, by_site[a.site], silences, now, zones[a.site])
             if d is not None:
                 due.append(d)
         out: list[Delivery] = []

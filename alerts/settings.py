@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from inventory.timezone import check_timezone
 
 
 class SmtpSettings(BaseModel):
@@ -67,8 +68,13 @@ class AlertSettings(BaseModel):
     repeat_warning_s: int = 4 * 3600
     escalation_s: int = 30 * 60
     group_window_s: float = 10.0
-    quiet_hours: str = Field(default="", description="warnings wait outside e.g. '22:00-06:00' (site local time)")
-    timezone: str = "Asia/Ho_Chi_Minh"
+    quiet_hours: str = Field(
+        default="", description="warnings wait during e.g. '22:00-06:00', in the time of the alert's site"
+    )
+    timezone: str = Field(
+        default="Asia/Ho_Chi_Minh",
+        description="not used: times follow each site's own time zone (kept so older settings files still load)",
+    )
     tick_s: float = 1.0
     checkpoint_s: float = 60.0
     # Delivery
@@ -99,11 +105,7 @@ class AlertSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Ho_Chi_Minh)") from None
-        return v
+        return check_timezone(v)
 
     @field_validator("default_language")
     @classmethod

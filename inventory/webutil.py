@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,9 +17,9 @@ from inventory.auth import AuthError, csrf_token, optional_principal
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.i18n import normalize_lang, t
+from inventory.timezone import local_zone
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -36,12 +35,12 @@ def _fmt_dt(value: datetime | date | str | None) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+        return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 
 
 _env.filters["dt"] = _fmt_dt
-_env.filters["ms"] = lambda ms: _fmt_dt(datetime.fromtimestamp(int(ms) / 1000, tz=LOCAL_TZ)) if ms else ""
+_env.filters["ms"] = lambda ms: _fmt_dt(datetime.fromtimestamp(int(ms) / 1000, tz=local_zone())) if ms else ""
 
 
 def is_api(request: Request) -> bool:

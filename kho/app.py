@@ -14,6 +14,7 @@ from inventory import web as inventory_web
 from inventory.auth import AuthError
 from inventory.db import make_engine, make_sessionmaker
 from inventory.errors import RegistryError
+from inventory.timezone import serve_zones
 from inventory.webutil import auth_error_handler, registry_error_handler
 from kho.settings import Settings
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.site_zones = serve_zones(app.state.sessions)
     if not settings.web.secret_key.get_secret_value():
         # A fresh key per start would log everyone out on restart: keep one in the state dir.
         key_file = settings.state_dir / "secret_key"

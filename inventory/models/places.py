@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory.db import Base, UTCDateTime, utcnow
 
+# The zone of a site created without one, and of everything while no site exists (inventory.timezone).
+DEFAULT_SITE_TIMEZONE = "Asia/Ho_Chi_Minh"
+
 
 class Site(Base):
     """An archive storage site of one organisation."""
@@ -20,7 +23,8 @@ class Site(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    # Times of this site (pages, quiet hours, reports) are in this zone: inventory.timezone.
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE_TIMEZONE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     rooms: Mapped[list[Room]] = relationship(back_populates="site", order_by="Room.code")

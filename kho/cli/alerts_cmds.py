@@ -14,6 +14,7 @@ from alerts.models import Delivery, DeliveryStatus
 from alerts.notifiers import CHANNELS, NOTIFIERS, AddressError, Message, NotifyError, notifier_class
 from inventory.db import session_scope, utcnow
 from inventory.errors import RegistryError
+from inventory.timezone import SiteZones, site_zone
 from kho.cli.common import console, ctx_of, fail
 
 alerts_app = typer.Typer(help="Alerts: list, acknowledge, silence, contacts (cảnh báo).", no_args_is_help=True)
@@ -22,8 +23,8 @@ contacts_app = typer.Typer(help="Who is notified, per site and tier (người nh
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 
 
-def parse_until(text: str, tz: str, now: datetime) -> datetime:
-    """``30m``, ``2h``, ``3d`` from now, or an ISO date/time (local time of ``tz`` if it has no offset)."""
+def parse_until(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """``30m``, ``2h``, ``3d`` from now, or an ISO date/time (time in ``tz`` if it has no offset)."""
     m = _DURATION.match(text.strip().lower())
     if m:
         n, unit = int(m.group(1)), m.group(2)
@@ -32,7 +33,7 @@ def parse_until(text: str, tz: str, now: datetime) -> datetime:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise RegistryError(f"--until {text!r}: use e.g. 30m, 2h, 3d or 2026-12-01T08:00") from None
-    return dt.replace(tzinfo=ZoneInfo(tz)) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=tz) if dt.tzinfo is None else dt
 
 
 @alerts_app.command("list")
@@ -43,7 +44,7 @@ def list_cmd(
 ) -> None:
     """Alerts, newest first."""
     c = ctx_of(ctx)
-    tz = ZoneInfo(c.settings.alerts.timezone)
+    zones = SiteZones(c.sessions)
     with c.sessions() as s:
         rows = store.list_alerts(s, None if state == "all" else state, limit)
     if not rows:
@@ -59,7 +60,7 @@ def list_cmd(
             f"{a.site}/{a.room}" if a.site else "system",
             a.device_id,
             "" if a.value is None else f"{a.value:g}",
-            a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            a.started_at.astimezone(zones.of(a.site)).strftime("%Y-%m-%d %H:%M"),
             a.acknowledged_by,
         )
     console.print(t)
@@ -109,10 +110,11 @@ def silence_cmd(
     if rule and rule not in ALERT_NAMES:
         fail(f"unknown rule {rule!r}: use {', '.join(ALERT_NAMES)}")
     now = utcnow()
-    ends = parse_until(until, c.settings.alerts.timezone, now)
     with session_scope(c.sessions) as s:
+        tz = site_zone(s, site)  # a time without offset is the silenced site's time
+        ends = parse_until(until, tz, now)
         sil = store.add_silence(s, ends, reason, by, site=site, room=room, rule=rule, device_id=device, starts_at=now)
-    local = ends.astimezone(ZoneInfo(c.settings.alerts.timezone)).isoformat(timespec="minutes")
+    local = ends.astimezone(tz).isoformat(timespec="minutes")
     console.print(f"silence {sil.id} until {local} / im lặng đến {local}")
 
 
@@ -122,7 +124,7 @@ def silences_cmd(ctx: typer.Context, all_: bool = typer.Option(False, "--all", h
     c = ctx_of(ctx)
     with c.sessions() as s:
         rows = store.list_silences(s, utcnow(), include_expired=all_)
-    tz = ZoneInfo(c.settings.alerts.timezone)
+    zones = SiteZones(c.sessions)
     t = Table("id", "site", "room", "rule", "device", "until", "reason", "by")
     for x in rows:
         t.add_row(
@@ -131,7 +133,7 @@ def silences_cmd(ctx: typer.Context, all_: bool = typer.Option(False, "--all", h
             x.room or "*",
             x.rule or "*",
             x.device_id or "*",
-            x.ends_at.astimezone(tz).isoformat(timespec="minutes"),
+            x.ends_at.astimezone(zones.of(x.site)).isoformat(timespec="minutes"),
             x.reason,
             x.author,
         )

@@ -1,8 +1,9 @@
 """The alert engine: a StreamConsumer whose own thread evaluates rules and drives alert lifecycles.
 
 ``on_readings`` / ``on_status`` only enqueue (they run on the collector's thread). The engine thread
-turns readings into rule signals, signals into transitions (pending → firing → resolved) in SQL, and
-hands due notifications to the router; a timer tick drives time-based rules (offline, system health),
+turns readings into signals through the registered rules (``alerts.rules.RULES``), signals into
+transitions (pending → firing → resolved) in SQL (``alerts.lifecycle``), and hands due notifications to
+the router; a timer tick drives time-based rules (offline, system health),
 repeats, escalation and silences ending. All state that matters survives a restart: open alerts
 (with their pending-since times) live in SQL, rule memory is checkpointed.
 """
@@ -16,16 +17,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import store
 from alerts.delivery import DeliveryWorker
-from alerts.models import Alert, AlertState, DeliveryStatus, Severity
+from alerts.lifecycle import Lifecycle
+from alerts.models import Alert, AlertState, DeliveryStatus
 from alerts.notifiers import Message, Notifier, build_notifiers
 from alerts.routing import Router
 from alerts.rules import AlertRule, Context, OpenAlert, Signal, build_rules
@@ -37,19 +38,6 @@ from inventory.directory import DeviceDirectory, RoomEntry, load_directory, regi
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-
-
-@dataclass(slots=True)
-class _Open:
-    id: int
-    state: str
-    severity: str
-    started_ms: int
-    crit_since_ms: int | None = None
-
-
-def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _overrides(rule: AlertRule, method: str) -> bool:
@@ -79,6 +67,7 @@ class AlertEngine:
         self.clock = clock
         self._load_dir = directory_loader or self._default_loader
         self.router = Router(settings, secret, base_url)
+        self.life = Lifecycle(self.router, self._now_dt)
         self.worker = DeliveryWorker(
             sessions,
             notifiers if notifiers is not None else build_notifiers(settings),
@@ -97,8 +86,6 @@ class AlertEngine:
         self._status_rules = [r for r in self.rules if _overrides(r, "on_status")]
         self._tick_rules = [r for r in self.rules if _overrides(r, "on_tick")]
         self.ctx = Context()
-        self.open: dict[str, _Open] = {}
-        self._fresh: dict[int, Alert] = {}
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         # Readings queued and readings evaluated; each counter has a single writing thread, so no lock.
         self._fed = 0
@@ -305,25 +292,23 @@ class AlertEngine:
         fired: list[int] = []
         claimed: list[tuple[int, str, str, Message]] = []
         resolved = False
-        self._fresh.clear()
+        life = self.life
+        life.fresh.clear()
         with session_scope(self.sessions) as s:
             for sig in signals:
-                kind = self._transition(s, sig)
+                kind = life.transition(s, sig)
                 if kind == "fired":
-                    fired.append(self.open[sig.key].id)
+                    fired.append(life.open[sig.key].id)
                 elif kind == "resolved":
                     resolved = True
             if fired:
-                # Alerts born in this transaction are in hand; others (pending → firing) are read.
-                found = [self._fresh.get(i) or s.get(Alert, i) for i in fired]
-                alerts = [a for a in found if a is not None]
-                queued = self.router.route(s, alerts, self._now_dt())
+                queued = self.router.route(s, life.alerts(s, fired), self._now_dt())
                 for d in queued:
                     # Claimed at birth by this process's worker: sent without another round trip.
                     d.status = DeliveryStatus.SENDING.value
                 s.flush()
                 claimed = [(d.id, d.channel, d.address, Message(d.subject, d.body, d.payload)) for d in queued]
-        self._fresh.clear()
+        life.fresh.clear()
         if fired:
             self.worker.send_claimed(claimed)
         elif resolved:
@@ -331,114 +316,6 @@ class AlertEngine:
 
     def _now_dt(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
-
-    def _transition(self, s: Session, sig: Signal) -> str | None:
-        oa = self.open.get(sig.key)
-        if sig.active:
-            if oa is None:
-                if not sig.notify:
-                    return None
-                immediate = sig.hold_ms <= 0
-                now = self._now_dt()
-                # Without a hold time the alert is born firing: one INSERT on the smoke path, not two writes.
-                state = AlertState.FIRING if immediate else AlertState.PENDING
-                alert = Alert(
-                    open_key=sig.key,
-                    rule=sig.rule,
-                    severity=sig.severity,
-                    state=state.value,
-                    site=sig.site,
-                    room=sig.room,
-                    room_id=sig.room_id,
-                    device_id=sig.device_id,
-                    value=sig.value,
-                    limit_value=sig.limit,
-                    details=sig.details,
-                    started_at=_dt(sig.ts_ms),
-                    notify_count=0,
-                    tier=0,
-                    acknowledged_by="",
-                    ack_comment="",
-                    resolve_notified=False,
-                    fired_at=now if immediate else None,
-                )
-                s.add(alert)
-                s.flush()
-                self._fresh[alert.id] = alert
-                store.add_event(
-                    s,
-                    alert.id,
-                    "fired" if immediate else "pending",
-                    now if immediate else _dt(sig.ts_ms),
-                    severity=sig.severity,
-                    value=sig.value,
-                    limit=sig.limit,
-                )
-                self.open[sig.key] = _Open(alert.id, state.value, sig.severity, sig.ts_ms)
-                return "fired" if immediate else None
-            if oa.state == AlertState.PENDING:
-                if sig.severity == Severity.CRITICAL:
-                    oa.severity = Severity.CRITICAL.value
-                if sig.ts_ms - oa.started_ms >= sig.hold_ms:
-                    now = self._now_dt()
-                    s.execute(
-                        update(Alert)
-                        .where(Alert.id == oa.id)
-                        .values(
-                            state=AlertState.FIRING.value,
-                            fired_at=now,
-                            severity=oa.severity,
-                            value=sig.value,
-                            limit_value=sig.limit,
-                            details=sig.details,
-                        )
-                    )
-                    store.add_event(s, oa.id, "fired", now, severity=oa.severity, value=sig.value, limit=sig.limit)
-                    oa.state = AlertState.FIRING.value
-                    return "fired"
-                return None
-            # firing or acknowledged: a warning that turns critical (for the hold time) fires again
-            if sig.severity == Severity.CRITICAL and oa.severity == Severity.WARNING:
-                oa.crit_since_ms = oa.crit_since_ms or sig.ts_ms
-                if sig.ts_ms - oa.crit_since_ms >= sig.hold_ms:
-                    now = self._now_dt()
-                    s.execute(
-                        update(Alert)
-                        .where(Alert.id == oa.id)
-                        .values(
-                            state=AlertState.FIRING.value,
-                            severity=Severity.CRITICAL.value,
-                            value=sig.value,
-                            limit_value=sig.limit,
-                            notify_count=0,
-                            acknowledged_at=None,
-                        )
-                    )
-                    store.add_event(s, oa.id, "escalated_severity", now, severity="critical", value=sig.value)
-                    oa.severity = Severity.CRITICAL.value
-                    oa.state = AlertState.FIRING.value
-                    return "fired"
-            elif sig.severity == Severity.WARNING:
-                oa.crit_since_ms = None
-            return None
-        if oa is None:
-            return None
-        del self.open[sig.key]
-        now = self._now_dt()
-        s.execute(
-            update(Alert)
-            .where(Alert.id == oa.id)
-            .values(state=AlertState.RESOLVED.value, open_key=None, resolved_at=now)
-        )
-        if oa.state == AlertState.PENDING:
-            store.add_event(s, oa.id, "cancelled", _dt(sig.ts_ms), value=sig.value)
-            return None
-        store.add_event(s, oa.id, "resolved", now, value=sig.value)
-        resolved = s.get(Alert, oa.id)
-        if resolved is not None and sig.notify:
-            s.refresh(resolved)
-            self.router.on_resolved(s, resolved, now)
-        return "resolved"
 
     # ---- time ------------------------------------------------------------------------------------------------
 
@@ -500,12 +377,7 @@ class AlertEngine:
 
     def _reload_open(self) -> None:
         with self.sessions() as s:
-            rows = store.open_alerts(s)
-        self.open = {
-            a.open_key: _Open(a.id, a.state, a.severity, int(a.started_at.timestamp() * 1000))
-            for a in rows
-            if a.open_key
-        }
+            self.life.load(store.open_alerts(s))
 
     def _restore(self) -> None:
         """Open alerts and rule memory from SQL, so a restart neither forgets nor re-notifies."""
@@ -513,12 +385,8 @@ class AlertEngine:
             states = store.load_rule_states(s)
             rows = store.open_alerts(s)
         self.ctx.now_ms = self.now_ms()
-        still_open: list[OpenAlert] = []
-        for a in rows:
-            if not a.open_key:
-                continue
-            self.open[a.open_key] = _Open(a.id, a.state, a.severity, int(a.started_at.timestamp() * 1000))
-            still_open.append(OpenAlert(a.rule, a.severity, a.site, a.room, a.room_id, a.device_id))
+        self.life.load(rows)
+        still_open = [OpenAlert(a.rule, a.severity, a.site, a.room, a.room_id, a.device_id) for a in rows if a.open_key]
         for rule in self.rules:
             mine = [o for o in still_open if o.rule in rule.produces]
             rule.restore(states.get(rule.name, {}), mine, self.ctx)

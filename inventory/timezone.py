@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.models import Site
@@ -68,11 +69,16 @@ class SiteZones:
         self._until = 0.0
 
     def _load(self) -> None:
-        with self.sessions() as s:
-            rows = s.execute(select(Site.code, Site.timezone).order_by(Site.id)).all()
+        self._until = time.monotonic() + self.ttl_s
+        try:
+            with self.sessions() as s:
+                rows = s.execute(select(Site.code, Site.timezone).order_by(Site.id)).all()
+        except SQLAlchemyError:
+            # A date on a page or a quiet-hours check is not worth failing for: keep what was known.
+            log.warning("could not read the sites' time zones; keeping the last known", exc_info=True)
+            return
         self._zones = {code: zone(tz) for code, tz in rows}
         self._first = zone(rows[0][1]) if rows else zone(None)
-        self._until = time.monotonic() + self.ttl_s
 
     def of(self, site_code: str | None) -> ZoneInfo:
         """The zone of ``site_code`` (the installation's for '' or an unknown site)."""

@@ -86,3 +86,14 @@ def test_overdue_cleaning_notice_gives_due_times_in_site_time() -> None:
     )
     _, text = messages.cleaning_overdue("HN", [task], "en", HCM)
     assert "due 2026-11-20 15:00 (UTC+0700)" in text
+
+
+def test_an_unreadable_registry_leaves_the_default_zone(sqlite_url: str) -> None:
+    from inventory.db import make_engine, make_sessionmaker
+
+    engine = make_engine(sqlite_url)  # no tables: every read fails
+    try:
+        zones = timezone.SiteZones(make_sessionmaker(engine))
+        assert zones.of("HN") == HCM and zones.installation() == HCM
+    finally:
+        engine.dispose()

@@ -7,7 +7,6 @@ saved there and reused, so a second run finds its data, its broker sessions and 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import logging
 import os
@@ -15,7 +14,7 @@ import signal
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -27,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import demo_data
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
@@ -86,24 +86,9 @@ def seed_demo_site(sessions: sessionmaker[Session]) -> bool:
 
 def seed_demo_inventory(sessions: sessionmaker[Session]) -> dict[str, str]:
     """Shelving, boxes and demo users from ``inventory.demo_data`` (idempotent); username → password."""
-    seed = _optional("inventory.demo_data", "seed_demo_inventory")
-    if seed is None:
-        return {}
     with session_scope(sessions) as s:
-        result = seed(s, SITE_CODE)
-    return dict(getattr(result, "users", {}) or {})
-
-
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    """``module.attr`` when another area has built it, else None."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name != module:
-            raise
-        return None
-    fn = getattr(mod, attr, None)
-    return fn if callable(fn) else None
+        result = demo_data.seed_demo_inventory(s, SITE_CODE)
+    return dict(result.users)
 
 
 def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:

@@ -119,33 +119,6 @@ def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:
     return sorted(fleet, key=lambda d: d.id)
 
 
-# ----------------------------------------------------------------------------------------- web server
-
-
-class WebServer:
-    """uvicorn serving the kho web app on a background thread (the main thread keeps the signals)."""
-
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, name="kho-web", daemon=True)
-
-    def start(self, timeout_s: float = 30.0) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self._thread.is_alive():
-            if self.server.started:
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"the web app did not start on port {self.server.config.port}")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(10)
-
-
 # --------------------------------------------------------------------------------------------- output
 
 
@@ -233,18 +206,6 @@ def _lock_state_dir(state_dir: Path) -> Any:
     return f
 
 
-def _stop_consumer(consumer: object) -> None:
-    """Stop a stream consumer that runs threads of its own (the alert engine), whatever it calls that."""
-    for name in ("stop", "close"):
-        fn = getattr(consumer, name, None)
-        if callable(fn):
-            try:
-                fn()
-            except Exception as e:  # shutting down: report and go on stopping the rest
-                log.warning("stopping %s: %s", type(consumer).__name__, e)
-            return
-
-
 def _wants_browser(browser: bool | None) -> bool:
     if browser is not None:
         return browser
@@ -261,11 +222,11 @@ def demo(
     smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
 ) -> None:
     """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
-    from collector.service import Collector
     from collector.simulator import Simulator
     from kho import db as kho_db
     from kho.app import create_service_app
-    from kho.wiring import build_consumers
+    from kho.asgi_thread import ThreadedServer
+    from kho.wiring import build_collector
 
     c = ctx_of(ctx)
     if rate <= 0:
@@ -311,16 +272,14 @@ def demo(
             users = seed_demo_inventory(sessions)
         fleet = demo_fleet(sessions)
 
-        collector = Collector(settings.mqtt, settings.influx, settings.collector, sessions, state_dir / "collector")
-        for consumer in build_consumers(settings, sessions, collector.health):
-            collector.add_consumer(consumer)
-            # Registered before the collector's stop, so it runs after it: the engine sees the last readings.
-            stack.callback(_stop_consumer, consumer)
-        collector.start()
-        stack.callback(collector.stop)
+        run = build_collector(settings, sessions, state_dir / "collector").start()
+        stack.callback(run.stop)  # the collector, then the alert engine: it sees the last readings
+        collector = run.collector
 
-        web = WebServer(create_service_app(settings, collector=collector), settings.web.host, ports["web"])
-        web.start()
+        app = create_service_app(settings, collector=collector)
+        web = ThreadedServer(app, settings.web.host, ports["web"], name="kho-web", access_log=False)
+        if not web.start(30):
+            raise RuntimeError(f"the web app did not start on port {ports['web']}")
         stack.callback(web.stop)
 
         smoke = {"qt-p1-a": smoke_at} if smoke_at > 0 and any(d.id == "qt-p1-a" for d in fleet) else {}

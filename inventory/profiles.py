@@ -30,7 +30,12 @@ class ProfileInfo:
 PROFILES: dict[str, ProfileInfo] = {
     p.name: p
     for p in (
-        ProfileInfo("native", "kho/{id}", "kho firmware: JSON on <root>/telemetry, online/offline on <root>/status"),
+        ProfileInfo(
+            "native",
+            "kho/{id}",
+            "kho firmware: JSON on <root>/telemetry, online/offline on <root>/status",
+            setup_hint="native nodes run kho's own firmware: nothing to generate",
+        ),
         ProfileInfo("esphome", "{id}", "ESPHome: one value per <prefix>/sensor/<name>/state"),
         ProfileInfo("tasmota", "{id}", "Tasmota: JSON on tele/<topic>/SENSOR, last will on tele/<topic>/LWT"),
         ProfileInfo(

@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
+from collector.influx_schema import CLIMATE, TAGS
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
@@ -133,7 +134,7 @@ def where_to_look(
     web = f"http://{host}:{ports['web']}"
     influx = f"http://127.0.0.1:{ports['influx']}"
     db = settings.influx.database
-    q = "SELECT last(temperature_c), last(humidity_pct) FROM climate GROUP BY room, device"
+    q = f"SELECT last(temperature_c), last(humidity_pct) FROM {CLIMATE} GROUP BY room, device"
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column(overflow="fold")
@@ -141,12 +142,12 @@ def where_to_look(
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
-    t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement climate (tags site, room, device)")
+    t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement {CLIMATE} (tags {', '.join(TAGS)})")
     t.add_row("", f"influx -port {ports['influx']} -database {db} -execute '{q}'")
     t.add_row(
         "",
         f"curl -sG {influx}/query --data-urlencode db={db} --data-urlencode "
-        f'"q=SELECT mean(temperature_c) FROM climate WHERE time > now() - 5m GROUP BY room"',
+        f'"q=SELECT mean(temperature_c) FROM {CLIMATE} WHERE time > now() - 5m GROUP BY room"',
     )
     t.add_row("MQTT broker", f"127.0.0.1:{ports['mqtt']}   mosquitto_sub -p {ports['mqtt']} -t '#' -v")
     t.add_row(

@@ -162,6 +162,10 @@ class Collector:
             time.sleep(0.02)
         return False
 
+    def wait_subscribed(self, timeout_s: float = 10.0) -> bool:
+        """True once connected and the broker acknowledged the subscriptions (messages published now reach us)."""
+        return self.session.subscribed.wait(timeout_s)
+
     def refresh_registry(self) -> None:
         """Reload the registry snapshot now (tests, or after bulk changes)."""
         if self.attribution is not None:

@@ -9,6 +9,7 @@ and acking its old packet id on the new connection could acknowledge a different
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -37,6 +38,8 @@ class MqttSession:
         self.inbox = inbox
         self.receive_maximum = receive_maximum
         self.connected = False
+        # Set once the broker acknowledged the subscriptions of the current connection.
+        self.subscribed = threading.Event()
         # Whether messages are taken in; those arriving after ``close_gate()`` stay unacknowledged (redelivered).
         self.accepting = True
         self._v5 = settings.protocol == "5"
@@ -66,6 +69,7 @@ class MqttSession:
         c.reconnect_delay_set(1, 5)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
+        c.on_subscribe = self._on_subscribe
         c.on_message = self._on_message  # MQTT 5 and QoS 2
         c.on_publish_batch = self._on_publishes
         c.may_read = self.inbox.may_read
@@ -106,6 +110,7 @@ class MqttSession:
             return
         self._gen += 1
         self.connected = True
+        self.subscribed.clear()
         if self._v5:
             client.subscribe([(t, SubscribeOptions(qos=1)) for t in self.subscriptions()])
         else:
@@ -114,8 +119,12 @@ class MqttSession:
             "MQTT connected to %s:%s (session present: %s)", m.host, m.port, getattr(flags, "session_present", "?")
         )
 
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reason_codes: Any, props: Any = None) -> None:
+        self.subscribed.set()
+
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
         self.connected = False
+        self.subscribed.clear()
         if not self._stopping:
             log.warning("MQTT disconnected (%s); reconnecting", rc)
 

@@ -65,6 +65,11 @@ def test_simulated_shelly_lands_in_influxdb(
     assert rows and all(r["dew_point_c"] is not None and r["battery_v"] > 0 for r in rows)
     status = query(influx_settings, 'SELECT "online" FROM "device_status" WHERE "device" = \'sh1\'')
     assert status and status[-1]["online"] == 1.0
+    # Clear the retained status so collectors of later tests (without sh1) are not sent it.
+    pub = Publisher(mosquitto.port)
+    pub.publish("sh1/online", b"", retain=True)
+    pub.wait_acked(1)
+    pub.close()
 
 
 def test_shelly_component_topics_pair_for_the_dew_point(

@@ -36,13 +36,23 @@ class MqttSession:
         self.settings = settings
         self.topics = topics
         self.inbox = inbox
-        self.receive_maximum = receive_maximum
         self.connected = False
         # Set once the broker acknowledged the subscriptions of the current connection.
         self.subscribed = threading.Event()
-        # Whether messages are taken in; those arriving after ``close_gate()`` stay unacknowledged (redelivered).
+        # Whether messages are taken in; once False (stopping), arriving ones stay unacknowledged and are redelivered.
         self.accepting = True
-        self._v5 = settings.protocol == "5"
+        # The one place MQTT 5 and 3.1.1 differ: client, connect and subscribe options.
+        if settings.protocol == "5":
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = SESSION_EXPIRY_S
+            props.ReceiveMaximum = max(1, min(65535, receive_maximum))
+            self._client_kw: dict[str, Any] = {"protocol": paho.MQTTv5}
+            self._connect_kw: dict[str, Any] = {"clean_start": False, "properties": props}
+            self._qos: Any = SubscribeOptions(qos=1)
+        else:  # persistent session: the broker queues for us while we are away
+            self._client_kw = {"protocol": paho.MQTTv311, "clean_session": False}
+            self._connect_kw = {}
+            self._qos = 1
         self._gen = 0
         self._stopping = False
         self._client: DrainingClient | None = None
@@ -55,12 +65,7 @@ class MqttSession:
     def start(self) -> None:
         """Connect in the background (paho's network thread)."""
         m = self.settings
-        if self._v5:
-            c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv5)
-        else:  # persistent session: the broker queues for us while we are away
-            c = DrainingClient(
-                CallbackAPIVersion.VERSION2, client_id=m.client_id, protocol=paho.MQTTv311, clean_session=False
-            )
+        c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=m.client_id, **self._client_kw)
         c.manual_ack_set(True)
         if m.username:
             c.username_pw_set(m.username, m.password.get_secret_value() if m.password else None)
@@ -73,13 +78,7 @@ class MqttSession:
         c.on_message = self._on_message  # MQTT 5 and QoS 2
         c.on_publish_batch = self._on_publishes
         c.may_read = self.inbox.may_read
-        if self._v5:
-            props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = SESSION_EXPIRY_S
-            props.ReceiveMaximum = max(1, min(65535, self.receive_maximum))
-            c.connect_async(m.host, m.port, m.keepalive_s, clean_start=False, properties=props)
-        else:
-            c.connect_async(m.host, m.port, m.keepalive_s)
+        c.connect_async(m.host, m.port, m.keepalive_s, **self._connect_kw)
         self._client = c
         c.loop_start()
 
@@ -111,10 +110,7 @@ class MqttSession:
         self._gen += 1
         self.connected = True
         self.subscribed.clear()
-        if self._v5:
-            client.subscribe([(t, SubscribeOptions(qos=1)) for t in self.subscriptions()])
-        else:
-            client.subscribe([(t, 1) for t in self.subscriptions()])
+        client.subscribe([(t, self._qos) for t in self.subscriptions()])
         log.info(
             "MQTT connected to %s:%s (session present: %s)", m.host, m.port, getattr(flags, "session_present", "?")
         )

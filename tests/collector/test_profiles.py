@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from collector import profiles
 from collector.decoders import Ignored, Reject, Sample, Status
@@ -13,7 +16,11 @@ from collector.dispatch import Dispatcher
 from collector.profiles.shelly import decode_rpc
 from collector.settings import CollectorSettings
 from inventory import profiles as inventory_profiles
+from inventory import registry
+from inventory.db import session_scope
+from inventory.errors import RegistryError
 from inventory.registry import default_topic
+from kho.cli import app
 
 
 @dataclass
@@ -146,3 +153,19 @@ def test_routing_keeps_profiles_apart() -> None:
     assert isinstance(r, Reject) and r.reason == "unknown_topic" and "not native/esphome" in r.detail
     [r] = decode("nobody/events/rpc", b"{}")
     assert isinstance(r, Reject) and r.reason == "unknown_device" and r.device_id == "nobody"
+
+
+def test_cli_lists_the_profiles(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["devices", "profiles"], env={"KHO_STATE_DIR": str(tmp_path)}, terminal_width=200)
+    assert res.exit_code == 0, res.output
+    for name, info in inventory_profiles.PROFILES.items():
+        assert name in res.output and info.topic_root in res.output
+
+
+def test_unknown_profile_is_refused_with_the_list(sqlite_sessions: sessionmaker[Session]) -> None:
+    with session_scope(sqlite_sessions) as s:
+        registry.create_site(s, "HN", "Kho Hà Nội")
+        registry.create_room(s, "HN", "P1", "Phòng 1")
+    with pytest.raises(RegistryError) as e, session_scope(sqlite_sessions) as s:
+        registry.add_device(s, "z1", "zigbee", "HN", "P1")
+    assert "native, esphome, tasmota, shelly" in str(e.value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from collector.decoders.types import OVERSIZED, UNKNOWN_DEVICE, UNKNOWN_TOPIC, Ignored, Outcome, Reject
-from collector.profiles import PROFILES, Match, Profile
+from collector.profiles import PROFILES, Decoder, Match, Profile
 
 
 class DeviceLike(Protocol):
@@ -19,15 +19,12 @@ class DeviceLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Which profile decodes a topic, for which device, and the topic's place in that profile."""
+    """Which profile decodes a topic, for which device, the topic's place in that profile and its decoder."""
 
     profile: Profile
     device_id: str
     match: Match
-
-    def decode(self, payload: bytes) -> list[Outcome]:
-        """Run the profile's decoder on ``payload``."""
-        return self.profile.decode(self.device_id, self.match, payload)
+    decode: Decoder
 
 
 def route_topic(
@@ -44,7 +41,7 @@ def route_topic(
         if dev is None:
             continue
         if dev.profile == p.name:
-            return Route(p, dev.id, m)
+            return Route(p, dev.id, m, p.decoder(m))
         found.append((p, dev))
     if found:
         dev = found[0][1]
@@ -82,4 +79,4 @@ class Dispatcher:
             return [Ignored(r.device_id, "empty payload")]
         if len(payload) > self.max_payload_bytes:
             return [Reject(OVERSIZED, f"payload of {len(payload)} bytes exceeds {self.max_payload_bytes}", r.device_id)]
-        return r.decode(payload)
+        return r.decode(r.device_id, payload)

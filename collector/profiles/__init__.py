@@ -6,8 +6,10 @@ that both lists hold the same names, so a profile cannot be registered on one si
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collector.profiles import esphome, native, shelly, tasmota
-from collector.profiles.base import Match, Message, Profile
+from collector.profiles.base import Decoder, Match, Message, Profile
 from inventory.profiles import profile_names
 
 PROFILES: dict[str, Profile] = {
@@ -26,7 +28,10 @@ if set(PROFILES) != set(profile_names()):  # pragma: no cover - a registration l
         "register the profile in both"
     )
 
-_HINTS = tuple(p.smoke_hint for p in PROFILES.values() if type(p).smoke_hint is not Profile.smoke_hint)
+_SMOKY = tuple(p for p in PROFILES.values() if p.reports_smoke)
+# topic → the smoke hints of the profiles whose topic it is (bounded like the dispatcher's route cache): paho's
+# network thread asks once per message, so each message costs one lookup and its own profile's hint.
+_HINTS_BY_TOPIC: dict[str, tuple[Callable[[str, bytes], bool], ...]] = {}
 
 
 def get(name: str) -> Profile:
@@ -41,10 +46,16 @@ def default_topics() -> tuple[str, ...]:
 
 def smoke_hint(topic: str, payload: bytes) -> bool:
     """A cheap guess, before decoding, that a message reports smoke (the decoder still decides)."""
-    for hint in _HINTS:  # noqa: SIM110 - a plain loop: any() over a generator costs more on paho's thread
+    hints = _HINTS_BY_TOPIC.get(topic)
+    if hints is None:
+        hints = tuple(p.smoke_hint for p in _SMOKY if p.match(topic) is not None)
+        if len(_HINTS_BY_TOPIC) > 100_000:
+            _HINTS_BY_TOPIC.clear()
+        _HINTS_BY_TOPIC[topic] = hints
+    for hint in hints:  # noqa: SIM110 - a plain loop: any() over a generator costs more on paho's thread
         if hint(topic, payload):
             return True
     return False
 
 
-__all__ = ["PROFILES", "Match", "Message", "Profile", "default_topics", "get", "smoke_hint"]
+__all__ = ["PROFILES", "Decoder", "Match", "Message", "Profile", "default_topics", "get", "smoke_hint"]

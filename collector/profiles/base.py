@@ -3,12 +3,28 @@ simulate a node speaking it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from collector.decoders.types import Outcome
 
 # (topic, payload) of one MQTT message a simulated node publishes.
 Message = tuple[str, bytes]
+# Decodes one non-empty payload of one device into its outcomes; never raises.
+Decoder = Callable[[str, bytes], list[Outcome]]
+
+
+def named(decode: Callable[[str, str, bytes], list[Outcome]], name: str) -> Decoder:
+    """A :data:`Decoder` for ``decode(device_id, name, payload)`` with ``name`` fixed (ESPHome sensor ids, Shelly
+    components)."""
+    return partial(_call_named, decode, name)
+
+
+def _call_named(
+    decode: Callable[[str, str, bytes], list[Outcome]], name: str, device_id: str, payload: bytes
+) -> list[Outcome]:
+    return decode(device_id, name, payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +46,20 @@ class Profile:
     name: str = ""
     # MQTT subscriptions covering every topic of the profile (single-level roots: ``+`` stands for the root).
     subscriptions: tuple[str, ...] = ()
+    # Whether the profile's nodes can report smoke (then ``smoke_hint`` is asked for the profile's topics).
+    reports_smoke: bool = False
 
     def match(self, topic: str) -> Match | None:
         """The root and channel of ``topic`` if it is one of this profile's topics (no registry lookup yet)."""
         raise NotImplementedError
 
-    def decode(self, device_id: str, match: Match, payload: bytes) -> list[Outcome]:
-        """Every outcome of one non-empty payload on a matched topic; never raises."""
+    def decoder(self, match: Match) -> Decoder:
+        """The decoder of a matched topic's payloads (chosen once per topic: the dispatcher caches it)."""
         raise NotImplementedError
 
     def smoke_hint(self, topic: str, payload: bytes) -> bool:
-        """A cheap guess, on paho's network thread before decoding, that a message reports smoke."""
+        """A cheap guess, on paho's network thread before decoding, that a message on one of the profile's topics
+        reports smoke."""
         return False
 
     # -- simulation --------------------------------------------------------------------------------

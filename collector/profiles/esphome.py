@@ -8,7 +8,7 @@ import math
 from collector.decoders.common import DecodeError
 from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, NOT_FINITE, Ignored, Outcome, Sample
-from collector.profiles.base import Match, Message, Profile
+from collector.profiles.base import Decoder, Match, Message, Profile, named
 
 
 def sensor_field(name: str) -> str | None:
@@ -70,6 +70,7 @@ class ESPHome(Profile):
 
     name = "esphome"
     subscriptions = ("+/sensor/+/state", "+/binary_sensor/+/state", "+/status")
+    reports_smoke = True
 
     def match(self, topic: str) -> Match | None:
         if topic.endswith("/state"):
@@ -81,12 +82,11 @@ class ESPHome(Profile):
             return Match(topic[: -len("/status")], "status")
         return None
 
-    def decode(self, device_id: str, match: Match, payload: bytes) -> list[Outcome]:
-        if match.channel == "sensor":
-            return decode_esphome_sensor(device_id, match.name, payload)
-        if match.channel == "binary_sensor":
-            return decode_esphome_binary(device_id, match.name, payload)
-        return decode_status(device_id, payload)
+    def decoder(self, match: Match) -> Decoder:
+        if match.channel == "status":
+            return decode_status
+        decode = decode_esphome_sensor if match.channel == "sensor" else decode_esphome_binary
+        return named(decode, match.name)
 
     def smoke_hint(self, topic: str, payload: bytes) -> bool:
         return payload == b"ON" and "/binary_sensor/" in topic

@@ -11,7 +11,7 @@ import orjson
 from collector.decoders.common import DecodeError, number, parse_json, timestamp_ms
 from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
-from collector.profiles.base import Match, Message, Profile
+from collector.profiles.base import Decoder, Match, Message, Profile
 
 # Payload keys kho stores; others (rssi, uptime, …) are ignored so firmware can add fields freely.
 NUMERIC_KEYS = ("temperature_c", "humidity_pct", "smoke_level", "battery_v")
@@ -89,6 +89,7 @@ class Native(Profile):
 
     name = "native"
     subscriptions = ("kho/+/telemetry", "kho/+/status")
+    reports_smoke = True
 
     def match(self, topic: str) -> Match | None:
         if topic.endswith("/telemetry"):
@@ -97,13 +98,10 @@ class Native(Profile):
             return Match(topic[: -len("/status")], "status")
         return None
 
-    def decode(self, device_id: str, match: Match, payload: bytes) -> list[Outcome]:
-        if match.channel == "telemetry":
-            return decode_native(device_id, payload)
-        return decode_status(device_id, payload)
+    def decoder(self, match: Match) -> Decoder:
+        return decode_native if match.channel == "telemetry" else decode_status
 
     def smoke_hint(self, topic: str, payload: bytes) -> bool:
-        # Payload only, whatever the topic: ``"smoke": true`` anywhere is worth hurrying for.
         return b"smoke" in payload and _SMOKE.search(payload) is not None
 
     def reading_messages(self, root: str, values: dict[str, float], wall: float, seq: int) -> list[Message]:

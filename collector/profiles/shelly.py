@@ -22,7 +22,7 @@ import orjson
 
 from collector.decoders.common import DecodeError, number, parse_json, timestamp_ms
 from collector.decoders.types import BAD_STATUS, BAD_TYPE, Ignored, Outcome, Reject, Sample, Status
-from collector.profiles.base import Match, Message, Profile
+from collector.profiles.base import Decoder, Match, Message, Profile, named
 
 _NOTIFY = ("NotifyStatus", "NotifyFullStatus")
 
@@ -105,6 +105,7 @@ class Shelly(Profile):
 
     name = "shelly"
     subscriptions = ("+/events/rpc", "+/status/+", "+/online")
+    reports_smoke = True
 
     def match(self, topic: str) -> Match | None:
         if topic.endswith("/events/rpc"):
@@ -116,12 +117,12 @@ class Shelly(Profile):
             return Match(parts[0], "component", parts[2])
         return None
 
-    def decode(self, device_id: str, match: Match, payload: bytes) -> list[Outcome]:
+    def decoder(self, match: Match) -> Decoder:
         if match.channel == "rpc":
-            return decode_rpc(device_id, payload)
+            return decode_rpc
         if match.channel == "component":
-            return decode_component(device_id, match.name, payload)
-        return decode_online(device_id, payload)
+            return named(decode_component, match.name)
+        return decode_online
 
     def smoke_hint(self, topic: str, payload: bytes) -> bool:
         return b'"alarm":true' in payload or b'"alarm": true' in payload

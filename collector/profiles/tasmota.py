@@ -12,7 +12,7 @@ from collector.decoders.common import DecodeError, number, parse_json, timestamp
 from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
 from collector.dewpoint import dew_point_c
-from collector.profiles.base import Match, Message, Profile
+from collector.profiles.base import Decoder, Match, Message, Profile
 
 # Sensors that report humidity are preferred over temperature-only probes (DS18B20) on the same node.
 _SENSOR_VALUES = {"Temperature": "temperature_c", "Humidity": "humidity_pct"}
@@ -75,10 +75,8 @@ class Tasmota(Profile):
             return Match(topic[len("tele/") : -len("/LWT")], "lwt")
         return None
 
-    def decode(self, device_id: str, match: Match, payload: bytes) -> list[Outcome]:
-        if match.channel == "sensor":
-            return decode_tasmota(device_id, payload)
-        return decode_status(device_id, payload)
+    def decoder(self, match: Match) -> Decoder:
+        return decode_tasmota if match.channel == "sensor" else decode_status
 
     def status_message(self, root: str, online: bool) -> Message:
         return f"tele/{root}/LWT", b"Online" if online else b"Offline"

@@ -37,7 +37,6 @@ import paho.mqtt.client as paho  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from alerts import store  # noqa: E402
-from collector.service import Collector  # noqa: E402
 from collector.simulator import Simulator  # noqa: E402
 from inventory import registry  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
@@ -45,7 +44,7 @@ from inventory.directory import load_directory  # noqa: E402
 from kho import db as kho_db  # noqa: E402
 from kho.localservers import free_port, influxd_server, mosquitto_server  # noqa: E402
 from kho.settings import load_settings  # noqa: E402
-from kho.wiring import build_consumers  # noqa: E402
+from kho.wiring import build_collector  # noqa: E402
 
 
 def _serve_webhook(port: int, out: Any) -> None:
@@ -319,12 +318,10 @@ def main() -> None:
             influx={"url": ix.url, "database": "bench"},
             alerts={"repeat_critical_s": 3600, "escalation_s": 3600},
         )
-        col = Collector(settings.mqtt, settings.influx, settings.collector, sessions, settings.state_dir)
-        consumers = build_consumers(settings, sessions, col.health)
-        stages = instrument(consumers)
-        for c in consumers:
-            col.add_consumer(c)
-        col.start()
+        run = build_collector(settings, sessions, settings.state_dir)
+        col = run.collector
+        stages = instrument(run.consumers)
+        run.start()
         deadline = time.monotonic() + 20
         while not col.health()["broker_connected"] and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -371,11 +368,7 @@ def main() -> None:
             if sim is not None:
                 sim.stop()
             pub.close()
-            col.stop()
-            for c in consumers:
-                stop = getattr(c, "stop", None)
-                if stop is not None:
-                    stop()
+            run.stop()
             rec.close()
             sql.dispose()
             mq.stop()

@@ -51,6 +51,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from collector.influx_schema import CLIMATE, ident  # noqa: E402
 from kho.localservers import (  # noqa: E402
     InfluxServer,
     ManagedServer,
@@ -270,7 +271,7 @@ class Influx:
         self.query(f'CREATE DATABASE "{db}"')
 
     def count(self, db: str, where: str) -> int:
-        series = self.query(f"SELECT count(temperature_c) FROM climate WHERE {where}", db)
+        series = self.query(f"SELECT count(temperature_c) FROM {ident(CLIMATE)} WHERE {where}", db)
         return int(series[0]["values"][0][1]) if series else 0
 
     def http_stats(self) -> dict[str, int]:

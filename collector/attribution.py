@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from collector.decoders.dispatch import Dispatcher
+from collector.dispatch import Dispatcher
 from collector.lineprotocol import series_prefix
 from inventory.directory import DeviceDirectory, DeviceEntry, Placement, load_directory, registry_version
 

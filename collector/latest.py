@@ -8,8 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from collector.influx import InfluxClient
+from collector.influx_schema import CLIMATE, ident
 from collector.settings import InfluxSettings
 from inventory.models import Room, Site
+
+# Fields of ``climate`` the room page shows.
+LATEST_FIELDS = ("temperature_c", "humidity_pct", "dew_point_c", "smoke", "smoke_level")
 
 
 class LatestClimate:
@@ -38,15 +42,12 @@ class LatestClimate:
         if self._client is None:
             self._client = InfluxClient(self.influx)
         window = f"time > now() - {int(self.max_age_s)}s"
+        where = f"FROM {ident(CLIMATE)} WHERE {window} GROUP BY {ident('site')}, {ident('room')}"
         values = self._client.query(
-            'SELECT last("temperature_c") AS temperature_c, last("humidity_pct") AS humidity_pct, '
-            'last("dew_point_c") AS dew_point_c, last("smoke") AS smoke, last("smoke_level") AS smoke_level '
-            f'FROM "climate" WHERE {window} GROUP BY "site", "room"'
+            "SELECT " + ", ".join(f"last({ident(f)}) AS {ident(f)}" for f in LATEST_FIELDS) + f" {where}"
         )
         # One selector alone returns the point's own time (several selectors return the window start).
-        times = self._client.query(
-            f'SELECT last("temperature_c") FROM "climate" WHERE {window} GROUP BY "site", "room"'
-        )
+        times = self._client.query(f"SELECT last({ident('temperature_c')}) {where}")
         stamp = {(s["tags"]["site"], s["tags"]["room"]): s["values"][0][0] for s in times}
         out: dict[int, dict[str, Any]] = {}
         for series in values:

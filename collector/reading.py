@@ -47,10 +47,14 @@ class StreamConsumer(Protocol):
     """Receives readings and status events as they arrive, before InfluxDB batching.
 
     Called from the collector's processing thread: implementations must return quickly
-    (hand off to their own queue) and must not raise. A consumer that also has ``backlog() -> int`` (readings
-    handed over, not yet handled) is waited for while it is more than ``collector.consumer_backlog_max`` behind.
+    (hand off to their own queue) and must not raise. The collector waits for a consumer while its ``backlog()``
+    is more than ``collector.consumer_backlog_max`` (a consumer that handles readings inline returns 0).
     """
 
     def on_readings(self, readings: Sequence[Reading]) -> None: ...
 
     def on_status(self, event: StatusEvent) -> None: ...
+
+    def backlog(self) -> int:
+        """Readings handed over and not yet handled."""
+        ...

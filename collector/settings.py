@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-from collector.decoders.dispatch import DEFAULT_TOPICS
+from collector.profiles import default_topics
 
 
 class MqttSettings(BaseModel):
@@ -60,7 +60,7 @@ class CollectorSettings(BaseModel):
     health_host: str = "127.0.0.1"
     health_port: int = 8081
     # MQTT subscriptions (prefixed with $share/<group>/ when mqtt.shared_group is set); default: every profile.
-    topics: list[str] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
+    topics: list[str] = Field(default_factory=lambda: list(default_topics()))
     # MQTT v5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us.
     receive_maximum: int = 20000
     # Flush and acknowledge as soon as this many messages await their ack (the broker stops sending at its limit).

@@ -14,35 +14,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from collector.dewpoint import dew_point_c
+from collector import profiles
+from collector.profiles import Message
 from collector.settings import MqttSettings
 from inventory.directory import DeviceEntry
 
 log = logging.getLogger(__name__)
-
-# Payloads the collector must reject, one reason each (cycled with --bad-every).
-BAD_PAYLOADS: list[tuple[str, Callable[[float], bytes]]] = [
-    ("not_json", lambda ts: b"{temperature_c: 21"),
-    ("not_finite", lambda ts: b'{"temperature_c": NaN, "humidity_pct": 50}'),
-    ("out_of_range", lambda ts: orjson.dumps({"ts": ts, "temperature_c": 21.0, "humidity_pct": 150.0})),
-    ("bad_type", lambda ts: orjson.dumps({"ts": ts, "temperature_c": "hot", "humidity_pct": 50})),
-    ("bad_timestamp", lambda ts: orjson.dumps({"ts": "yesterday", "temperature_c": 21.0})),
-]
-
-TASMOTA_BAD: list[bytes] = [
-    b'{"SHT3X": {"Temperature": 21',
-    b'{"SHT3X": {"Temperature": NaN, "Humidity": 50}}',
-    b'{"SHT3X": {"Temperature": 21.0, "Humidity": 150.0}}',
-    b'{"SHT3X": {"Temperature": "hot", "Humidity": 50}}',
-    b'{"Time": "yesterday", "SHT3X": {"Temperature": 21.0, "Humidity": 50}}',
-]
-ESPHOME_BAD: list[tuple[str, bytes]] = [("temperature", b"nan"), ("humidity", b"abc"), ("humidity", b"150")]
 
 SPELL_DELAY_S = 10.0
 SPELL_RAMP_S = 60.0
@@ -50,15 +31,9 @@ SPELL_LENGTH_S = 300.0
 SMOKE_LENGTH_S = 60.0
 
 
-def status_topic(dev: DeviceEntry) -> str:
-    """Where a node announces online/offline (its last will)."""
-    return f"tele/{dev.topic}/LWT" if dev.profile == "tasmota" else f"{dev.topic}/status"
-
-
-def status_payload(dev: DeviceEntry, online: bool) -> bytes:
-    """``online``/``offline`` (Tasmota capitalises)."""
-    text = "online" if online else "offline"
-    return text.capitalize().encode() if dev.profile == "tasmota" else text.encode()
+def status_message(dev: DeviceEntry, online: bool) -> Message:
+    """Where and how a node announces online/offline (its last will), as its profile does."""
+    return profiles.get(dev.profile).status_message(dev.topic, online)
 
 
 @dataclass
@@ -124,13 +99,13 @@ class Simulator:
         period = 1.0 / self.rate_hz if self.rate_hz > 0 else math.inf
         for i, dev in enumerate(self.devices):
             c = self._client(f"{self.client_prefix}-{dev.id}")
-            c.will_set(status_topic(dev), status_payload(dev, False), qos=1, retain=True)
+            c.will_set(*status_message(dev, False), qos=1, retain=True)
 
             def on_connect(
                 client: mqtt.Client, ud: object, flags: object, rc: object, props: object = None, dev: DeviceEntry = dev
             ) -> None:
                 # Announce on every connect, not only at boot: a broker restart must not leave us "offline".
-                client.publish(status_topic(dev), status_payload(dev, True), qos=1, retain=True)
+                client.publish(*status_message(dev, True), qos=1, retain=True)
 
             c.on_connect = on_connect
             c.connect_async(self.mqtt.host, self.mqtt.port, self.mqtt.keepalive_s)
@@ -221,41 +196,15 @@ class Simulator:
         wall = time.time()
         n.seq += 1
         c = n.client
+        profile = profiles.get(n.dev.profile)
         if self.bad_every and n.seq % self.bad_every == 0:
-            k = n.seq // self.bad_every
-            if n.dev.profile == "esphome":
-                bad = ESPHOME_BAD[k % len(ESPHOME_BAD)]
-                c.publish(f"{n.dev.topic}/sensor/{bad[0]}/state", bad[1], qos=1)
-            elif n.dev.profile == "tasmota":
-                c.publish(f"tele/{n.dev.topic}/SENSOR", TASMOTA_BAD[k % len(TASMOTA_BAD)], qos=1)
-            else:
-                _, make = BAD_PAYLOADS[k % len(BAD_PAYLOADS)]
-                c.publish(f"{n.dev.topic}/telemetry", make(round(wall, 3)), qos=1)
+            c.publish(*profile.bad_message(n.dev.topic, n.seq // self.bad_every, wall), qos=1)
             self.bad_total += 1
             self.published_total += 1
             return
         v = self.values(n, wall, now - self._t0)
-        p = n.dev.profile
-        if p == "native":
-            doc: dict[str, object] = {"ts": round(wall, 3), "seq": n.seq, **v}
-            if "smoke" in v:
-                doc["smoke"] = v["smoke"] >= 1.0
-            c.publish(f"{n.dev.topic}/telemetry", orjson.dumps(doc), qos=1)
-        elif p == "esphome":
-            c.publish(f"{n.dev.topic}/sensor/temperature/state", f"{v['temperature_c']:.2f}", qos=1)
-            c.publish(f"{n.dev.topic}/sensor/humidity/state", f"{v['humidity_pct']:.1f}", qos=1)
-            if "smoke" in v:
-                c.publish(f"{n.dev.topic}/binary_sensor/smoke/state", "ON" if v["smoke"] else "OFF", qos=1)
-                c.publish(f"{n.dev.topic}/sensor/smoke_level/state", f"{v['smoke_level']:.3f}", qos=1)
-        else:
-            local = datetime.fromtimestamp(wall, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-            dp = dew_point_c(v["temperature_c"], v["humidity_pct"])
-            doc = {
-                "Time": local,
-                "SHT3X": {"Temperature": v["temperature_c"], "Humidity": v["humidity_pct"], "DewPoint": dp},
-                "TempUnit": "C",
-            }
-            c.publish(f"tele/{n.dev.topic}/SENSOR", orjson.dumps(doc), qos=1)
+        for topic, payload in profile.reading_messages(n.dev.topic, v, wall, n.seq):
+            c.publish(topic, payload, qos=1)
         self.published_total += 1
 
     # -- benchmark path ---------------------------------------------------------------------------

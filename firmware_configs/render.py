@@ -9,6 +9,7 @@ from pathlib import Path
 from firmware_configs.esphome import Node, read_secrets, render_esphome, write_secrets
 from firmware_configs.settings import FirmwareSettings
 from firmware_configs.tasmota import tasmota_commands
+from inventory.profiles import get_profile
 
 
 @dataclass
@@ -24,8 +25,9 @@ def render_node(node: Node, out: Path, settings: FirmwareSettings) -> Rendered:
     """Write ``out/<id>/`` for the node; an existing secrets.yaml keeps its values (only missing keys are added)."""
     d = out / node.id
     result = Rendered(node.id)
-    if node.profile == "native":
-        result.skipped = "native nodes run kho's own firmware: nothing to generate"
+    if node.profile not in ("esphome", "tasmota"):  # the profiles kho writes firmware files for
+        info = get_profile(node.profile)
+        result.skipped = info.setup_hint if info is not None else f"unknown profile {node.profile}"
         return result
     d.mkdir(parents=True, exist_ok=True)
     secrets_path = d / "secrets.yaml"
@@ -43,6 +45,4 @@ def render_node(node: Node, out: Path, settings: FirmwareSettings) -> Rendered:
         os.chmod(path, 0o600)  # holds the MQTT password
         path.write_text(tasmota_commands(node, settings, usable) + "\n", encoding="utf-8")
         result.files.append(path)
-    else:
-        result.skipped = f"unknown profile {node.profile}"
     return result

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from inventory.climate import ClimateClass, limits_for
 from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
-from inventory.models import Device, DeviceAssignment, DeviceProfile, RegistryVersion, Room, Site
+from inventory.models import Device, DeviceAssignment, RegistryVersion, Room, Site
+from inventory.profiles import get_profile, profile_names
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -96,10 +97,9 @@ def get_room(session: Session, site_code: str, room_code: str) -> Room:
 
 
 def default_topic(device_id: str, profile: str) -> str:
-    """Topic root a node publishes under when none is given (see DESIGN §4)."""
-    if profile == DeviceProfile.NATIVE:
-        return f"kho/{device_id}"
-    return device_id
+    """Topic root a node publishes under when none is given (the profile's ``topic_root``)."""
+    info = get_profile(profile)
+    return info.default_topic(device_id) if info is not None else device_id
 
 
 def add_device(
@@ -119,10 +119,8 @@ def add_device(
 ) -> Device:
     """Register a sensor node in a room."""
     _check_code("device id", device_id)
-    try:
-        profile = DeviceProfile(profile).value
-    except ValueError:
-        raise RegistryError(f"unknown profile {profile!r}: use {', '.join(p.value for p in DeviceProfile)}") from None
+    if get_profile(profile) is None:
+        raise RegistryError(f"unknown profile {profile!r}: use {', '.join(profile_names())}")
     if interval_s < 1 or interval_s > 86400:
         raise RegistryError("interval must be between 1 s and 1 day")
     topic = topic or default_topic(device_id, profile)

@@ -186,8 +186,7 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
         )
         c = Collector(mq, influx, fast_cfg(**cfg), sessions, state_dir or tmp_path / mq.client_id, consumers)
         c.start()
-        wait_for(lambda: c.health()["broker_connected"], 10, "collector did not connect to MQTT")
-        time.sleep(0.3)  # subscriptions acknowledged
+        assert c.wait_subscribed(10), "collector did not connect to MQTT and subscribe"
         made.append(c)
         return c
 

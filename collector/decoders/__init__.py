@@ -1,6 +1,8 @@
-"""Payload decoders of the device profiles (native, ESPHome, Tasmota, status) and their dispatcher."""
+"""What decoding yields (samples, status, ignored values, rejects) and the parsing helpers profiles share.
 
-from collector.decoders.dispatch import DEFAULT_TOPICS, Dispatcher, Route, route_topic
+The profiles themselves are in ``collector.profiles``; the dispatcher is ``collector.dispatch``.
+"""
+
 from collector.decoders.types import (
     CLOCK_SKEW,
     REJECT_REASONS,
@@ -13,14 +15,10 @@ from collector.decoders.types import (
 
 __all__ = [
     "CLOCK_SKEW",
-    "DEFAULT_TOPICS",
     "REJECT_REASONS",
-    "Dispatcher",
     "Ignored",
     "Outcome",
     "Reject",
-    "Route",
     "Sample",
     "Status",
-    "route_topic",
 ]

@@ -2,7 +2,7 @@
 
 from inventory.models.auth import ROLE_ORDER, ApiToken, Role, User
 from inventory.models.cleaning import CleaningKind, CleaningSchedule, CleaningTask
-from inventory.models.devices import Device, DeviceAssignment, DeviceProfile, RegistryVersion
+from inventory.models.devices import Device, DeviceAssignment, RegistryVersion
 from inventory.models.events import BoxEvent, EventKind, Stocktake, StocktakeScan, StocktakeState
 from inventory.models.labels import LabelKind, LabelToken
 from inventory.models.places import Room, Site
@@ -22,7 +22,6 @@ __all__ = [
     "CleaningTask",
     "Device",
     "DeviceAssignment",
-    "DeviceProfile",
     "EventKind",
     "File",
     "Fonds",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
@@ -13,21 +12,14 @@ from inventory.db import Base, UTCDateTime, utcnow
 from inventory.models.places import Room
 
 
-class DeviceProfile(StrEnum):
-    """Payload format a node speaks (DESIGN §4); the collector picks its decoder by this."""
-
-    NATIVE = "native"
-    ESPHOME = "esphome"
-    TASMOTA = "tasmota"
-
-
 class Device(Base):
     """A sensor node. ``topic`` is the esphome topic_prefix / tasmota topic; native nodes use ``kho/<id>``."""
 
     __tablename__ = "devices"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    profile: Mapped[str] = mapped_column(String(16), default=DeviceProfile.NATIVE.value)
+    # A name from ``inventory.profiles.PROFILES``; the collector picks its decoder by it.
+    profile: Mapped[str] = mapped_column(String(16), default="native")
     topic: Mapped[str] = mapped_column(String(200), unique=True)
     # Hardware the firmware generator targets, e.g. "esp32-sht3x", "esp32-bme280+mq2".
     hardware: Mapped[str] = mapped_column(String(64), default="")

@@ -17,10 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from collector.api import HealthServer
 from collector.deadletter import DeadLetterStore
 from collector.influx import safe_url
-from collector.service import Collector
 from collector.simulator import Simulator
 from inventory import registry
 from inventory.db import session_scope
@@ -73,24 +71,21 @@ def collect(
     no_health: bool = typer.Option(False, "--no-health", help="do not serve /healthz"),
 ) -> None:
     """Run the collector service (bộ thu thập): MQTT → validate → rooms → InfluxDB, until Ctrl-C / SIGTERM."""
-    from kho.wiring import build_consumers
+    from kho.wiring import build_collector, health_server
 
     c = ctx_of(ctx)
     st = c.settings
     _check_registry(c)
-    collector = Collector(st.mqtt, st.influx, st.collector, c.sessions, st.state_dir / "collector")
-    consumers = build_consumers(st, c.sessions, collector.health)
-    for consumer in consumers:
-        collector.add_consumer(consumer)
-    collector.start()
+    run = build_collector(st, c.sessions).start()
+    collector = run.collector
     server = None
     if not no_health:
         port = health_port if health_port is not None else st.collector.health_port
-        server = HealthServer(collector, st.collector.health_host, port)
+        server = health_server(collector, st.collector.health_host, port)
         if not server.start():
             log.warning("could not serve /healthz on %s:%s (port in use?)", st.collector.health_host, port)
             server = None
-    where = f"http://{st.collector.health_host}:{server.server.config.port}/healthz" if server else "off"
+    where = f"{server.url}/healthz" if server else "off"
     console.print(
         f"[green]Bộ thu thập đang chạy / collector running[/]: MQTT {st.mqtt.host}:{st.mqtt.port} → "
         f"InfluxDB {safe_url(st.influx.url)} db {st.influx.database}; health {where}. Ctrl-C để dừng / to stop."
@@ -101,14 +96,7 @@ def collect(
         console.print("[yellow]Đang dừng / stopping[/] (flushing and acknowledging)…")
         if server is not None:
             server.stop()
-        collector.stop()
-        for consumer in consumers:  # e.g. the alert engine's own threads
-            closer = getattr(consumer, "stop", None) or getattr(consumer, "close", None)
-            if callable(closer):
-                try:
-                    closer()
-                except Exception as e:
-                    log.warning("stopping %s failed: %s", type(consumer).__name__, e)
+        run.stop()  # the collector, then its consumers (the alert engine's own threads)
         h = collector.health()
         console.print(
             f"[green]Đã dừng / stopped[/]: {h['received_total']} received, {h['written_total']} written, "

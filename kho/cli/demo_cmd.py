@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
+from collector.influx_schema import CLIMATE, TAGS
 from inventory import demo_data
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
@@ -104,33 +105,6 @@ def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:
     return sorted(fleet, key=lambda d: d.id)
 
 
-# ----------------------------------------------------------------------------------------- web server
-
-
-class WebServer:
-    """uvicorn serving the kho web app on a background thread (the main thread keeps the signals)."""
-
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, name="kho-web", daemon=True)
-
-    def start(self, timeout_s: float = 30.0) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self._thread.is_alive():
-            if self.server.started:
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"the web app did not start on port {self.server.config.port}")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(10)
-
-
 # --------------------------------------------------------------------------------------------- output
 
 
@@ -145,7 +119,7 @@ def where_to_look(
     web = f"http://{host}:{ports['web']}"
     influx = f"http://127.0.0.1:{ports['influx']}"
     db = settings.influx.database
-    q = "SELECT last(temperature_c), last(humidity_pct) FROM climate GROUP BY room, device"
+    q = f"SELECT last(temperature_c), last(humidity_pct) FROM {CLIMATE} GROUP BY room, device"
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column(overflow="fold")
@@ -153,12 +127,12 @@ def where_to_look(
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
-    t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement climate (tags site, room, device)")
+    t.add_row("InfluxDB", f"{influx}   database [bold]{db}[/], measurement {CLIMATE} (tags {', '.join(TAGS)})")
     t.add_row("", f"influx -port {ports['influx']} -database {db} -execute '{q}'")
     t.add_row(
         "",
         f"curl -sG {influx}/query --data-urlencode db={db} --data-urlencode "
-        f'"q=SELECT mean(temperature_c) FROM climate WHERE time > now() - 5m GROUP BY room"',
+        f'"q=SELECT mean(temperature_c) FROM {CLIMATE} WHERE time > now() - 5m GROUP BY room"',
     )
     t.add_row("MQTT broker", f"127.0.0.1:{ports['mqtt']}   mosquitto_sub -p {ports['mqtt']} -t '#' -v")
     t.add_row(
@@ -218,18 +192,6 @@ def _lock_state_dir(state_dir: Path) -> Any:
     return f
 
 
-def _stop_consumer(consumer: object) -> None:
-    """Stop a stream consumer that runs threads of its own (the alert engine), whatever it calls that."""
-    for name in ("stop", "close"):
-        fn = getattr(consumer, name, None)
-        if callable(fn):
-            try:
-                fn()
-            except Exception as e:  # shutting down: report and go on stopping the rest
-                log.warning("stopping %s: %s", type(consumer).__name__, e)
-            return
-
-
 def _wants_browser(browser: bool | None) -> bool:
     if browser is not None:
         return browser
@@ -246,11 +208,11 @@ def demo(
     smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
 ) -> None:
     """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
-    from collector.service import Collector
     from collector.simulator import Simulator
     from kho import db as kho_db
     from kho.app import create_service_app
-    from kho.wiring import build_consumers
+    from kho.asgi_thread import ThreadedServer
+    from kho.wiring import build_collector
 
     c = ctx_of(ctx)
     if rate <= 0:
@@ -296,16 +258,14 @@ def demo(
             users = seed_demo_inventory(sessions)
         fleet = demo_fleet(sessions)
 
-        collector = Collector(settings.mqtt, settings.influx, settings.collector, sessions, state_dir / "collector")
-        for consumer in build_consumers(settings, sessions, collector.health):
-            collector.add_consumer(consumer)
-            # Registered before the collector's stop, so it runs after it: the engine sees the last readings.
-            stack.callback(_stop_consumer, consumer)
-        collector.start()
-        stack.callback(collector.stop)
+        run = build_collector(settings, sessions, state_dir / "collector").start()
+        stack.callback(run.stop)  # the collector, then the alert engine: it sees the last readings
+        collector = run.collector
 
-        web = WebServer(create_service_app(settings, collector=collector), settings.web.host, ports["web"])
-        web.start()
+        app = create_service_app(settings, collector=collector)
+        web = ThreadedServer(app, settings.web.host, ports["web"], name="kho-web", access_log=False)
+        if not web.start(30):
+            raise RuntimeError(f"the web app did not start on port {ports['web']}")
         stack.callback(web.stop)
 
         smoke = {"qt-p1-a": smoke_at} if smoke_at > 0 and any(d.id == "qt-p1-a" for d in fleet) else {}

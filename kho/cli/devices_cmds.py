@@ -10,6 +10,7 @@ from rich.table import Table
 
 from inventory import registry
 from inventory.db import session_scope
+from inventory.profiles import PROFILES, profile_names
 from kho.cli.common import console, ctx_of
 
 sites_app = typer.Typer(help="Archive storage sites.", no_args_is_help=True)
@@ -44,13 +45,22 @@ def room_add(
     console.print(f"[green]room {site}/{code} added[/]")
 
 
+@devices_app.command("profiles")
+def device_profiles() -> None:
+    """List the payload profiles a node can be registered with."""
+    t = Table("profile", "default topic", "what the node publishes")
+    for p in PROFILES.values():
+        t.add_row(p.name, p.topic_root, p.summary)
+    console.print(t)
+
+
 @devices_app.command("add")
 def device_add(
     ctx: typer.Context,
     device_id: str,
-    profile: str = typer.Option(..., help="native | esphome | tasmota"),
+    profile: str = typer.Option(..., help=" | ".join(profile_names())),
     room: str = typer.Option(..., help="SITE/ROOM the node is in"),
-    topic: str = typer.Option("", help="topic root (esphome topic_prefix, tasmota topic); default from id"),
+    topic: str = typer.Option("", help="topic root (esphome/shelly topic prefix, tasmota topic); default from id"),
     hardware: str = typer.Option("", help="e.g. esp32-sht3x, esp32-bme280+mq2"),
     smoke: bool = typer.Option(False, "--smoke/--no-smoke", help="the node has a smoke sensor"),
     interval: int = typer.Option(60, help="reporting interval in seconds"),

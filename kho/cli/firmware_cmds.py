@@ -83,6 +83,7 @@ def topics_cmd(
     """List the topics and example payloads a rendered node will publish (to check with mosquitto_sub)."""
     from firmware_configs.expected import esphome_publications, tasmota_publications
     from firmware_configs.nodes import load_node
+    from inventory.profiles import get_profile
 
     fw = _settings(ctx)
     target = _dir(ctx, out, fw.firmware_dir, "firmware")
@@ -94,8 +95,11 @@ def topics_cmd(
     elif node.profile == "tasmota":
         path = target / node.id / "tasmota-commands.txt"
         pubs = tasmota_publications(path.read_text(encoding="utf-8")) if path.exists() else None
-    else:
+    elif node.profile == "native":
         fail(f"{node.id} is a native node: it publishes kho/{node.id}/telemetry and kho/{node.id}/status")
+    else:
+        info = get_profile(node.profile)
+        fail(f"{node.id} is a {node.profile} node, kho renders no files for it: {info.summary if info else ''}")
     if pubs is None:
         fail(f"{path} not found: run `kho firmware render --device {node.id}` first")
     for p in pubs:

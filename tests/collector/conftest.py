@@ -98,6 +98,9 @@ class Recorder:
     def on_status(self, event: StatusEvent) -> None:
         self.statuses.append(event)
 
+    def backlog(self) -> int:
+        return 0  # handles everything inline
+
 
 def publish_series(publisher: Publisher, n: int, t0: int, device: str = "n1") -> None:
     """``n`` native readings of ``device``, 1 ms apart from ``t0``, with ``seq`` 0…n-1 (not waited for)."""

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.decoders import Dispatcher, Ignored, Reject, Sample, Status
+from collector.decoders import Ignored, Reject, Sample, Status
 from collector.dewpoint import dew_point_c
+from collector.dispatch import Dispatcher
 from collector.lineprotocol import escape_tag, series_prefix
 from collector.validate import TimePolicy, check_values, effective_ts
 

@@ -40,6 +40,9 @@ class Exploding:
     def on_status(self, event: StatusEvent) -> None:
         raise RuntimeError("consumer bug")
 
+    def backlog(self) -> int:
+        return 0
+
 
 def _now() -> float:
     return time.time()
@@ -569,7 +572,7 @@ class Sluggish(Recorder):
     def on_readings(self, readings: Sequence[Reading]) -> None:
         super().on_readings(readings)
         if self.ref:
-            self.max_inbox = max(self.max_inbox, len(self.ref[0]._inbox))
+            self.max_inbox = max(self.max_inbox, len(self.ref[0].inbox.normal))
         time.sleep(0.1)
 
 
@@ -580,10 +583,10 @@ def test_reading_pauses_while_the_inbox_is_full(
     make_collector: MakeCollector,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from collector import service
+    from collector import inbox
 
-    monkeypatch.setattr(service, "INBOX_HIGH", 400)
-    monkeypatch.setattr(service, "INBOX_LOW", 200)
+    monkeypatch.setattr(inbox, "INBOX_HIGH", 400)
+    monkeypatch.setattr(inbox, "INBOX_LOW", 200)
     # No inflight limit at the broker: only the collector's own gate bounds what it takes in.
     broker = make_mosquitto(extra_conf="max_inflight_messages 0")
     ref: list[Collector] = []

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from collector.api import HealthServer
 from collector.attribution import Attribution
 from collector.service import Collector
 from collector.settings import InfluxSettings, MqttSettings
@@ -23,6 +22,7 @@ from inventory.db import session_scope
 from inventory.directory import load_directory
 from kho.cli import app
 from kho.localservers import ManagedServer, free_port
+from kho.wiring import health_server
 
 from .conftest import Recorder, count_points, query, setup_registry, wait_for
 
@@ -140,7 +140,7 @@ def test_status_and_deadletter_cli(
 ) -> None:
     c: Collector = make_collector(mosquitto.port, influx_settings, registry_sessions)  # type: ignore[operator]
     port = free_port()
-    server = HealthServer(c, "127.0.0.1", port)
+    server = health_server(c, "127.0.0.1", port)
     assert server.start()
     try:
         env = {"KHO_COLLECTOR__HEALTH_PORT": str(port), "KHO_STATE_DIR": str(tmp_path / "cli")}

@@ -9,14 +9,11 @@ documentation (legacy /api/… endpoints, Grafana 9–11): /api/health (no auth)
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboards.example import seed_example_registry
 from dashboards.registry_view import SiteView, load_sites
 from inventory.db import session_scope
+from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 
 
@@ -213,25 +211,18 @@ class FakeGrafana:
     def __init__(self) -> None:
         self.state = GrafanaState()
         self.port = free_port()
-        config = uvicorn.Config(make_app(self.state), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = ThreadedServer(make_app(self.state), "127.0.0.1", self.port, name="fake-grafana")
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Grafana did not start")
-            time.sleep(0.02)
+        if not self.server.start(10):
+            raise RuntimeError("fake Grafana did not start")
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+        self.server.stop(5)
 
 
 @pytest.fixture

@@ -93,4 +93,4 @@ def test_rendered_topics_and_payloads_land_in_influxdb(
         "qt-tas": 1.0,
         "qt-8266": 1.0,
     }
-    assert collector.rejected_total == 0
+    assert collector.counters.rejected_total == 0

@@ -4,19 +4,17 @@ stocktake with one missing and one misplaced box, cleaning task done. Screenshot
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import services as sv
 from inventory.db import utcnow
 from kho.app import create_app
+from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 from kho.settings import Settings
 from tests.inventory.conftest import PASSWORD, World
@@ -40,17 +38,10 @@ CHROMIUM_ARGS = [
 def server(app_settings: Settings, world: World) -> Iterator[str]:
     """The app served by uvicorn in a thread on a free port."""
     app = create_app(app_settings)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    srv = ThreadedServer(app, "127.0.0.1", free_port(), lifespan="off")
+    assert srv.start(20), "uvicorn did not start"
+    yield srv.url
+    srv.stop(10)
     app.state.engine.dispose()
 
 

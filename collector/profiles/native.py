@@ -1,11 +1,17 @@
-"""Native profile: ``<topic>/telemetry`` carries one JSON object or an array of them (a buffered batch)."""
+"""Native profile (kho's own firmware): ``<root>/telemetry`` carries one JSON object or an array of them (a
+buffered batch); ``<root>/status`` is ``online``/``offline`` (retained, and the last will)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import orjson
+
 from collector.decoders.common import DecodeError, number, parse_json, timestamp_ms
+from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
+from collector.profiles.base import Decoder, Match, Message, Profile
 
 # Payload keys kho stores; others (rssi, uptime, …) are ignored so firmware can add fields freely.
 NUMERIC_KEYS = ("temperature_c", "humidity_pct", "smoke_level", "battery_v")
@@ -64,3 +70,49 @@ def sample_from_object(device_id: str, obj: Any, index: int = 0, batched: bool =
     if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
         raise DecodeError(BAD_TYPE, "seq must be an integer")
     return Sample(device_id, fields, ts_ms, seq, index, batched)
+
+
+_SMOKE = re.compile(rb'"smoke": ?(?:true|1)')
+
+# Malformed telemetry a simulated node sends on demand, one reject reason each.
+BAD_TELEMETRY: tuple[bytes, ...] = (
+    b"{temperature_c: 21",  # not_json
+    b'{"temperature_c": NaN, "humidity_pct": 50}',  # not_finite
+    b'{"ts": %d, "temperature_c": 21.0, "humidity_pct": 150.0}',  # out_of_range
+    b'{"ts": %d, "temperature_c": "hot", "humidity_pct": 50}',  # bad_type
+    b'{"ts": "yesterday", "temperature_c": 21.0}',  # bad_timestamp
+)
+
+
+class Native(Profile):
+    """kho's own firmware."""
+
+    name = "native"
+    subscriptions = ("kho/+/telemetry", "kho/+/status")
+    reports_smoke = True
+
+    def match(self, topic: str) -> Match | None:
+        if topic.endswith("/telemetry"):
+            return Match(topic[: -len("/telemetry")], "telemetry")
+        if topic.endswith("/status"):
+            return Match(topic[: -len("/status")], "status")
+        return None
+
+    def decoder(self, match: Match) -> Decoder:
+        return decode_native if match.channel == "telemetry" else decode_status
+
+    def smoke_hint(self, topic: str, payload: bytes) -> bool:
+        return b"smoke" in payload and _SMOKE.search(payload) is not None
+
+    def reading_messages(self, root: str, values: dict[str, float], wall: float, seq: int) -> list[Message]:
+        doc: dict[str, object] = {"ts": round(wall, 3), "seq": seq, **values}
+        if "smoke" in values:
+            doc["smoke"] = values["smoke"] >= 1.0
+        return [(f"{root}/telemetry", orjson.dumps(doc))]
+
+    def bad_message(self, root: str, k: int, wall: float) -> Message:
+        bad = BAD_TELEMETRY[k % len(BAD_TELEMETRY)]
+        return f"{root}/telemetry", (bad % round(wall) if b"%d" in bad else bad)
+
+
+PROFILE = Native()

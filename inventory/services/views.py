@@ -22,6 +22,7 @@ from inventory.models import (
     Fonds,
     LabelKind,
     LabelToken,
+    ReshelveTask,
     Room,
     Shelf,
     ShelvingUnit,
@@ -30,6 +31,7 @@ from inventory.models import (
     Stocktake,
     StocktakeState,
 )
+from inventory.services.movements import open_reshelve
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,11 @@ class BoxView:
     current: SlotPath | None
     files: list[FileView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+    reshelve_at: datetime | None = None  # a stocktake found it elsewhere: to be taken back to its home slot
+
+    @property
+    def reshelve(self) -> bool:
+        return self.reshelve_at is not None
 
     @property
     def misplaced(self) -> bool:
@@ -132,6 +139,7 @@ class BoxView:
 
         d = asdict(self)
         d["misplaced"] = self.misplaced
+        d["reshelve"] = self.reshelve
         return d
 
 
@@ -206,6 +214,9 @@ def box_view(session: Session, box_id: int, *, events: int = 30) -> BoxView:
         home=paths.get(box.home_slot_id) if box.home_slot_id else None,
         current=paths.get(box.current_slot_id) if box.current_slot_id else None,
         files=files,
+        reshelve_at=session.scalar(
+            select(ReshelveTask.created_at).join(Box, open_reshelve()).where(ReshelveTask.box_id == box.id)
+        ),
         events=[
             EventView(
                 e.kind,
@@ -421,3 +432,8 @@ def checked_out_boxes(session: Session, *, today: date | None = None, limit: int
         .limit(limit)
     )
     return [CheckoutRow(i, c, who, p, since, due, due is not None and due < today) for i, c, who, p, since, due in rows]
+
+
+def room_climate_class(session: Session, room_id: int) -> str:
+    """The climate class of a room ("" if there is no such room)."""
+    return session.scalar(select(Room.climate_class).where(Room.id == room_id)) or ""

@@ -285,6 +285,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "scanning": ("Đưa mã QR vào khung hình", "Point the camera at the QR code"),
     "sending": ("Đang gửi…", "Sending…"),
+    "today": ("Việc hôm nay", "To do today"),
+    "today_nothing": ("Hôm nay không có việc gì cần làm gấp", "Nothing urgent today"),
+    "overdue_loans": ("Mượn quá hạn", "Overdue loans"),
+    "results": ("{n} kết quả", "{n} results"),
+    "results_more": ("Hơn {n} kết quả", "More than {n} results"),
+    "results_cap": ("Còn nữa: thêm một từ hoặc một phần mã để thu hẹp", "There are more: add a word or part of a code"),
+    "page_of": ("trang {page}/{pages}", "page {page} of {pages}"),
+    "pages_nav": ("Các trang kết quả", "Result pages"),
+    "prev_page": ("Trang trước", "Previous"),
+    "next_page": ("Trang sau", "Next"),
     "offline_retry": ("Chưa gửi được (mất mạng?): thử lại", "Not sent (offline?): try again"),
 }
 

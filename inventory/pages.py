@@ -87,6 +87,8 @@ def logout(request: Request, who: Annotated[Principal, Depends(current_principal
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, who: Viewer) -> Response:
+    """Scan or type a code, and what to do today: cleaning due, open alerts, overdue loans, missing boxes and boxes
+    to re-shelve."""
     with tx(request) as s:
         rooms = list(
             s.execute(
@@ -96,7 +98,12 @@ def home(request: Request, who: Viewer) -> Response:
                 .limit(200)
             )
         )
-    return render(request, "home.html", carry=request.session.get("carry"), rooms=rooms)
+        today = sv.today_view(s, who.username if who.kind == "user" else "")
+    alerts = []
+    for room_id, site, code, name in rooms[:50]:
+        for a in open_alerts(request.app.state, room_id) or []:
+            alerts.append({**a, "room_id": room_id, "room": f"{site}-{code} · {name}"})
+    return render(request, "home.html", carry=request.session.get("carry"), rooms=rooms, today=today, alerts=alerts)
 
 
 @router.get("/photos/{box_code}/{name}")
@@ -135,10 +142,12 @@ def go(request: Request, who: Viewer, code: str = "") -> Response:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, who: Viewer, q: str = "") -> Response:
+def search_page(request: Request, who: Viewer, q: str = "", page: str = "1") -> Response:
+    """Results with their count, a page at a time; missing, misplaced, checked-out and to-be-reshelved boxes
+    marked."""
     with tx(request) as s:
-        hits = sv.search(s, q) if q.strip() else []
-    return render(request, "search.html", q=q, hits=hits)
+        res = sv.search_page(s, q, int(page) if page.isdigit() else 1)
+    return render(request, "search.html", q=q, res=res, hits=res.hits)
 
 
 @router.get("/checkouts", response_class=HTMLResponse)
@@ -548,6 +557,11 @@ async def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Respon
 
 @router.get("/room/{room_id}", response_class=HTMLResponse)
 def room_page(request: Request, room_id: int, who: Viewer) -> Response:
+    return _room_page(request, room_id)
+
+
+def _room_page(request: Request, room_id: int, **form: Any) -> HTMLResponse:
+    """The room; ``form`` (values, error) re-shows a refused schedule form."""
     with tx(request) as s:
         view = sv.room_view(s, room_id)
         tasks = sv.open_tasks_for_room(s, room_id)
@@ -561,6 +575,7 @@ def room_page(request: Request, room_id: int, who: Viewer) -> Response:
         alerts=alerts,
         tasks=tasks,
         kinds=[k.value for k in CleaningKind],
+        **form,
     )
 
 
@@ -575,25 +590,40 @@ def room_schedule(
     assignee: Annotated[str, Form()] = "",
 ) -> Response:
     """A manager adds a cleaning schedule for the room (or one of its shelving units)."""
-    with tx(request) as s:
-        room = s.get(Room, room_id)
-        if room is None:
-            raise NotFound(f"no room {room_id}")
-        if unit:
-            sv.create_schedule(
-                s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit, assignee=assignee.strip()
-            )
-        else:
-            sv.create_schedule(
-                s,
-                kind=kind,
-                recurrence=recurrence,
-                actor=who.actor,
-                site_code=room.site.code,
-                room_code=room.code,
-                assignee=assignee.strip(),
-            )
-    flash(request, "ok_saved")
+    try:
+        with tx(request) as s:
+            room = s.get(Room, room_id)
+            if room is None:
+                raise NotFound(f"no room {room_id}")
+            if unit:
+                sv.create_schedule(
+                    s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit, assignee=assignee.strip()
+                )
+            else:
+                sv.create_schedule(
+                    s,
+                    kind=kind,
+                    recurrence=recurrence,
+                    actor=who.actor,
+                    site_code=room.site.code,
+                    room_code=room.code,
+                    assignee=assignee.strip(),
+                )
+    except NotFound:
+        raise
+    except RegistryError as e:
+        values = {"kind": kind, "recurrence": recurrence, "unit": unit, "assignee": assignee}
+        resp = _room_page(
+            request,
+            room_id,
+            form="schedule",
+            values=values,
+            error=error_text(lang_of(request), e, "err_schedule"),
+            detail=str(e),
+        )
+        resp.status_code = status_of(e)
+        return resp
+    flash(request, "ok_schedule")
     return redirect(f"/room/{room_id}")
 
 
@@ -603,7 +633,7 @@ def task_done(
 ) -> Response:
     with tx(request) as s:
         sv.complete_task(s, task_id, who.actor, note)
-    flash(request, "ok_saved")
+    flash(request, "ok_task_done")
     return redirect(_safe_next(back))
 
 

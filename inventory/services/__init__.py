@@ -47,7 +47,7 @@ from inventory.services.movements import (
     report_damage,
     return_box,
 )
-from inventory.services.search import SearchHit, SearchResults, search
+from inventory.services.search import SearchHit, SearchPage, SearchResults, search, search_page
 from inventory.services.shelving import create_shelving, get_shelf, get_slot, get_unit, slot_usage
 from inventory.services.stocktake import (
     RESHELVE,
@@ -69,6 +69,7 @@ from inventory.services.views import (
     shelf_view,
     slot_paths,
     slot_view,
+    today_view,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "FileIn",
     "ScanOutcome",
     "SearchHit",
+    "SearchPage",
     "SearchResults",
     "StocktakeResult",
     "add_files",
@@ -126,10 +128,12 @@ __all__ = [
     "room_view",
     "scan_box",
     "search",
+    "search_page",
     "shelf_view",
     "slot_paths",
     "slot_usage",
     "slot_view",
     "start_stocktake",
     "stocktake_result",
+    "today_view",
 ]

@@ -33,6 +33,7 @@ from inventory.directory import DeviceEntry, load_directory
 from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
+from kho.tls import PHONE_TRUST_STEPS, DemoCert, ensure_demo_cert, lan_address
 
 log = logging.getLogger("kho.demo")
 
@@ -125,10 +126,18 @@ def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:
 class WebServer:
     """uvicorn serving the kho web app on a background thread (the main thread keeps the signals)."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int, tls: tuple[str, str] | None = None) -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=tls[0] if tls else None,
+            ssl_keyfile=tls[1] if tls else None,
+        )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="kho-web", daemon=True)
 
@@ -154,10 +163,12 @@ def where_to_look(
     settings: Settings,
     fleet: list[DeviceEntry],
     users: dict[str, str] | None = None,
+    phone: DemoCert | None = None,
 ) -> Panel:
     """Every URL and an example query for each part that runs."""
     host = settings.web.host
-    web = f"http://{host}:{ports['web']}"
+    scheme = "https" if settings.web.tls_cert else "http"
+    web = f"{scheme}://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{ports['web']}"
     influx = f"http://127.0.0.1:{ports['influx']}"
     db = settings.influx.database
     q = "SELECT last(temperature_c), last(humidity_pct) FROM climate GROUP BY room, device"
@@ -165,6 +176,16 @@ def where_to_look(
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column(overflow="fold")
     t.add_row("Web / giao diện", f"{web}/   (API docs: {web}/api/docs)")
+    if phone is not None:
+        base = settings.web.public_base_url
+        t.add_row("Phone / điện thoại", f"{base}/   (labels point here / nhãn QR trỏ về đây)")
+        t.add_row(
+            "",
+            f"Tin cậy chứng chỉ / trust the certificate once: open {base}/kho-demo-ca.crt on the phone "
+            f"(or copy {phone.ca_cert}), then:",
+        )
+        for step in PHONE_TRUST_STEPS:
+            t.add_row("", step)
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
@@ -187,6 +208,29 @@ def where_to_look(
     return Panel(
         t, title="[bold green]kho demo đang chạy / is running[/] — Ctrl-C để dừng / to stop", border_style="green"
     )
+
+
+def _demo_https(settings: Settings, port: int, explicit_base: bool) -> tuple[Settings, DemoCert]:
+    """Settings for HTTPS on the LAN with the demo's own certificate (made for the LAN address)."""
+    lan = lan_address()
+    hosts = tuple(h for h in (lan, "localhost", "127.0.0.1") if h)
+    cert = ensure_demo_cert(settings.state_dir / "tls", hosts)
+    update: dict[str, Any] = {"tls_cert": str(cert.cert), "tls_key": str(cert.key)}
+    if lan:
+        update["host"] = "0.0.0.0"  # reachable from the phones on the LAN
+    if not explicit_base:
+        update["public_base_url"] = f"https://{lan or '127.0.0.1'}:{port}"
+    return settings.model_copy(update={"web": settings.web.model_copy(update=update)}), cert
+
+
+def _serve_ca(app: Any, cert: DemoCert) -> None:
+    """``/kho-demo-ca.crt``: the demo CA's certificate (public), for a phone to install and trust."""
+    from fastapi.responses import FileResponse
+
+    def ca() -> FileResponse:
+        return FileResponse(cert.ca_cert, media_type="application/x-x509-ca-cert", filename="kho-demo-ca.crt")
+
+    app.add_api_route("/kho-demo-ca.crt", ca, include_in_schema=False)
 
 
 def status_line(h: dict[str, Any], sim_published: int, elapsed: float) -> Text:
@@ -259,6 +303,11 @@ def demo(
         None, "--browser/--no-browser", help="open the web app in a browser (default: when a display is set)"
     ),
     smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
+    https: bool = typer.Option(
+        False,
+        "--https/--no-https",
+        help="serve HTTPS on the LAN with a demo certificate (phones need it for the camera scanner)",
+    ),
 ) -> None:
     """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
     from collector.service import Collector
@@ -286,6 +335,9 @@ def demo(
             "web": base.web.model_copy(update={"port": ports["web"]}),
         }
     )
+    phone: DemoCert | None = None
+    if not (settings.web.tls_cert and settings.web.tls_key) and https:
+        settings, phone = _demo_https(settings, ports["web"], "public_base_url" in base.web.model_fields_set)
     reused = (state_dir / "influxdb" / "meta").exists()
     console.print(
         ("[green]Dùng lại dữ liệu / reusing state[/] in " if reused else "[green]Tạo mới / new state[/] in ")
@@ -319,7 +371,11 @@ def demo(
         collector.start()
         stack.callback(collector.stop)
 
-        web = WebServer(create_service_app(settings, collector=collector), settings.web.host, ports["web"])
+        app = create_service_app(settings, collector=collector)
+        tls = (settings.web.tls_cert, settings.web.tls_key) if settings.web.tls_cert and settings.web.tls_key else None
+        if phone is not None:
+            _serve_ca(app, phone)
+        web = WebServer(app, settings.web.host, ports["web"], tls)
         web.start()
         stack.callback(web.stop)
 
@@ -329,10 +385,10 @@ def demo(
             sim.start()
             stack.callback(sim.stop)
 
-        console.print(where_to_look(ports, settings, fleet, users))
+        console.print(where_to_look(ports, settings, fleet, users, phone))
         if _wants_browser(browser):
             with contextlib.suppress(Exception):
-                webbrowser.open(f"http://{settings.web.host}:{ports['web']}/")
+                webbrowser.open(f"{'https' if tls else 'http'}://127.0.0.1:{ports['web']}/")
         t0 = time.monotonic()
         with Live(
             status_line(collector.health(), 0, 0), console=console, refresh_per_second=2, transient=False

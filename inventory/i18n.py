@@ -1,4 +1,9 @@
-"""Vietnamese (default) and English texts of the keeper pages: a small dictionary, no gettext toolchain."""
+"""The one catalogue of user-facing texts, Vietnamese (default) and English: the web pages, the spreadsheet and
+label tools (``sheet.*``), the dashboards (``dash.*``) and the alert notifications (``alert.*``).
+
+One shape: ``key: (vi, en)``, read with ``t(lang, key, **params)``; no gettext toolchain. Each package adds its
+texts as a block of its own with a ``# --- AREA ---`` comment.
+"""
 
 from __future__ import annotations
 
@@ -143,6 +148,126 @@ TEXTS: dict[str, tuple[str, str]] = {
     "e_counted": ("Kiểm kê", "Counted"),
     "e_missing": ("Thất lạc", "Missing"),
     "e_handed_over": ("Bàn giao", "Handed over"),
+    # --- spreadsheet and label tools (inventory.spreadsheet.messages) ---
+    "sheet.missing_value": ("thiếu giá trị bắt buộc", "required value missing"),
+    "sheet.not_int": ("không phải số nguyên: {value!r}", "not a whole number: {value!r}"),
+    "sheet.not_positive": ("phải là số dương: {value!r}", "must be a positive number: {value!r}"),
+    "sheet.bad_date": ("ngày không hợp lệ: {value!r}", "invalid date: {value!r}"),
+    "sheet.date_order": ("ngày bắt đầu sau ngày kết thúc", "start date is after end date"),
+    "sheet.bad_retention": (
+        "thời hạn bảo quản không hiểu được: {value!r} (ví dụ: 'Vĩnh viễn', '10 năm')",
+        "unreadable retention: {value!r} (e.g. 'Vĩnh viễn', '10 năm')",
+    ),
+    "sheet.bad_access": ("chế độ sử dụng không hợp lệ: {value!r}", "invalid access: {value!r}"),
+    "sheet.duplicate_file": (
+        "hồ sơ số {file} của hộp {box} đã có ở dòng {first}",
+        "file {file} of box {box} already appears on row {first}",
+    ),
+    "sheet.no_header": (
+        "không tìm thấy dòng tiêu đề (cần ít nhất cột 'Số hộp' và 'Tiêu đề hồ sơ')",
+        "no header row found (need at least the columns 'Số hộp' and 'Tiêu đề hồ sơ')",
+    ),
+    "sheet.missing_columns": ("thiếu cột: {columns}", "missing columns: {columns}"),
+    "sheet.unknown_field": (
+        "trường không tồn tại trong --mapping: {field} (có: {known})",
+        "unknown field in --mapping: {field} (known: {known})",
+    ),
+    "sheet.unknown_header": ("không có cột '{header}' trong tệp", "no column '{header}' in the file"),
+    "sheet.bad_mapping": (
+        "--mapping phải có dạng 'Tên cột=trường': {value!r}",
+        "--mapping must look like 'Column header=field': {value!r}",
+    ),
+    "sheet.no_fonds": (
+        "chưa biết phông: dùng --fonds hoặc thêm cột 'Phông'",
+        "fonds unknown: use --fonds or add a 'Phông' column",
+    ),
+    "sheet.unknown_fonds": (
+        "phông {code} chưa có; thêm --fonds-name để tạo mới",
+        "fonds {code} does not exist; pass --fonds-name to create it",
+    ),
+    "sheet.unsupported_file": (
+        "định dạng tệp không hỗ trợ: {suffix} (dùng .xlsx hoặc .csv)",
+        "unsupported file type: {suffix} (use .xlsx or .csv)",
+    ),
+    "sheet.box_conflict": (
+        "hộp {code} đã tồn tại thuộc mục lục khác",
+        "box code {code} already exists in another catalogue",
+    ),
+    # --- dashboards (dashboards.texts) ---
+    "dash.temperature": ("Nhiệt độ", "Temperature"),
+    "dash.humidity": ("Độ ẩm", "Humidity"),
+    "dash.smoke": ("Khói", "Smoke"),
+    "dash.no_detector": ("Không có đầu báo khói", "No smoke detector"),
+    "dash.no_smoke": ("Không khói", "No smoke"),
+    "dash.smoke_alarm": ("CÓ KHÓI!", "SMOKE!"),
+    "dash.offline": ("Nút mất kết nối", "Nodes offline"),
+    "dash.dew_point": ("Điểm sương", "Dew point"),
+    "dash.swing_t": ("Dao động nhiệt 24 h", "24 h temperature swing"),
+    "dash.swing_rh": ("Dao động ẩm 24 h", "24 h humidity swing"),
+    "dash.node_status": ("Trạng thái nút đo", "Node status"),
+    "dash.online": ("Trực tuyến", "Online"),
+    "dash.offline_one": ("Mất kết nối", "Offline"),
+    "dash.smoke_level": ("Mức khói (MQ-2)", "Smoke level (MQ-2)"),
+    "dash.battery": ("Pin", "Battery"),
+    "dash.wall": ("Màn hình kho", "Wall display"),
+    "dash.room": ("Phòng", "Room"),
+    "dash.overview": ("Tổng quan các kho", "All sites overview"),
+    "dash.worst": ("Phòng cần chú ý trước", "Worst rooms first"),
+    "dash.score_help": (
+        "Độ lệch so với dải mục tiêu (đơn vị: nửa dải); ≤ 1 là trong dải, 10 là có khói.",
+        "Distance from the target band in half-band units; ≤ 1 is inside the band, 10 means smoke.",
+    ),
+    "dash.node": ("Nút đo", "Node"),
+    "dash.no_rooms": ("Chưa có phòng nào được đăng ký.", "No rooms registered yet."),
+    "dash.target": ("Mục tiêu", "Target"),
+    "dash.annotation_smoke": ("Báo khói", "Smoke reported"),
+    "dash.annotation_offline": ("Nút mất kết nối", "Node went offline"),
+    # --- alert notifications (alerts.messages) ---
+    "alert.rule.smoke": ("KHÓI", "SMOKE"),
+    "alert.rule.temperature": ("Nhiệt độ ngoài giới hạn", "Temperature out of limits"),
+    "alert.rule.humidity": ("Độ ẩm ngoài giới hạn", "Humidity out of limits"),
+    "alert.rule.swing_temperature": ("Dao động nhiệt độ 24 giờ quá lớn", "24 h temperature swing too large"),
+    "alert.rule.swing_humidity": ("Dao động độ ẩm 24 giờ quá lớn", "24 h humidity swing too large"),
+    "alert.rule.mould": ("Nguy cơ nấm mốc", "Mould risk"),
+    "alert.rule.offline": ("Thiết bị mất kết nối", "Device offline"),
+    "alert.rule.battery": ("Pin yếu", "Battery low"),
+    "alert.rule.system_receiving": ("Bộ thu không nhận dữ liệu", "Collector not receiving data"),
+    "alert.rule.system_influx": ("Không ghi được InfluxDB", "InfluxDB unreachable"),
+    "alert.rule.system_spool": ("Bộ đệm dữ liệu sắp đầy", "Data spool filling up"),
+    "alert.rule.test": ("Tin nhắn thử", "Test message"),
+    "alert.word.critical": ("NGHIÊM TRỌNG", "CRITICAL"),
+    "alert.word.warning": ("Cảnh báo", "Warning"),
+    "alert.word.site": ("Kho", "Site"),
+    "alert.word.room": ("Phòng", "Room"),
+    "alert.word.device": ("Thiết bị", "Device"),
+    "alert.word.value": ("Giá trị", "Value"),
+    "alert.word.limit": ("Giới hạn", "Limit"),
+    "alert.word.since": ("Kéo dài", "For"),
+    "alert.word.ack": ("Xác nhận", "Acknowledge"),
+    "alert.word.resolved": ("Đã hết", "Resolved"),
+    "alert.word.repeat": ("Nhắc lại (chưa ai xác nhận)", "Reminder (not acknowledged)"),
+    "alert.word.escalate": ("Chuyển cấp (chưa ai xác nhận)", "Escalated (not acknowledged)"),
+    "alert.word.group": ("cảnh báo", "warnings"),
+    "alert.word.system": ("Hệ thống", "System"),
+    "alert.word.min": ("phút", "min"),
+    "alert.word.h": ("giờ", "h"),
+    "alert.word.smoke_on": ("đầu báo khói đang báo động", "smoke detector in alarm"),
+    "alert.cleaning.floor": ("lau sàn", "floor cleaning"),
+    "alert.cleaning.dusting": ("hút bụi", "dusting"),
+    "alert.cleaning.pest_inspection": ("kiểm tra côn trùng", "pest inspection"),
+    "alert.cleaning.disinfection": ("khử trùng", "disinfection"),
+    "alert.test_subject": ("[kho] Tin nhắn thử", "[kho] Test message"),
+    "alert.test_body": (
+        "Xin chào {name}: thông báo cảnh báo của kho đến được kênh này.",
+        "Hello {name}: kho alert notifications reach you on this channel.",
+    ),
+    "alert.cleaning_subject": (
+        "[kho] {n} việc vệ sinh kho quá hạn — kho {site}",
+        "[kho] {n} cleaning task(s) overdue — site {site}",
+    ),
+    "alert.cleaning_head": ("Vệ sinh kho quá hạn", "Cleaning overdue"),
+    "alert.cleaning_due": ("hạn", "due"),
+    "alert.cleaning_assignee": ("người phụ trách", "assignee"),
     # --- keeper pages ---
     "home_link": ("Về trang chính", "Back to home"),
     "e404": ("Không có trang này", "There is no such page"),

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from alerts import messages as alert_messages
 from dashboards.texts import tr
 from inventory import i18n
 from inventory.spreadsheet.messages import t as sheet_t
+from tests.inventory.conftest import World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +78,11 @@ def test_every_kind_the_pages_show_is_translated() -> None:
         + [f"what_{k}" for k in sv.PLACEMENT_KINDS]
     )
     assert [k for k in wanted if k not in i18n.TEXTS] == []
+
+
+def test_the_decoder_is_cached_and_licensed(client_factory: Callable[..., TestClient], world: World) -> None:
+    c = client_factory()
+    r = c.get("/static/inventory/vendor/jsqr/jsQR.js")
+    assert r.status_code == 200 and "jsQR" in r.text[:2000] and r.headers["cache-control"] == "public, max-age=604800"
+    lic = c.get("/static/inventory/vendor/jsqr/LICENSE")
+    assert lic.status_code == 200 and "Apache License" in lic.text

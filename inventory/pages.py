@@ -499,7 +499,7 @@ def stocktake_scan(request: Request, st_id: int, who: Keeper, label: Annotated[s
         text, kind = t(lang, "scan_duplicate", code=out.code), "warn"
     else:
         text = t(lang, f"scan_{out.status}", code=out.code, slot=out.belongs_at)
-        kind = "ok" if out.status == "found" else "warn"
+        kind = {"found": "ok", "unknown": "error", "not_a_box": "error"}.get(out.status, "warn")
     if not _wants_json(request):
         flash_text(request, text, kind)
         return redirect(f"/stocktake/{st_id}")

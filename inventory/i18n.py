@@ -412,6 +412,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sending": ("Đang gửi…", "Sending…"),
     "access_restricted": ("Hạn chế sử dụng", "Restricted"),
     "access_secret": ("Mật", "Secret"),
+    "reason_stocktake": ("ghi khi kiểm kê", "recorded at a stocktake"),
     "belongs_prefix": ("thuộc", "belongs at"),
     "today": ("Việc hôm nay", "To do today"),
     "today_nothing": ("Hôm nay không có việc gì cần làm gấp", "Nothing urgent today"),

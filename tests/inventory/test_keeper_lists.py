@@ -95,6 +95,9 @@ def test_confirm_records_misplaced_boxes_here_or_for_reshelving(
         assert ev is not None and (ev.kind, ev.to_slot_id, ev.reason) == ("moved", v03, "stocktake")
         assert b5.current_slot_id == world.slot_ids["K1-G01-T2-V02"]
         assert s.get(ReshelveTask, h5) is not None and s.get(ReshelveTask, h4) is None
+    page4 = c.get(f"/box/{h4}").text
+    assert "<b>Chuyển vị trí</b>" in page4 and "ghi khi kiểm kê" in page4 and ">stocktake<" not in page4
+    assert_vietnamese(page4)
     # the box page says it is to be re-shelved (not a plain green "Trên giá"), the history is in Vietnamese
     page = c.get(f"/box/{h5}").text
     assert 'id="reshelve">Cần đưa về vị trí<' in page

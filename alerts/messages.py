@@ -1,4 +1,6 @@
-"""Notification texts in Vietnamese (default) and English: site, room, value, limit, how long, ack link."""
+"""Notification texts in Vietnamese (default) and English: site, room, value, limit, how long, ack link.
+
+The words are the ``alert.*`` texts of the one catalogue (``inventory.i18n``)."""
 
 from __future__ import annotations
 
@@ -8,37 +10,8 @@ from typing import Any
 
 from alerts.models import Alert
 from alerts.rules import title_of
+from inventory.i18n import normalize_lang, t
 
-RULES = {
-    "vi": {
-        "smoke": "KHÓI",
-        "temperature": "Nhiệt độ ngoài giới hạn",
-        "humidity": "Độ ẩm ngoài giới hạn",
-        "swing_temperature": "Dao động nhiệt độ 24 giờ quá lớn",
-        "swing_humidity": "Dao động độ ẩm 24 giờ quá lớn",
-        "mould": "Nguy cơ nấm mốc",
-        "offline": "Thiết bị mất kết nối",
-        "battery": "Pin yếu",
-        "system_receiving": "Bộ thu không nhận dữ liệu",
-        "system_influx": "Không ghi được InfluxDB",
-        "system_spool": "Bộ đệm dữ liệu sắp đầy",
-        "test": "Tin nhắn thử",
-    },
-    "en": {
-        "smoke": "SMOKE",
-        "temperature": "Temperature out of limits",
-        "humidity": "Humidity out of limits",
-        "swing_temperature": "24 h temperature swing too large",
-        "swing_humidity": "24 h humidity swing too large",
-        "mould": "Mould risk",
-        "offline": "Device offline",
-        "battery": "Battery low",
-        "system_receiving": "Collector not receiving data",
-        "system_influx": "InfluxDB unreachable",
-        "system_spool": "Data spool filling up",
-        "test": "Test message",
-    },
-}
 UNITS = {
     "temperature": " °C",
     "humidity": " %",
@@ -48,60 +21,34 @@ UNITS = {
     "system_spool": " %",
     "system_receiving": " s",
 }
-WORDS = {
-    "vi": {
-        "critical": "NGHIÊM TRỌNG",
-        "warning": "Cảnh báo",
-        "site": "Kho",
-        "room": "Phòng",
-        "device": "Thiết bị",
-        "value": "Giá trị",
-        "limit": "Giới hạn",
-        "since": "Kéo dài",
-        "ack": "Xác nhận",
-        "resolved": "Đã hết",
-        "repeat": "Nhắc lại (chưa ai xác nhận)",
-        "escalate": "Chuyển cấp (chưa ai xác nhận)",
-        "group": "cảnh báo",
-        "system": "Hệ thống",
-        "min": "phút",
-        "h": "giờ",
-        "smoke_on": "đầu báo khói đang báo động",
-    },
-    "en": {
-        "critical": "CRITICAL",
-        "warning": "Warning",
-        "site": "Site",
-        "room": "Room",
-        "device": "Device",
-        "value": "Value",
-        "limit": "Limit",
-        "since": "For",
-        "ack": "Acknowledge",
-        "resolved": "Resolved",
-        "repeat": "Reminder (not acknowledged)",
-        "escalate": "Escalated (not acknowledged)",
-        "group": "warnings",
-        "system": "System",
-        "min": "min",
-        "h": "h",
-        "smoke_on": "smoke detector in alarm",
-    },
-}
+
+
+class _Words:
+    """``w["site"]``: the ``alert.word.*`` text in one language (``get`` falls back like ``dict.get``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return t(self.lang, f"alert.word.{key}")
+
+    def get(self, key: str, default: str) -> str:
+        return t(self.lang, f"alert.word.{key}", default)
 
 
 def _lang(lang: str) -> str:
-    return lang if lang in RULES else "vi"
+    return normalize_lang(lang)
 
 
 def rule_title(rule: str, lang: str = "vi") -> str:
     """The human name of a rule (a rule added later may declare its own, see ``AlertRule.titles``)."""
-    return RULES[_lang(lang)].get(rule) or title_of(rule, _lang(lang)) or rule
+    lang = _lang(lang)
+    return t(lang, f"alert.rule.{rule}", "") or title_of(rule, lang) or rule
 
 
 def duration_text(seconds: float, lang: str = "vi") -> str:
     """``1 giờ 5 phút`` / ``1 h 5 min``."""
-    w = WORDS[_lang(lang)]
+    w = _Words(_lang(lang))
     minutes = max(int(seconds // 60), 0)
     h, m = divmod(minutes, 60)
     return f"{h} {w['h']} {m} {w['min']}" if h else f"{m} {w['min']}"
@@ -115,7 +62,7 @@ def _fmt(v: float | None, rule: str) -> str:
 
 def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
     """The facts of one alert, one per line."""
-    w = WORDS[_lang(lang)]
+    w = _Words(_lang(lang))
     where = f"{w['site']} {alert.site} · {w['room']} {alert.room}" if alert.site else w["system"]
     lines = [f"{w.get(alert.severity, alert.severity)}: {rule_title(alert.rule, lang)}", where]
     if alert.device_id:
@@ -131,7 +78,7 @@ def alert_lines(alert: Alert, now: datetime, lang: str = "vi") -> list[str]:
 
 def render(alert: Alert, kind: str, now: datetime, lang: str = "vi", ack_url: str = "") -> tuple[str, str]:
     """Subject and text of one alert's notification (``kind``: fire, repeat, escalate, resolve)."""
-    w = WORDS[_lang(lang)]
+    w = _Words(_lang(lang))
     prefix = {"repeat": w["repeat"] + " — ", "escalate": w["escalate"] + " — ", "resolve": w["resolved"] + ": "}.get(
         kind, ""
     )
@@ -149,7 +96,7 @@ def render_group(
     alerts: Sequence[Alert], site: str, now: datetime, lang: str = "vi", ack_urls: Sequence[str] = ()
 ) -> tuple[str, str]:
     """One message for several warnings of one site."""
-    w = WORDS[_lang(lang)]
+    w = _Words(_lang(lang))
     subject = f"[kho] {len(alerts)} {w['group']} — {w['site']} {site}"
     blocks = []
     for i, a in enumerate(alerts):
@@ -162,40 +109,19 @@ def render_group(
 
 def test_message(contact_name: str, lang: str = "vi") -> tuple[str, str]:
     """A message that proves a channel works."""
-    if _lang(lang) == "en":
-        return "[kho] Test message", f"Hello {contact_name}: kho alert notifications reach you on this channel."
-    return "[kho] Tin nhắn thử", f"Xin chào {contact_name}: thông báo cảnh báo của kho đến được kênh này."
-
-
-CLEANING_KINDS = {
-    "vi": {
-        "floor": "lau sàn",
-        "dusting": "hút bụi",
-        "pest_inspection": "kiểm tra côn trùng",
-        "disinfection": "khử trùng",
-    },
-    "en": {
-        "floor": "floor cleaning",
-        "dusting": "dusting",
-        "pest_inspection": "pest inspection",
-        "disinfection": "disinfection",
-    },
-}
+    lang = _lang(lang)
+    return t(lang, "alert.test_subject"), t(lang, "alert.test_body", name=contact_name)
 
 
 def cleaning_overdue(site: str, tasks: Sequence[Any], lang: str = "vi", tz: tzinfo = UTC) -> tuple[str, str]:
     """Overdue cleaning tasks of one site (items with kind, code, room, due_at, assignee); due times in
     ``tz``, the site's zone."""
     lang = _lang(lang)
-    kinds = CLEANING_KINDS[lang]
-    if lang == "en":
-        subject = f"[kho] {len(tasks)} cleaning task(s) overdue — site {site}"
-        head, due, who = "Cleaning overdue", "due", "assignee"
-    else:
-        subject = f"[kho] {len(tasks)} việc vệ sinh kho quá hạn — kho {site}"
-        head, due, who = "Vệ sinh kho quá hạn", "hạn", "người phụ trách"
+    subject = t(lang, "alert.cleaning_subject", n=len(tasks), site=site)
+    head, due, who = (t(lang, f"alert.cleaning_{k}") for k in ("head", "due", "assignee"))
     lines = [f"{head}:"]
-    for t in tasks:
-        line = f"- {kinds.get(t.kind, t.kind)} · {t.code} · {due} {t.due_at.astimezone(tz):%Y-%m-%d %H:%M (UTC%z)}"
-        lines.append(line + (f" · {who}: {t.assignee}" if t.assignee else ""))
+    for task in tasks:
+        kind = t(lang, f"alert.cleaning.{task.kind}", task.kind)
+        line = f"- {kind} · {task.code} · {due} {task.due_at.astimezone(tz):%Y-%m-%d %H:%M (UTC%z)}"
+        lines.append(line + (f" · {who}: {task.assignee}" if task.assignee else ""))
     return subject, "\n".join(lines)

@@ -21,3 +21,9 @@ class WebSettings(BaseModel):
     public_base_url: str = "http://127.0.0.1:8080"
     secret_key: SecretStr = Field(default=SecretStr(""), description="signs sessions and links; generated if empty")
     default_language: str = "vi"
+    tls_cert: str | None = Field(
+        default=None,
+        description="PEM certificate (chain) file: with tls_key, `kho serve`/`kho demo` serve HTTPS, which phone "
+        "browsers need before a page may use the camera",
+    )
+    tls_key: str | None = Field(default=None, description="PEM private key file of tls_cert")

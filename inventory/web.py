@@ -44,4 +44,7 @@ def setup_app(app: FastAPI) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.path.startswith("/static/inventory/vendor/"):
+            # The QR decoder (257 kB) is fetched once a week at most, not on every scanning page.
+            response.headers.setdefault("Cache-Control", "public, max-age=604800")
         return response

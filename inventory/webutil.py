@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.i18n import normalize_lang, t
 from inventory.timezone import local_zone
 
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -107,6 +109,29 @@ def tx(request: Request) -> Iterator[Session]:
         yield session
 
 
+def error_text(lang: str, err: RegistryError, fallback: str = "err_generic") -> str:
+    """The user's sentence for a service error in ``lang``: its ``key`` translated with its params; errors without
+    a key show the text ``fallback`` (never the English developer message)."""
+    if not err.key:
+        return t(lang, fallback)
+    params: dict[str, object] = {k: v for k, v in err.params.items()}
+    kind = params.get("kind")
+    if isinstance(kind, str):
+        params["kind_name"] = t(lang, kind).lower()
+        fill: dict[str, object] = {"slot": "", "custodian": "", **params}
+        params["what"] = t(lang, f"what_{kind}", kind, **fill)
+    status = params.get("status")
+    if isinstance(status, str):
+        params["status_name"] = t(lang, f"st_{status}", status)
+    at = params.get("at")
+    if isinstance(at, datetime):
+        params["at"] = _fmt_dt(at if at.tzinfo else at.replace(tzinfo=UTC))
+    try:
+        return t(lang, err.key, None, **params)
+    except (KeyError, IndexError):
+        return t(lang, fallback)
+
+
 def status_of(err: RegistryError) -> int:
     if isinstance(err, NotFound):
         return 404
@@ -121,7 +146,7 @@ async def registry_error_handler(request: Request, exc: Exception) -> Response:
     status = status_of(exc)
     if is_api(request):
         return JSONResponse({"detail": str(exc)}, status_code=status)
-    return render(request, "error.html", status=status, message=str(exc))
+    return render(request, "error.html", status=status, message=error_text(lang_of(request), exc), detail=str(exc))
 
 
 async def auth_error_handler(request: Request, exc: Exception) -> Response:
@@ -142,3 +167,44 @@ async def auth_error_handler(request: Request, exc: Exception) -> Response:
         status=exc.status,
         message=t(lang, "csrf") if exc.message == "csrf" else t(lang, "forbidden"),
     )
+
+
+_PAGE_ERRORS = {404: "e404", 405: "e405", 422: "e422"}
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """404/405/422/500 answered as pages in the layout (with "Về trang chính") for browsers; paths under ``/api/``
+    keep FastAPI's JSON. ``create_app`` calls this once for the whole app, so every router's pages get it."""
+    from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if is_api(request) or exc.status_code not in _PAGE_ERRORS:
+            return await http_exception_handler(request, exc)
+        return _error_page(request, exc.status_code, _PAGE_ERRORS[exc.status_code])
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        return _error_page(request, 422, "e422")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("error on %s %s", request.method, request.url.path, exc_info=exc)
+        if is_api(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return _error_page(request, 500, "e500")
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, server_error)
+
+
+def _error_page(request: Request, status: int, key: str) -> Response:
+    try:
+        return render(request, "error.html", status=status, message=t(lang_of(request), key))
+    except Exception:  # a page that cannot render its layout still answers in words, not a traceback
+        log.exception("error page failed")
+        return HTMLResponse(f"<!doctype html><p>{t(lang_of(request), key)}</p><a href='/'>Về trang chính</a>", status)

@@ -15,7 +15,7 @@ from inventory.auth import AuthError
 from inventory.db import make_engine, make_sessionmaker
 from inventory.errors import RegistryError
 from inventory.timezone import serve_zones
-from inventory.webutil import auth_error_handler, registry_error_handler
+from inventory.webutil import auth_error_handler, install_error_pages, registry_error_handler
 from kho.settings import Settings
 
 # Each package's web module: its ``router`` is mounted and its ``setup_app(app)``, if it has one, is called.
@@ -28,9 +28,11 @@ ROUTERS: list[ModuleType] = [
 
 def install_web_conventions(app: FastAPI) -> None:
     """What every router relies on, installed before any of them: a service error (RegistryError) or an
-    auth failure answers as JSON under ``/api/`` and as a page elsewhere, whoever raised it."""
+    auth failure answers as JSON under ``/api/`` and as a page elsewhere, whoever raised it; so do 404, 405,
+    422 and 500."""
     app.add_exception_handler(RegistryError, registry_error_handler)
     app.add_exception_handler(AuthError, auth_error_handler)
+    install_error_pages(app)
 
 
 def create_app(settings: Settings, **state: Any) -> FastAPI:

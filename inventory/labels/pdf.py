@@ -20,8 +20,10 @@ FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
 QR_SIDE_MM = 27.0  # including the quiet zone; ~0.7 mm modules for version 3-4, easy for phone cameras
-CODE_PT = 8.0
+CODE_PT = 11.0  # read across the aisle: under the QR, as wide as the label (shrunk for very long codes)
 LINE_PT = 6.5
+MIN_LINE_PT = 5.0  # the fonds name shrinks down to this before it is cut
+FIRST_LINE_ROWS = 2  # the first line (the fonds with its full name) may wrap over this many rows
 
 
 def _require_fonts() -> None:
@@ -57,24 +59,45 @@ class LabelPdf:
         pad = lay.padding
         self._draw_qr(symbol, x + pad, y + pad, QR_SIDE_MM)
         pdf = self.pdf
-        # human code centred under the QR, shrunk to the QR's width if needed
-        pdf.set_font("DejaVu", "B", CODE_PT)
-        code = self._fit(record.code, QR_SIDE_MM, "B", CODE_PT)
+        # the human code on the strip under the QR: centred under it when it fits, else from its left edge on
+        size = CODE_PT
+        full = lay.label_w - 2 * pad
+        pdf.set_font("DejaVu", "B", size)
+        while size > LINE_PT and pdf.get_string_width(record.code) > full:
+            size -= 0.5
+            pdf.set_font("DejaVu", "B", size)
+        code = self._fit(record.code, full, "B", size)
         cw = pdf.get_string_width(code)
-        pdf.text(x + pad + (QR_SIDE_MM - cw) / 2, y + pad + QR_SIDE_MM + 3.2, code)
-        # detail lines beside the QR
+        cx = x + pad + (QR_SIDE_MM - cw) / 2 if cw <= QR_SIDE_MM else x + pad
+        pdf.text(cx, y + pad + QR_SIDE_MM + size * 0.3528 + 0.4, code)
+        # detail lines beside the QR, down to its bottom edge (the code's strip stays free)
         tx = x + pad + QR_SIDE_MM + 1.5
         tw = lay.label_w - (tx - x) - pad
         line_h = LINE_PT * 0.3528 * 1.35
         ty = y + pad + 3.0
-        pdf.set_font("DejaVu", "", LINE_PT)
-        max_lines = int((lay.label_h - 2 * pad - 1.0) / line_h)
+        max_lines = int((QR_SIDE_MM - 3.0) / line_h) + 1
         lines = list(record.lines[:max_lines])
-        if lines:
+        if not lines:
+            return
+        # the first line (the fonds and its full name) wraps, shrinking if two rows are not enough
+        first_size = LINE_PT
+        pdf.set_font("DejaVu", "", first_size)
+        rows = min(FIRST_LINE_ROWS, max(1, max_lines - len(lines) + 1))
+        head = self._wrap(lines[0], tw, rows)
+        while first_size > MIN_LINE_PT and pdf.get_string_width(head[-1]) > tw:
+            first_size -= 0.25
+            pdf.set_font("DejaVu", "", first_size)
+            head = self._wrap(lines[0], tw, rows)
+        for part in head:
+            pdf.text(tx, ty, self._fit(part, tw, "", first_size))
+            ty += first_size * 0.3528 * 1.35
+        pdf.set_font("DejaVu", "", LINE_PT)
+        rest = lines[1:]
+        free = max_lines - len(head) - len(rest)
+        if rest and free >= 0:
             # the last line (usually the title) may wrap over the free lines below it
-            room = min(3, max_lines - len(lines) + 1)
-            lines[-1:] = self._wrap(lines[-1], tw, room)
-        for line in lines:
+            rest[-1:] = self._wrap(rest[-1], tw, min(3, free + 1))
+        for line in rest[: max(0, max_lines - len(head))]:
             pdf.text(tx, ty, self._fit(line, tw, "", LINE_PT))
             ty += line_h
 

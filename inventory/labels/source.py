@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
@@ -145,6 +146,13 @@ def label_records(session: Session, what: What | str, fonds: str | None = None) 
     ]
 
 
+def _only_dates(title: str, dates: str) -> bool:
+    """Whether a box title says nothing but its dates ("Năm 1995", "1995–2003")."""
+    rest = title.replace(dates, " ")
+    rest = re.sub(r"(?i)\b(năm|nam|year|từ|đến)\b", " ", rest)
+    return rest != title and not re.sub(r"[\s,.:;–-]", "", rest)
+
+
 def _box_records(session: Session, fonds: str | None) -> list[LabelRecord]:
     q = (
         select(
@@ -170,7 +178,10 @@ def _box_records(session: Session, fonds: str | None) -> list[LabelRecord]:
     tokens = _tokens(session, LabelKind.BOX, [(r[0], r[1]) for r in rows])
     out = []
     for bid, code, number, title, dfrom, dto, fcode, fname, cat in rows:
-        lines = (f"Phông {fcode} – {fname}", f"Mục lục số {cat}", f"Hộp số {number}", date_range(dfrom, dto), title)
+        dates = date_range(dfrom, dto)
+        if dates and _only_dates(title, dates):
+            title = ""  # "Năm 1995" beside "1995": print the year once
+        lines = (f"Phông {fcode} – {fname}", f"Mục lục số {cat}", f"Hộp số {number}", dates, title)
         out.append(
             LabelRecord(token=tokens[bid], code=code, kind=LabelKind.BOX.value, lines=tuple(x for x in lines if x))
         )

@@ -7,6 +7,7 @@ from inventory.models.events import BoxEvent, EventKind, Stocktake, StocktakeSca
 from inventory.models.labels import LabelKind, LabelToken
 from inventory.models.places import Room, Site
 from inventory.models.records import Access, Box, BoxStatus, Catalogue, File, Fonds, Media, ProcessingState
+from inventory.models.reshelve import ReshelveTask
 from inventory.models.storage import Shelf, ShelvingUnit, Slot
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Media",
     "ProcessingState",
     "RegistryVersion",
+    "ReshelveTask",
     "Role",
     "Room",
     "Shelf",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, Text, TextClause, bindparam, select, text
+from sqlalchemy import ColumnElement, Integer, Text, TextClause, bindparam, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from inventory.errors import NotFound
-from inventory.models import Box, Fonds, LabelKind
+from inventory.models import Box, BoxStatus, Fonds, LabelKind, ReshelveTask
 from inventory.services.labels import resolve_label
+from inventory.services.movements import open_reshelve
 from inventory.services.views import slot_paths
 from inventory.textnorm import words
 
@@ -32,6 +34,9 @@ class SearchHit:
     location: str
     room: str
     matched: str  # the file title that matched, if the hit came from file words
+    misplaced: bool = False  # in place, but not in its home slot
+    reshelve: bool = False  # a stocktake asked for it to be taken back to its home slot
+    home: str = ""  # code of its home slot
 
 
 def _fts_sqlite(session: Session, terms: list[str], prefix: bool, limit: int) -> list[tuple[int, str]]:
@@ -266,14 +271,25 @@ class SearchResults(list[SearchHit]):
     incomplete: bool = False
 
 
-def search(session: Session, query: str, limit: int = 30) -> SearchResults:
-    """Boxes matching ``query``: a scanned label or exact code first, then code prefixes, a fonds code, then file
-    title words (diacritics and case ignored). At most ``limit`` hits, no duplicates."""
-    q = query.strip()
-    limit = max(1, min(limit, MAX_LIMIT))
-    hits = SearchResults()
-    if not q:
-        return hits
+def _code_part(session: Session, fragment: str, limit: int) -> list[int]:
+    """Ids of boxes whose code contains ``fragment`` anywhere ("H001", "ML3-H001": what a keeper reads off the tail
+    of a label), in code order. A scan of the code column that stops at ``limit``; only run for fragments that
+    look like part of a code."""
+    if session.get_bind().dialect.name == "sqlite":
+        cond = func.instr(Box.code, fragment) > 0
+        order: ColumnElement[str] | InstrumentedAttribute[str] = Box.code
+    else:
+        cond = func.strpos(Box.code, fragment) > 0
+        order = Box.code.collate("C")
+    return list(session.scalars(select(Box.id).where(cond).order_by(order).limit(limit)))
+
+
+_BOX_TAIL = re.compile(r"^(.*H)(\d{1,2})$")
+
+
+def _search_ids(session: Session, q: str, limit: int) -> tuple[list[int], dict[int, str], bool]:
+    """Box ids matching ``q`` in the order the hits are shown (at most ``limit``), the file title that matched each
+    (or ""), and whether the word search saw every match."""
     order: list[int] = []
     matched: dict[int, str] = {}
 
@@ -295,6 +311,11 @@ def search(session: Session, query: str, limit: int = 30) -> SearchResults:
         if session.scalar(select(Fonds.id).where(Fonds.code == code)) is not None:
             # Box codes start with "<fonds>-", so the code index also serves "all boxes of a fonds" in order.
             add(_code_prefix(session, code + "-", limit))
+        if len(code) >= 3 and any(c.isdigit() for c in code) and len(order) < limit:
+            add(_code_part(session, code, limit))
+            m = _BOX_TAIL.match(code)
+            if m:  # "H1" as printed on the label: "H001"
+                add(_code_part(session, f"{m.group(1)}{int(m.group(2)):03d}", limit))
     terms = words(q)
     complete = True
     if terms and len(order) < limit:
@@ -304,24 +325,38 @@ def search(session: Session, query: str, limit: int = 30) -> SearchResults:
                 add([box_id])
             if box_id in matched and not matched[box_id]:
                 matched[box_id] = title
-    hits.incomplete = not complete and len(order) < limit
+    return order, matched, complete
+
+
+def _hits(session: Session, order: list[int], matched: dict[int, str]) -> list[SearchHit]:
     if not order:
-        return hits
+        return []
     rows = {
         r.id: r
         for r in session.execute(
             select(
-                Box.id, Box.code, Box.title, Box.status, Box.current_slot_id, Box.custodian, Fonds.code.label("fonds")
+                Box.id,
+                Box.code,
+                Box.title,
+                Box.status,
+                Box.current_slot_id,
+                Box.home_slot_id,
+                Box.custodian,
+                Fonds.code.label("fonds"),
+                ReshelveTask.box_id.label("reshelve"),
             )
             .join(Fonds, Fonds.id == Box.fonds_id)
+            .outerjoin(ReshelveTask, open_reshelve())
             .where(Box.id.in_(order))
         )
     }
-    paths = slot_paths(session, [r.current_slot_id for r in rows.values() if r.current_slot_id])
+    paths = slot_paths(session, [x for r in rows.values() for x in (r.current_slot_id, r.home_slot_id) if x])
+    out = []
     for i in order:
         r = rows[i]
         path = paths.get(r.current_slot_id) if r.current_slot_id else None
-        hits.append(
+        home = paths.get(r.home_slot_id) if r.home_slot_id else None
+        out.append(
             SearchHit(
                 i,
                 r.code,
@@ -331,6 +366,55 @@ def search(session: Session, query: str, limit: int = 30) -> SearchResults:
                 path.code if path else r.custodian,
                 path.room_name if path else "",
                 matched[i],
+                misplaced=bool(path and home and path.slot_id != home.slot_id and r.status == BoxStatus.IN_PLACE),
+                reshelve=r.reshelve is not None,
+                home=home.code if home else "",
             )
         )
+    return out
+
+
+def search(session: Session, query: str, limit: int = 30) -> SearchResults:
+    """Boxes matching ``query``: a scanned label or exact code first, then code prefixes, a fonds code, any part
+    of a code, then file title words (diacritics and case ignored). At most ``limit`` hits, no duplicates."""
+    q = query.strip()
+    limit = max(1, min(limit, MAX_LIMIT))
+    hits = SearchResults()
+    if not q:
+        return hits
+    order, matched, complete = _search_ids(session, q, limit)
+    hits.incomplete = not complete and len(order) < limit
+    hits.extend(_hits(session, order, matched))
     return hits
+
+
+PAGE_SIZE = 30
+COUNT_CAP = 1000
+"""Matches a results page counts and pages through; past it the page says "more than 1000: add a word"."""
+
+
+@dataclass
+class SearchPage:
+    """One page of the results, the number of matches (``total``, at most COUNT_CAP: ``more`` says there are
+    more) and the page number (from 1) and count."""
+
+    hits: list[SearchHit]
+    total: int
+    more: bool
+    page: int
+    pages: int
+    incomplete: bool
+
+
+def search_page(session: Session, query: str, page: int = 1, per_page: int = PAGE_SIZE) -> SearchPage:
+    """Page ``page`` of the matches of ``query`` (same order as ``search``), with their count."""
+    q = query.strip()
+    if not q:
+        return SearchPage([], 0, False, 1, 0, False)
+    order, matched, complete = _search_ids(session, q, COUNT_CAP + 1)
+    more = len(order) > COUNT_CAP
+    order = order[:COUNT_CAP]
+    pages = max(1, -(-len(order) // per_page))
+    page = max(1, min(page, pages))
+    shown = order[(page - 1) * per_page : page * per_page]
+    return SearchPage(_hits(session, shown, matched), len(order), more, page, pages, not complete and not more)

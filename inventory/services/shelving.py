@@ -108,12 +108,18 @@ def get_slot(session: Session, ref: str | int) -> Slot:
         try:
             target = resolve_label(session, ref)
         except NotFound:
-            raise NotFound(f"no slot {ref}") from None
+            raise NotFound(f"no slot {ref}", key="err_no_slot", field="slot", code=ref) from None
         if target.kind != LabelKind.SLOT:
-            raise NotFound(f"{ref} is a {target.kind} label, not a slot")
+            raise NotFound(
+                f"{ref} is a {target.kind} label, not a slot",
+                key="err_not_a_slot",
+                field="slot",
+                code=ref,
+                kind=str(target.kind),
+            )
         slot = session.get(Slot, target.target_id)
     if slot is None:
-        raise NotFound(f"no slot {ref}")
+        raise NotFound(f"no slot {ref}", key="err_no_slot", field="slot", code=ref)
     return slot
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from inventory.db import utcnow
-from inventory.errors import Conflict, NotFound
+from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import (
     Box,
     BoxEvent,
     BoxStatus,
     EventKind,
     LabelKind,
+    ReshelveTask,
     Shelf,
     Slot,
     Stocktake,
@@ -23,6 +24,7 @@ from inventory.models import (
     StocktakeState,
 )
 from inventory.services.labels import extract_token, resolve_label
+from inventory.services.movements import clear_reshelve, place_box
 from inventory.services.shelving import get_shelf
 
 
@@ -83,8 +85,50 @@ def get_stocktake(session: Session, stocktake_id: int) -> Stocktake:
 def _open(session: Session, stocktake_id: int) -> Stocktake:
     st = get_stocktake(session, stocktake_id)
     if st.state != StocktakeState.OPEN:
-        raise Conflict(f"stocktake {stocktake_id} is {st.state}")
+        raise Conflict(f"stocktake {stocktake_id} is {st.state}", key="err_stocktake_closed")
     return st
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """What one scan meant: ``found`` (belongs on this shelf), ``misplaced`` (belongs at ``belongs_at``),
+    ``checked_out``, ``unknown`` (no box has this label), ``not_a_box`` (a slot or shelf label); ``duplicate`` when
+    this label was already scanned in this stocktake; ``scanned`` counts the distinct labels so far."""
+
+    status: str
+    code: str
+    belongs_at: str
+    duplicate: bool
+    scanned: int
+
+
+def record_scan(session: Session, stocktake_id: int, scanned: str) -> ScanOutcome:
+    """Record a scan (``scan_box``) and say what it meant, for the keeper's immediate tick."""
+    st = _open(session, stocktake_id)
+    raw = extract_token(scanned)[:200]
+    before = session.scalar(
+        select(StocktakeScan.id).where(StocktakeScan.stocktake_id == st.id, StocktakeScan.raw == raw)
+    )
+    scan = scan_box(session, stocktake_id, scanned)
+    count = session.scalar(select(func.count()).where(StocktakeScan.stocktake_id == st.id)) or 0
+    if scan.box_id is None:
+        try:
+            kind = resolve_label(session, raw).kind
+        except NotFound:
+            kind = ""
+        status = "not_a_box" if kind else "unknown"
+        return ScanOutcome(status, raw, "", before is not None, count)
+    home = aliased(Slot)
+    code, home_shelf, home_code, box_status = session.execute(
+        select(Box.code, home.shelf_id, home.code, Box.status)
+        .outerjoin(home, Box.home_slot_id == home.id)
+        .where(Box.id == scan.box_id)
+    ).one()
+    if home_shelf == st.shelf_id:
+        status = "checked_out" if box_status == BoxStatus.CHECKED_OUT else "found"
+    else:
+        status = "misplaced"
+    return ScanOutcome(status, code, home_code or "", before is not None, count)
 
 
 def scan_box(session: Session, stocktake_id: int, scanned: str) -> StocktakeScan:
@@ -92,7 +136,7 @@ def scan_box(session: Session, stocktake_id: int, scanned: str) -> StocktakeScan
     st = _open(session, stocktake_id)
     raw = extract_token(scanned)[:200]
     if not raw:
-        raise NotFound("empty label")
+        raise NotFound("empty label", key="err_label_blank", field="label")
     existing = session.scalar(
         select(StocktakeScan).where(StocktakeScan.stocktake_id == st.id, StocktakeScan.raw == raw)
     )
@@ -159,15 +203,32 @@ def stocktake_result(session: Session, stocktake_id: int) -> StocktakeResult:
     return res
 
 
-def confirm_stocktake(session: Session, stocktake_id: int, actor: str) -> StocktakeResult:
+RESHELVE = "reshelve"
+"""Decision for a misplaced box: leave it recorded where it was and have a keeper take it back to its slot."""
+
+
+def confirm_stocktake(
+    session: Session, stocktake_id: int, actor: str, decisions: dict[int, str | int] | None = None
+) -> StocktakeResult:
     """Close the stocktake: a ``counted`` event for every scanned box, ``missing`` for every expected box not
-    scanned (its status becomes missing); a missing box that turns up is back in place."""
+    scanned (its status becomes missing); a missing box that turns up is back in place.
+
+    Each misplaced box gets its ``decisions`` entry: a slot id on this shelf records it there (a placement event,
+    its home unchanged), ``RESHELVE`` (the default) marks it to be taken back to its home slot."""
     st = _open(session, stocktake_id)
     res = stocktake_result(session, stocktake_id)
+    decisions = decisions or {}
     now = utcnow()
     shelf: Shelf = st.shelf
+    shelf_slots = {sl.id: sl for sl in shelf.slots}
     ids = [c.box_id for c in res.found + res.misplaced + res.missing]
     boxes = {b.id: b for b in session.scalars(select(Box).where(Box.id.in_(ids)))} if ids else {}
+    for cb in res.misplaced:
+        choice = decisions.get(cb.box_id, RESHELVE)
+        if choice != RESHELVE and int(choice) not in shelf_slots:
+            raise RegistryError(
+                f"slot {choice} is not on shelf {shelf.code}", key="err_slot_not_on_shelf", shelf=shelf.code
+            )
     for cb in res.found + res.misplaced:
         box = boxes[cb.box_id]
         misplaced = cb in res.misplaced
@@ -177,7 +238,6 @@ def confirm_stocktake(session: Session, stocktake_id: int, actor: str) -> Stockt
                 kind=EventKind.COUNTED.value,
                 actor=actor,
                 at=now,
-                reason="misplaced" if misplaced else "",
                 data={"stocktake": st.id, "shelf": shelf.code, "misplaced": misplaced},
             )
         )
@@ -188,6 +248,25 @@ def confirm_stocktake(session: Session, stocktake_id: int, actor: str) -> Stockt
             box.status_since = now
             if not misplaced:
                 box.current_slot_id = box.home_slot_id
+        if not misplaced:
+            if box.current_slot_id not in shelf_slots and box.status == BoxStatus.IN_PLACE:
+                box.current_slot_id = box.home_slot_id  # recorded elsewhere but counted on its own shelf: home again
+            clear_reshelve(session, box.id)
+            continue
+        choice = decisions.get(cb.box_id, RESHELVE)
+        if choice == RESHELVE:
+            clear_reshelve(session, box.id)
+            session.add(
+                ReshelveTask(
+                    box_id=box.id, found_shelf_id=shelf.id, stocktake_id=st.id, created_at=now, created_by=actor
+                )
+            )
+            continue
+        slot = shelf_slots[int(choice)]
+        if box.current_slot_id != slot.id:
+            session.flush()
+            place_box(session, box, slot, actor, reason="stocktake")
+        clear_reshelve(session, box.id)
     for cb in res.missing:
         box = boxes[cb.box_id]
         session.add(

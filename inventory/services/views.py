@@ -22,6 +22,7 @@ from inventory.models import (
     Fonds,
     LabelKind,
     LabelToken,
+    ReshelveTask,
     Room,
     Shelf,
     ShelvingUnit,
@@ -30,6 +31,7 @@ from inventory.models import (
     Stocktake,
     StocktakeState,
 )
+from inventory.services.movements import open_reshelve
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,11 @@ class BoxView:
     current: SlotPath | None
     files: list[FileView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+    reshelve_at: datetime | None = None  # a stocktake found it elsewhere: to be taken back to its home slot
+
+    @property
+    def reshelve(self) -> bool:
+        return self.reshelve_at is not None
 
     @property
     def misplaced(self) -> bool:
@@ -132,6 +139,7 @@ class BoxView:
 
         d = asdict(self)
         d["misplaced"] = self.misplaced
+        d["reshelve"] = self.reshelve
         return d
 
 
@@ -206,6 +214,9 @@ def box_view(session: Session, box_id: int, *, events: int = 30) -> BoxView:
         home=paths.get(box.home_slot_id) if box.home_slot_id else None,
         current=paths.get(box.current_slot_id) if box.current_slot_id else None,
         files=files,
+        reshelve_at=session.scalar(
+            select(ReshelveTask.created_at).join(Box, open_reshelve()).where(ReshelveTask.box_id == box.id)
+        ),
         events=[
             EventView(
                 e.kind,
@@ -421,3 +432,94 @@ def checked_out_boxes(session: Session, *, today: date | None = None, limit: int
         .limit(limit)
     )
     return [CheckoutRow(i, c, who, p, since, due, due is not None and due < today) for i, c, who, p, since, due in rows]
+
+
+def room_climate_class(session: Session, room_id: int) -> str:
+    """The climate class of a room ("" if there is no such room)."""
+    return session.scalar(select(Room.climate_class).where(Room.id == room_id)) or ""
+
+
+@dataclass(frozen=True, slots=True)
+class TodayTask:
+    """A cleaning task due for the keeper: where (room page to open), what, when."""
+
+    id: int
+    kind: str
+    scope: str
+    room_id: int | None
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoxToDo:
+    """A box that needs someone: missing, to be re-shelved (``slot``: where it belongs), or overdue (``who``)."""
+
+    box_id: int
+    code: str
+    slot: str
+    who: str
+    since: datetime | date | None
+
+
+@dataclass
+class TodayView:
+    """What the home page lists for the signed-in keeper."""
+
+    tasks: list[TodayTask]
+    overdue_loans: list[BoxToDo]
+    missing: list[BoxToDo]
+    reshelve: list[BoxToDo]
+    missing_total: int
+    reshelve_total: int
+
+
+def today_view(session: Session, username: str, *, now: datetime | None = None, limit: int = 20) -> TodayView:
+    """Cleaning tasks due within a day assigned to ``username`` (or to nobody), overdue loans, missing boxes and
+    boxes to re-shelve: a fixed number of indexed queries."""
+    from datetime import timedelta
+
+    from inventory.models import CleaningSchedule, CleaningTask
+
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(CleaningTask.id, CleaningSchedule.kind, CleaningTask.due_at, ShelvingUnit.code, Room.code, Room.id)
+        .join(CleaningSchedule, CleaningTask.schedule_id == CleaningSchedule.id)
+        .outerjoin(ShelvingUnit, CleaningSchedule.unit_id == ShelvingUnit.id)
+        .outerjoin(Room, Room.id == func.coalesce(CleaningSchedule.room_id, ShelvingUnit.room_id))
+        .where(
+            CleaningTask.done_at.is_(None),
+            CleaningTask.due_at <= now + timedelta(days=1),
+            CleaningSchedule.assignee.in_([username, ""]),
+        )
+        .order_by(CleaningTask.due_at)
+        .limit(limit)
+    )
+    tasks = [TodayTask(i, k, unit or room or "", rid, due, due < now) for i, k, due, unit, room, rid in rows]
+    loans = [
+        BoxToDo(r.box_id, r.code, "", r.custodian, r.due_back)
+        for r in checked_out_boxes(session, today=now.date(), limit=limit)
+        if r.overdue
+    ]
+    missing_q = select(Box.id, Box.code, Box.home_slot_id, Box.status_since).where(
+        Box.status == BoxStatus.MISSING.value
+    )
+    missing_rows = list(session.execute(missing_q.order_by(Box.status_since.desc()).limit(limit)))
+    missing_total = session.scalar(select(func.count()).select_from(missing_q.subquery())) or 0
+    reshelve_q = select(Box.id, Box.code, Box.home_slot_id, ReshelveTask.created_at).join(ReshelveTask, open_reshelve())
+    reshelve_rows = list(session.execute(reshelve_q.order_by(ReshelveTask.created_at).limit(limit)))
+    reshelve_total = session.scalar(select(func.count()).select_from(reshelve_q.subquery())) or 0
+    paths = slot_paths(session, [r[2] for r in missing_rows + reshelve_rows])
+
+    def todo(r: Any) -> BoxToDo:
+        p = paths.get(r[2]) if r[2] else None
+        return BoxToDo(r[0], r[1], p.code if p else "", "", r[3])
+
+    return TodayView(
+        tasks,
+        loans,
+        [todo(r) for r in missing_rows],
+        [todo(r) for r in reshelve_rows],
+        int(missing_total),
+        int(reshelve_total),
+    )

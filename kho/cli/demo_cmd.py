@@ -34,6 +34,7 @@ from inventory.directory import DeviceEntry, load_directory
 from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
+from kho.tls import PHONE_TRUST_STEPS, DemoCert, ensure_demo_cert, lan_address
 
 log = logging.getLogger("kho.demo")
 
@@ -113,10 +114,12 @@ def where_to_look(
     settings: Settings,
     fleet: list[DeviceEntry],
     users: dict[str, str] | None = None,
+    phone: DemoCert | None = None,
 ) -> Panel:
     """Every URL and an example query for each part that runs."""
     host = settings.web.host
-    web = f"http://{host}:{ports['web']}"
+    scheme = "https" if settings.web.tls_cert else "http"
+    web = f"{scheme}://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{ports['web']}"
     influx = f"http://127.0.0.1:{ports['influx']}"
     db = settings.influx.database
     q = f"SELECT last(temperature_c), last(humidity_pct) FROM {CLIMATE} GROUP BY room, device"
@@ -124,6 +127,16 @@ def where_to_look(
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column(overflow="fold")
     t.add_row("Web / giao diện", f"{web}/   (API docs: {web}/api/docs)")
+    if phone is not None:
+        base = settings.web.public_base_url
+        t.add_row("Phone / điện thoại", f"{base}/   (labels point here / nhãn QR trỏ về đây)")
+        t.add_row(
+            "",
+            f"Tin cậy chứng chỉ / trust the certificate once: open {base}/kho-demo-ca.crt on the phone "
+            f"(or copy {phone.ca_cert}), then:",
+        )
+        for step in PHONE_TRUST_STEPS:
+            t.add_row("", step)
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
@@ -146,6 +159,29 @@ def where_to_look(
     return Panel(
         t, title="[bold green]kho demo đang chạy / is running[/] — Ctrl-C để dừng / to stop", border_style="green"
     )
+
+
+def _demo_https(settings: Settings, port: int, explicit_base: bool) -> tuple[Settings, DemoCert]:
+    """Settings for HTTPS on the LAN with the demo's own certificate (made for the LAN address)."""
+    lan = lan_address()
+    hosts = tuple(h for h in (lan, "localhost", "127.0.0.1") if h)
+    cert = ensure_demo_cert(settings.state_dir / "tls", hosts)
+    update: dict[str, Any] = {"tls_cert": str(cert.cert), "tls_key": str(cert.key)}
+    if lan:
+        update["host"] = "0.0.0.0"  # reachable from the phones on the LAN
+    if not explicit_base:
+        update["public_base_url"] = f"https://{lan or '127.0.0.1'}:{port}"
+    return settings.model_copy(update={"web": settings.web.model_copy(update=update)}), cert
+
+
+def _serve_ca(app: Any, cert: DemoCert) -> None:
+    """``/kho-demo-ca.crt``: the demo CA's certificate (public), for a phone to install and trust."""
+    from fastapi.responses import FileResponse
+
+    def ca() -> FileResponse:
+        return FileResponse(cert.ca_cert, media_type="application/x-x509-ca-cert", filename="kho-demo-ca.crt")
+
+    app.add_api_route("/kho-demo-ca.crt", ca, include_in_schema=False)
 
 
 def status_line(h: dict[str, Any], sim_published: int, elapsed: float) -> Text:
@@ -206,6 +242,11 @@ def demo(
         None, "--browser/--no-browser", help="open the web app in a browser (default: when a display is set)"
     ),
     smoke_at: float = typer.Option(0.0, help="seconds after start when qt-p1-a smells smoke (0 = never)"),
+    https: bool = typer.Option(
+        False,
+        "--https/--no-https",
+        help="serve HTTPS on the LAN with a demo certificate (phones need it for the camera scanner)",
+    ),
 ) -> None:
     """Run everything locally (chạy thử toàn bộ): broker, InfluxDB, collector, web app and simulated nodes."""
     from collector.simulator import Simulator
@@ -233,6 +274,9 @@ def demo(
             "web": base.web.model_copy(update={"port": ports["web"]}),
         }
     )
+    phone: DemoCert | None = None
+    if not (settings.web.tls_cert and settings.web.tls_key) and https:
+        settings, phone = _demo_https(settings, ports["web"], "public_base_url" in base.web.model_fields_set)
     reused = (state_dir / "influxdb" / "meta").exists()
     console.print(
         ("[green]Dùng lại dữ liệu / reusing state[/] in " if reused else "[green]Tạo mới / new state[/] in ")
@@ -263,7 +307,12 @@ def demo(
         collector = run.collector
 
         app = create_service_app(settings, collector=collector)
-        web = ThreadedServer(app, settings.web.host, ports["web"], name="kho-web", access_log=False)
+        tls: dict[str, Any] = {}
+        if settings.web.tls_cert and settings.web.tls_key:
+            tls = {"ssl_certfile": str(settings.web.tls_cert), "ssl_keyfile": str(settings.web.tls_key)}
+        if phone is not None:
+            _serve_ca(app, phone)
+        web = ThreadedServer(app, settings.web.host, ports["web"], name="kho-web", access_log=False, **tls)
         if not web.start(30):
             raise RuntimeError(f"the web app did not start on port {ports['web']}")
         stack.callback(web.stop)
@@ -274,10 +323,10 @@ def demo(
             sim.start()
             stack.callback(sim.stop)
 
-        console.print(where_to_look(ports, settings, fleet, users))
+        console.print(where_to_look(ports, settings, fleet, users, phone))
         if _wants_browser(browser):
             with contextlib.suppress(Exception):
-                webbrowser.open(f"http://{settings.web.host}:{ports['web']}/")
+                webbrowser.open(f"{'https' if tls else 'http'}://127.0.0.1:{ports['web']}/")
         t0 = time.monotonic()
         with Live(
             status_line(collector.health(), 0, 0), console=console, refresh_per_second=2, transient=False

@@ -30,6 +30,20 @@ def _progress() -> Progress:
     )
 
 
+def _is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @labels_app.command("print")
 def labels_print(
     ctx: typer.Context,
@@ -37,6 +51,7 @@ def labels_print(
     what: str = typer.Option("boxes", "--what", "-w", help="boxes | slots | shelves | units | rooms"),
     out: Path | None = typer.Option(None, "--out", "-o", help="PDF file (default: labels-<fonds>-<what>.pdf)"),
     base_url: str | None = typer.Option(None, "--base-url", help="overrides web.public_base_url"),
+    force: bool = typer.Option(False, "--force", help="print even when the base URL is a loopback address"),
 ) -> None:
     """Print labels as an A4 PDF (3×7 sheet: QR + human code + fonds/catalogue/box and dates)."""
     from inventory.db import session_scope
@@ -51,6 +66,14 @@ def labels_print(
     url = base_url or c.settings.web.public_base_url
     if not url.startswith(("http://", "https://")):
         fail(f"public base URL must start with http:// or https:// (got {url!r})")
+    if _is_loopback(url) and not force:
+        fail(
+            f"nhãn sẽ trỏ tới {url}: địa chỉ này chỉ mở được trên chính máy chủ, điện thoại quét nhãn sẽ không mở "
+            "được. Đặt KHO_WEB__PUBLIC_BASE_URL (hoặc --base-url) là địa chỉ điện thoại truy cập được, hoặc thêm "
+            f"--force để vẫn in. / The labels would point at {url}, a loopback address only this machine can open: "
+            "a phone scanning them gets nowhere. Set KHO_WEB__PUBLIC_BASE_URL (or --base-url) to an address the "
+            "phones reach, or add --force to print anyway."
+        )
     out = out or Path(f"labels-{(fonds or 'all').upper()}-{kind.value}.pdf")
     with session_scope(c.sessions) as s:
         records = label_records(s, kind, fonds)

@@ -9,6 +9,7 @@ lint: deps
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/python scripts/settings_table.py --check
 
 check: deps lint
 	.venv/bin/pytest -q -m "not server" -n auto

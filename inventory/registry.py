@@ -96,7 +96,7 @@ def get_room(session: Session, site_code: str, room_code: str) -> Room:
 
 
 def default_topic(device_id: str, profile: str) -> str:
-    """Topic root a node publishes under when none is given (see DESIGN §4)."""
+    """Topic root a node publishes under when none is given (topics in docs/design.md)."""
     if profile == DeviceProfile.NATIVE:
         return f"kho/{device_id}"
     return device_id

@@ -19,7 +19,7 @@ ESPHOME_SENSOR = "esphome_sensor"
 ESPHOME_BINARY = "esphome_binary"
 TASMOTA_SENSOR = "tasmota_sensor"
 
-# Subscriptions covering every profile's topics (DESIGN §4); none overlaps another.
+# Subscriptions covering every profile's topics (docs/design.md); none overlaps another.
 DEFAULT_TOPICS = (
     "kho/+/telemetry",
     "kho/+/status",

@@ -14,7 +14,7 @@ from inventory.models.places import Room
 
 
 class DeviceProfile(StrEnum):
-    """Payload format a node speaks (DESIGN §4); the collector picks its decoder by this."""
+    """Payload format a node speaks (docs/design.md); the collector picks its decoder by this."""
 
     NATIVE = "native"
     ESPHOME = "esphome"

@@ -110,7 +110,7 @@ def test_real_mosquitto_enforces_accounts_and_acl(
     col.subscribe("#")
     shared = clients(broker.port, "kho-collector", _pw(tmp_path, "kho-collector"))
     assert shared.connect() == 0
-    shared.subscribe("$share/kho/+/sensor/+/state")  # scaled-out collectors (DESIGN §4) pass the ACL too
+    shared.subscribe("$share/kho/+/sensor/+/state")  # scaled-out collectors (shared subscriptions) pass the ACL too
     spy = clients(broker.port, "qt-bme", _pw(tmp_path, "qt-bme"))
     assert spy.connect() == 0
     spy.subscribe("#")  # a node may read nothing

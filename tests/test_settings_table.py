@@ -1,4 +1,4 @@
-"""scripts/settings_table.py: the README's configuration table is generated from the Settings model."""
+"""scripts/settings_table.py: docs/configuration.md is generated from the Settings model's field descriptions."""
 
 from __future__ import annotations
 

@@ -30,5 +30,5 @@ class GrafanaSettings(BaseModel):
     timeout_s: float = Field(default=10.0, description="Timeout of one request to Grafana's HTTP API, seconds.")
     min_version: str = Field(
         default="9.0.0",
-        description="Oldest Grafana whose dashboard JSON (schemaVersion 39, stat/timeseries options) we target.",
+        description="Oldest Grafana the generated dashboard JSON (schemaVersion 39, stat/timeseries options) is for.",
     )

@@ -15,7 +15,7 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 # Generated or installed, not the project's own text (hidden directories are skipped too, except .ci).
-NOT_SOURCE = {"node_modules", "__pycache__", "test-artifacts", "build", "dist"}
+NOT_SOURCE = {"node_modules", "__pycache__", "test-artifacts", "build", "dist", "venv"}
 
 
 def _text_files() -> list[Path]:

@@ -1,4 +1,4 @@
-"""Preservation metrics of the Image Permanence Institute (DESIGN §6): PI, TWPI, EMC and mould risk."""
+"""Preservation metrics of the Image Permanence Institute (formulas in docs/design.md): PI, TWPI, EMC, mould risk."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def mould_days(temp_c: float, rh_pct: float) -> int:
     return rows[t][rh]
 
 
-# Unfavourable conditions for this long undo the germination progress (DESIGN §6).
+# Unfavourable conditions for this long undo the germination progress (IPI's rule).
 MOULD_RESET_MS = 24 * 3600 * 1000
 
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 
 class GrafanaSettings(BaseModel):
     """Grafana instance that `kho grafana publish` talks to, and how generated dashboards look."""
 
-    url: str = "http://127.0.0.1:3000"
-    token: SecretStr | None = None
-    folder: str = "kho"
-    datasource_name: str = "kho-influxdb"
-    # Stable uid of the InfluxDB datasource every panel refers to.
-    datasource_uid: str = "kho-influxdb"
-    # InfluxDB as Grafana's server reaches it (e.g. http://influxdb:8086 in docker compose);
-    # empty means the collector's influx.url.
-    influx_url: str = ""
-    # Dashboard wording: "vi" (default) or "en".
-    language: str = "vi"
-    timeout_s: float = 10.0
-    # Oldest Grafana whose dashboard JSON (schemaVersion 39, stat/timeseries options) we target.
-    min_version: str = "9.0.0"
+    url: str = Field(default="http://127.0.0.1:3000", description="Grafana that kho grafana publish talks to.")
+    token: SecretStr | None = Field(
+        default=None, description="Grafana service-account token with dashboard and datasource rights."
+    )
+    folder: str = Field(default="kho", description="Grafana folder the dashboards are published into.")
+    datasource_name: str = Field(
+        default="kho-influxdb", description="Name of the InfluxDB datasource kho creates in Grafana."
+    )
+    datasource_uid: str = Field(
+        default="kho-influxdb", description="Stable uid of the InfluxDB datasource every panel refers to."
+    )
+    influx_url: str = Field(
+        default="",
+        description=(
+            "InfluxDB as Grafana's server reaches it (e.g. http://influxdb:8086 in docker compose); empty means the "
+            "collector's influx.url."
+        ),
+    )
+    language: str = Field(default="vi", description='Dashboard wording: "vi" (default) or "en".')
+    timeout_s: float = Field(default=10.0, description="Timeout of one request to Grafana's HTTP API, seconds.")
+    min_version: str = Field(
+        default="9.0.0",
+        description="Oldest Grafana the generated dashboard JSON (schemaVersion 39, stat/timeseries options) is for.",
+    )

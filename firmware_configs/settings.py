@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FirmwareSettings(BaseModel):
     """Broker address as the nodes reach it, accounts, and where generated files go."""
 
-    # Nodes are on the LAN: the broker's LAN name or address, not the collector's 127.0.0.1.
-    broker_host: str = "mqtt.kho.local"
-    broker_port: int = 1883
-    # Directory for per-node configs (<dir>/<device>/...); empty means <state_dir>/firmware.
-    firmware_dir: str = ""
-    # Directory for the Mosquitto password and ACL files; empty means <state_dir>/broker.
-    broker_dir: str = ""
-    collector_user: str = "kho-collector"
-    admin_user: str = "kho-admin"
+    broker_host: str = Field(
+        default="mqtt.kho.local",
+        description="Nodes are on the LAN: the broker's LAN name or address, not the collector's 127.0.0.1.",
+    )
+    broker_port: int = Field(default=1883, description="Broker port written into node configs.")
+    firmware_dir: str = Field(
+        default="", description="Directory for per-node configs (<dir>/<device>/...); empty means <state_dir>/firmware."
+    )
+    broker_dir: str = Field(
+        default="", description="Directory for the Mosquitto password and ACL files; empty means <state_dir>/broker."
+    )
+    collector_user: str = Field(
+        default="kho-collector", description="Broker account of the collector (reads every node's topics)."
+    )
+    admin_user: str = Field(
+        default="kho-admin", description="Broker account for administration (may publish Tasmota commands)."
+    )

@@ -1,4 +1,4 @@
-"""Climate classes of storage rooms and their default limits (DESIGN §6), overridable per room."""
+"""Climate classes of storage rooms and their default limits (sources in docs/design.md), overridable per room."""
 
 from __future__ import annotations
 

@@ -8,22 +8,37 @@ from pydantic import BaseModel, Field, SecretStr
 class DatabaseSettings(BaseModel):
     """Where the registry lives: any SQLAlchemy URL; empty means ``sqlite:///<state_dir>/kho.db``."""
 
-    url: str = ""
-    echo: bool = False
+    url: str = Field(
+        default="",
+        description=(
+            "Where the registry lives: any SQLAlchemy URL (sqlite:///…, postgresql+psycopg://…); empty means "
+            "sqlite:///<state_dir>/kho.db."
+        ),
+    )
+    echo: bool = Field(default=False, description="Log every SQL statement (SQLAlchemy echo), for debugging.")
 
 
 class WebSettings(BaseModel):
     """Keeper pages and JSON API."""
 
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # QR labels encode <public_base_url>/s/<token>; must be reachable from the keepers' phones.
-    public_base_url: str = "http://127.0.0.1:8080"
-    secret_key: SecretStr = Field(default=SecretStr(""), description="signs sessions and links; generated if empty")
-    default_language: str = "vi"
+    host: str = Field(
+        default="127.0.0.1", description="Address the web app (keeper pages, JSON API, alerts pages) listens on."
+    )
+    port: int = Field(default=8080, description="Port the web app listens on.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="QR labels encode <public_base_url>/s/<token>; must be reachable from the keepers' phones.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs sessions and acknowledge links; empty: a random key kept in <state_dir>/secret_key",
+    )
+    default_language: str = Field(
+        default="vi", description="Language of the pages until a user chooses: vi (Vietnamese) or en."
+    )
     tls_cert: str | None = Field(
         default=None,
         description="PEM certificate (chain) file: with tls_key, `kho serve`/`kho demo` serve HTTPS, which phone "
-        "browsers need before a page may use the camera",
+        "browsers need before a page may use the camera.",
     )
-    tls_key: str | None = Field(default=None, description="PEM private key file of tls_cert")
+    tls_key: str | None = Field(default=None, description="PEM private key file of tls_cert.")

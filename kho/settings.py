@@ -29,8 +29,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KHO_", env_nested_delimiter="__", extra="ignore")
 
-    state_dir: Path = Path(".kho")
-    log_level: str = "INFO"
+    state_dir: Path = Field(
+        default=Path(".kho"),
+        description=(
+            "Demo servers' data, the SQLite registry (default), the collector's spool and dead letters, the secret key."
+        ),
+    )
+    log_level: str = Field(
+        default="INFO", description="Python logging level of the kho processes (DEBUG, INFO, WARNING, ERROR)."
+    )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)

@@ -1,10 +1,11 @@
-"""Print (or write into README.md) the table of every kho setting: env var, default, type, note.
+"""Write (or check) docs/configuration.md: every kho setting with its env var, default, type and description.
 
-Generated from ``kho.settings.Settings`` so the README cannot drift from the code:
+Generated from ``kho.settings.Settings``: the description is each field's own ``description=``, so the page
+cannot drift from the code:
 
-    .venv/bin/python scripts/settings_table.py            # print the Markdown table
-    .venv/bin/python scripts/settings_table.py --write    # replace the table between the markers in README.md
-    .venv/bin/python scripts/settings_table.py --check    # exit 1 when README.md is out of date
+    .venv/bin/python scripts/settings_table.py            # print the page
+    .venv/bin/python scripts/settings_table.py --write    # write docs/configuration.md
+    .venv/bin/python scripts/settings_table.py --check    # exit 1 when docs/configuration.md is out of date
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import re
 import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
@@ -27,32 +27,29 @@ sys.path.insert(0, str(ROOT))
 
 from kho.settings import Settings  # noqa: E402
 
-# The root fields are declared in kho/settings.py without comments: say here what they are for.
-ROOT_NOTES = {
-    "state_dir": "demo servers' data, SQLite registry (default), collector spool and dead letters, secret key",
-    "log_level": "Python logging level of the kho processes",
-}
+PAGE = ROOT / "docs" / "configuration.md"
 START, END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
+HEADER = """# Configuration
 
+One settings object (`kho/settings.py`, pydantic-settings) composes every package's section. Each field can be
+set by an environment variable `KHO_<SECTION>__<FIELD>` (nested sections joined by `__`) or in a TOML file given
+with `kho --config FILE` or `KHO_CONFIG`, one table per section:
 
-def field_comments(cls: type) -> dict[str, str]:
-    """The ``# comment`` lines right above each field in the class body (the code's own explanation)."""
-    try:
-        lines, _ = inspect.getsourcelines(cls)
-    except (OSError, TypeError):
-        return {}
-    out: dict[str, str] = {}
-    pending: list[str] = []
-    for line in lines:
-        s = line.strip()
-        if s.startswith("#"):
-            pending.append(s.lstrip("#").strip())
-            continue
-        m = re.match(r"^(\w+)\s*:", s)
-        if m and pending:
-            out[m.group(1)] = " ".join(pending)
-        pending = []
-    return out
+```toml
+[mqtt]
+port = 1884
+
+[alerts.smtp]
+host = "mail.example.org"
+```
+
+Explicit environment variables win over the file. Secrets are `SecretStr`: never logged, never printed here.
+Lists (such as `KHO_COLLECTOR__TOPICS`) are given as JSON in an environment variable.
+
+The tables below are generated from each field's `description=` by `scripts/settings_table.py --write`; run it
+after adding or changing a field (`make check` fails while this page is out of date).
+
+"""
 
 
 def _default(info: FieldInfo) -> Any:
@@ -78,30 +75,65 @@ def _show(value: Any) -> str:
 
 
 def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return " or ".join(json.dumps(a) for a in get_args(annotation))
     text = getattr(annotation, "__name__", None) or str(annotation)
     return text.replace("typing.", "").replace("pydantic.types.", "").replace("NoneType", "None")
 
 
-def rows(model: type[BaseModel], prefix: str = "KHO_") -> Iterator[tuple[str, str, str, str]]:
-    """(env var, default, type, note) for every leaf field, depth first, nested sections joined by ``__``."""
-    comments = field_comments(model)
+def _cell(text: str) -> str:
+    """``text`` safe in a Markdown table cell (``<dir>`` would otherwise be taken for an HTML tag)."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sections(model: type[BaseModel], prefix: str = "KHO_", title: str = "") -> Iterator[tuple[str, str, type]]:
+    """(env prefix, TOML table, model) of ``model`` and of every nested section, in declaration order."""
+    yield prefix, title, model
     for name, info in model.model_fields.items():
-        env = f"{prefix}{name.upper()}"
         default = _default(info)
         if isinstance(default, BaseModel):
-            yield from rows(type(default), env + "__")
-            continue
-        note = info.description or comments.get(name, "") or (ROOT_NOTES.get(name, "") if prefix == "KHO_" else "")
-        if not note and prefix != "KHO_" and model.__doc__ and name == next(iter(model.model_fields)):
-            note = inspect.cleandoc(model.__doc__).splitlines()[0]
-        yield env, _show(default), _type_name(info.annotation).replace("|", "\\|"), note.replace("|", "\\|")
+            yield from sections(type(default), f"{prefix}{name.upper()}__", f"{title}.{name}" if title else name)
+
+
+def own_rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str, str]]:
+    """(env var, default, type, description) of the fields of ``model`` that are not sections themselves."""
+    for name, info in model.model_fields.items():
+        default = _default(info)
+        if not isinstance(default, BaseModel):
+            yield (
+                f"{prefix}{name.upper()}",
+                _show(default),
+                _cell(_type_name(info.annotation)),
+                _cell(info.description or ""),
+            )
+
+
+def rows(model: type[BaseModel], prefix: str = "KHO_") -> Iterator[tuple[str, str, str, str]]:
+    """Every leaf field of ``model``, section by section."""
+    for section_prefix, _, section in sections(model, prefix):
+        yield from own_rows(section, section_prefix)
 
 
 def table() -> str:
-    """The whole Markdown table."""
-    out = ["| env var | default | type | note |", "|---|---|---|---|"]
-    out += [f"| `{env}` | {default} | {typ} | {note} |" for env, default, typ, note in rows(Settings)]
-    return "\n".join(out) + "\n"
+    """The generated part of the page: one heading and table per section."""
+    out: list[str] = []
+    for prefix, title, model in sections(Settings):
+        leaves = list(own_rows(model, prefix))
+        if not leaves:
+            continue
+        out.append(f"## `[{title}]` — `{prefix}*`\n" if title else "## Top level — `KHO_*`\n")
+        doc = inspect.cleandoc(model.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+        if title and doc:
+            out.append(f"{doc}\n")
+        out += ["| env var | default | type | description |", "|---|---|---|---|"]
+        out += [f"| `{env}` | {default} | {typ} | {desc} |" for env, default, typ, desc in leaves]
+        out.append("")
+    return "\n".join(out)
+
+
+def page() -> str:
+    """The whole of docs/configuration.md."""
+    return f"{HEADER}{START}\n{table()}{END}\n"
 
 
 def replace_in(text: str, new_table: str) -> str:
@@ -114,23 +146,22 @@ def replace_in(text: str, new_table: str) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description="kho settings as a Markdown table")
-    ap.add_argument("--write", action="store_true", help="update the table in README.md")
-    ap.add_argument("--check", action="store_true", help="exit 1 when README.md's table is out of date")
-    ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    ap = argparse.ArgumentParser(description="kho settings as a Markdown page")
+    ap.add_argument("--write", action="store_true", help="write the page")
+    ap.add_argument("--check", action="store_true", help="exit 1 when the page is out of date")
+    ap.add_argument("--page", "--readme", type=Path, default=PAGE, help="the page (default docs/configuration.md)")
     args = ap.parse_args()
-    t = table()
     if not (args.write or args.check):
-        print(t, end="")
+        print(page(), end="")
         return 0
-    text = args.readme.read_text()
-    new = replace_in(text, t)
+    old = args.page.read_text() if args.page.exists() else ""
+    new = replace_in(old, table()) if START in old and END in old else page()
     if args.check:
-        if new != text:
-            print(f"{args.readme} settings table is out of date: run scripts/settings_table.py --write")
+        if new != old:
+            print(f"{args.page} is out of date: run scripts/settings_table.py --write")
             return 1
         return 0
-    args.readme.write_text(new)
+    args.page.write_text(new)
     return 0
 
 

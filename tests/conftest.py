@@ -5,6 +5,7 @@ A missing server binary fails the test with the command that installs it (never 
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -123,10 +124,31 @@ def sqlite_url(tmp_path: Path) -> str:
     return _sqlite_url(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated through Alembic per test session; tests get copies of it (0.5 s saved each)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "kho.db"
+    kho_db.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _copy_sqlite(template: Path, url: str) -> None:
+    """Copy ``template`` into the (new) SQLite file of ``url`` with SQLite's backup API (WAL-safe)."""
+    src, dst = sqlite3.connect(template), sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 @pytest.fixture
-def migrated_url(db_url: str) -> str:
+def migrated_url(db_url: str, request: pytest.FixtureRequest) -> str:
     """``db_url`` with every package's schema created through Alembic."""
-    kho_db.upgrade(db_url)
+    if db_url.startswith("sqlite:///"):
+        _copy_sqlite(request.getfixturevalue("migrated_sqlite_template"), db_url)
+    else:
+        kho_db.upgrade(db_url)
     return db_url
 
 
@@ -139,9 +161,9 @@ def sessions(migrated_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+def sqlite_sessions(sqlite_url: str, migrated_sqlite_template: Path) -> Iterator[sessionmaker[Session]]:
     """A session factory on a migrated SQLite database."""
-    kho_db.upgrade(sqlite_url)
+    _copy_sqlite(migrated_sqlite_template, sqlite_url)
     engine = make_engine(sqlite_url)
     yield make_sessionmaker(engine)
     engine.dispose()
@@ -199,10 +221,14 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
 def forget_session(port: int, client_id: str) -> None:
     """Drop a persistent session at the broker so it does not queue other tests' messages."""
     c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=True)
+    connected: list[object] = []
+    c.on_connect = lambda *args: connected.append(args)
     try:
         c.connect("127.0.0.1", port, 10)
         c.loop_start()
-        time.sleep(0.1)
+        deadline = time.monotonic() + 5  # the CONNACK means the broker has dropped the old session
+        while not connected and time.monotonic() < deadline:
+            time.sleep(0.01)
         c.disconnect()
         c.loop_stop()
     except OSError:
@@ -217,3 +243,31 @@ def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condi
             return
         time.sleep(0.05)
     raise AssertionError(msg)
+
+
+# ---- test tiers: `make check` runs `pytest -m "not server"`, `make test` runs everything
+
+# Fixtures that start (or connect to) a real server: a test that uses one, directly or through another
+# fixture, belongs to the full suite only.
+SERVER_FIXTURES = frozenset(
+    {"make_mosquitto", "make_influxd", "mosquitto", "influxd", "postgres_available", "esphome_config"}
+)
+# Marks that mean the same: PostgreSQL, Chromium, long fault tests.
+SERVER_MARKS = frozenset({"postgres", "browser", "slow"})
+
+
+def _starts_processes(path: Path, seen: dict[Path, bool]) -> bool:
+    """Whether a test module runs other programs (the kho CLI, mosquitto, esphome): seconds each, not milliseconds."""
+    if path not in seen:
+        seen[path] = "subprocess" in path.read_text(encoding="utf-8")
+    return seen[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs a server or another process with ``server``; the rest is the fast tier."""
+    seen: dict[Path, bool] = {}
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marks = {m.name for m in item.iter_markers()}
+        if fixtures & SERVER_FIXTURES or marks & SERVER_MARKS or _starts_processes(item.path, seen):
+            item.add_marker(pytest.mark.server)

@@ -1,4 +1,4 @@
-"""scripts/settings_table.py: the README's configuration table is generated from the Settings model."""
+"""scripts/settings_table.py: docs/configuration.md is generated from the Settings model's field descriptions."""
 
 from __future__ import annotations
 
@@ -68,3 +68,16 @@ def test_write_replaces_only_the_marked_table(tmp_path: Path) -> None:
     assert text.startswith("# title\n") and text.endswith("<!-- settings-table:end -->\ntail\n")
     assert "| `KHO_STATE_DIR` |" in text and "\nold\n" not in text
     assert subprocess.run([sys.executable, script, "--check", "--readme", str(readme)]).returncode == 0
+
+
+def test_every_setting_documents_itself_and_the_page_is_current() -> None:
+    st = _script()
+    undocumented = [env for env, _, _, desc in st.rows(Settings) if not desc.strip()]
+    assert undocumented == [], f"add description= to these settings fields: {undocumented}"
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    assert page == st.page(), "docs/configuration.md is out of date: run scripts/settings_table.py --write"
+    assert '| `KHO_MQTT__PROTOCOL` | `3.1.1` | "3.1.1" or "5" |' in page
+    assert "&lt;state_dir&gt;/secret_key" in page, "angle brackets are escaped, not taken for HTML"
+    assert "## `[alerts.smtp]` — `KHO_ALERTS__SMTP__*`" in page
+    check = subprocess.run([sys.executable, str(ROOT / "scripts" / "settings_table.py"), "--check"])
+    assert check.returncode == 0

@@ -1,4 +1,4 @@
-"""Mould risk: IPI days-to-germination accumulated over time (DESIGN §6) → warning 0.5, critical 1.0."""
+"""Mould risk: IPI days-to-germination accumulated over time (docs/design.md) → warning 0.5, critical 1.0."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Temperature / RH outside the room's limits, with a hysteresis deadband (DESIGN §7)."""
+"""Temperature / RH outside the room's limits, with a hysteresis deadband."""
 
 from __future__ import annotations
 

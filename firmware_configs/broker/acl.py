@@ -6,7 +6,7 @@ from firmware_configs.esphome import Node
 
 
 def node_topics(node: Node) -> list[tuple[str, str]]:
-    """``(access, pattern)`` rules of one node by profile (DESIGN §4)."""
+    """``(access, pattern)`` rules of one node by profile (topics in docs/design.md)."""
     if node.profile == "tasmota":
         # Tasmota also listens on its own command topic (console commands from the admin).
         return [("write", f"tele/{node.topic}/#"), ("write", f"stat/{node.topic}/#"), ("read", f"cmnd/{node.topic}/#")]

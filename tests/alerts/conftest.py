@@ -112,7 +112,7 @@ def _start_receiver(telegram: bool = False) -> HttpReceiver:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     rec = HttpReceiver(f"http://127.0.0.1:{server.server_address[1]}", server, telegram=telegram)
     holder["r"] = rec
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return rec
 
 

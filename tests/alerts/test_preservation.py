@@ -1,4 +1,4 @@
-"""IPI preservation metrics against DESIGN §6 check values and the shared mould table."""
+"""IPI preservation metrics against the check values in docs/design.md and IPI's mould table."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from tests.alerts.conftest import (
     make_registry,
     reading,
 )
+from tests.conftest import wait_for
 
 
 def feed(eng: Any, clock: FakeClock, room: Any, minutes: int, smoky: int = 0, **fields: float) -> None:
@@ -63,18 +64,24 @@ def test_restart_with_a_firing_alert_neither_forgets_nor_renotifies(sessions, cl
     assert len(alerts_in(sessions, "smoke")) == 1
 
 
+def _wait_for_attempts(sessions: Any, n: int) -> None:
+    """Wait until the one delivery has been tried ``n`` times."""
+    wait_for(lambda: any(d.attempts >= n for d in deliveries(sessions)), 20, f"delivery attempt {n} not made")
+
+
 def test_notifier_failure_then_recovery_no_loss_no_duplicate(sessions, clock, make_engine, webhook) -> None:
     room = make_registry(sessions)
     add_webhook_contact(sessions, webhook.url)
     webhook.fail_next = 3
     eng = make_engine(sessions, clock, fast_settings(retry_base_s=10, retry_max_s=60, repeat_critical_s=3600))
     feed(eng, clock, room, 1, smoky=1, temperature_c=20)
-    time.sleep(0.3)
+    _wait_for_attempts(sessions, 1)
     [d] = deliveries(sessions)
     assert d.status == "queued" and d.attempts == 1 and "503" in d.last_error
     assert webhook.requests == []
-    for _ in range(3):  # backoff 10 s, 20 s, 40 s on the fake clock (feed moves it 60 s)
+    for n in (2, 3, 4):  # backoff 10 s, 20 s, 40 s on the fake clock (feed moves it 60 s)
         feed(eng, clock, room, 1, smoky=1, temperature_c=20)
+        _wait_for_attempts(sessions, n)  # a worker slower than the feed must not miss the clock's steps
     got = webhook.wait_for(1)
     assert len(got) == 1
     assert eng.worker.wait_idle()

@@ -16,7 +16,7 @@ DS = "kho-influxdb"
 
 
 def _demo_lines(sites: list[SiteView], now_ms: int) -> list[str]:
-    """25 h of 5-minute readings per node, one offline node, one smoke event (schema of DESIGN §5)."""
+    """25 h of 5-minute readings per node, one offline node, one smoke event (schema in collector/influx_schema.py)."""
     lines = []
     for site in sites:
         for room in site.rooms:

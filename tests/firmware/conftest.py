@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -95,10 +94,12 @@ class Client:
         self.messages: list[tuple[str, bytes]] = []
         self.connack: Any = None
         self.acked = 0
+        self.subacked = 0
         self._lock = threading.Lock()
         self.c.on_connect = self._on_connect
         self.c.on_message = self._on_message
         self.c.on_publish = self._on_publish
+        self.c.on_subscribe = self._on_subscribe
         self.port = port
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
@@ -110,6 +111,9 @@ class Client:
 
     def _on_publish(self, *args: Any) -> None:
         self.acked += 1
+
+    def _on_subscribe(self, *args: Any) -> None:
+        self.subacked += 1
 
     def connect(self, timeout_s: float = 10.0) -> Any:
         """Connect and return the CONNACK reason code (0 / "Success" when accepted)."""
@@ -123,8 +127,9 @@ class Client:
         return self.connack is not None and not self.connack.is_failure
 
     def subscribe(self, topic: str) -> None:
+        before = self.subacked
         self.c.subscribe(topic, qos=1)
-        time.sleep(0.2)
+        wait_for(lambda: self.subacked > before, 10, f"no SUBACK for {topic}")
 
     def publish(self, topic: str, payload: str | bytes, retain: bool = False) -> None:
         before = self.acked

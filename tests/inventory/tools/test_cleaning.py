@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -127,12 +128,27 @@ def test_two_schedulers_on_one_database_do_not_double_fire(sessions: sessionmake
     assert len(created[0]) + len(created[1]) == expected
 
 
+def _counting(tick: Callable[..., Any], counts: list[int], i: int) -> Callable[..., Any]:
+    """``tick`` that also counts its calls in ``counts[i]``."""
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        try:
+            return tick(*args, **kw)
+        finally:
+            counts[i] += 1
+
+    return counted
+
+
 def test_background_schedulers_in_two_processes_share_the_work(
     sessions: sessionmaker[Session], migrated_url: str
 ) -> None:
     _weekly(sessions, starts_at=utcnow() - timedelta(minutes=1), recurrence="every 1h")
     engines = [make_engine(migrated_url) for _ in range(2)]
     scheds = [CleaningScheduler(make_sessionmaker(e), tick_s=0.2) for e in engines]
+    ticks = [0, 0]
+    for i, sc in enumerate(scheds):
+        sc.tick = _counting(sc.tick, ticks, i)  # type: ignore[method-assign]
     try:
         for sc in scheds:
             sc.start()
@@ -140,7 +156,11 @@ def test_background_schedulers_in_two_processes_share_the_work(
         deadline = time.monotonic() + 20
         while not _tasks(sessions) and time.monotonic() < deadline:
             time.sleep(0.1)
-        time.sleep(1.0)  # several more ticks of both
+        seen = min(ticks)
+        deadline = time.monotonic() + 20
+        while min(ticks) < seen + 3 and time.monotonic() < deadline:  # several more ticks of both
+            time.sleep(0.05)
+        assert min(ticks) >= seen + 3, ticks
     finally:
         for sc in scheds:
             sc.shutdown()

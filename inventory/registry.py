@@ -14,6 +14,7 @@ from inventory.climate import ClimateClass, limits_for
 from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import Device, DeviceAssignment, DeviceProfile, RegistryVersion, Room, Site
+from inventory.topics import check_device_id, check_no_overlap, check_node_topic
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -117,22 +118,22 @@ def add_device(
     actor: str = "system",
     description: str = "",
 ) -> Device:
-    """Register a sensor node in a room."""
-    _check_code("device id", device_id)
+    """Register a sensor node in a room; its topic may not overlap any other node's (``inventory.topics``)."""
+    check_device_id(device_id)
     try:
         profile = DeviceProfile(profile).value
     except ValueError:
         raise RegistryError(f"unknown profile {profile!r}: use {', '.join(p.value for p in DeviceProfile)}") from None
     if interval_s < 1 or interval_s > 86400:
         raise RegistryError("interval must be between 1 s and 1 day")
-    topic = topic or default_topic(device_id, profile)
-    if any(ch in topic for ch in "#+") or topic.startswith("/") or topic.endswith("/"):
-        raise RegistryError(f"topic {topic!r} may not contain wildcards or start/end with '/'")
+    topic = check_node_topic(profile, topic or default_topic(device_id, profile))
     room = get_room(session, site_code, room_code)
+    # Lock the version row first: two nodes registered at once cannot both pass the overlap check.
+    session.get(RegistryVersion, 1, with_for_update=True)
     if session.get(Device, device_id) is not None:
         raise Conflict(f"device {device_id} already exists")
-    if session.scalar(select(Device).where(Device.topic == topic)):
-        raise Conflict(f"topic {topic} is already used by another device")
+    others = [(r.id, r.profile, r.topic) for r in session.execute(select(Device.id, Device.profile, Device.topic))]
+    check_no_overlap(profile, topic, others, device_id=device_id)
     dev = Device(
         id=device_id,
         profile=profile,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firmware_configs.broker.acl import build_acl
+from firmware_configs.broker.conf import CONF_FILE, build_conf
 from firmware_configs.broker.passwd import (
     hash_password,
     new_password,
@@ -28,6 +29,7 @@ class CredentialsResult:
 
     passwd: Path
     acl: Path
+    conf: Path | None = None
     created: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -59,6 +61,7 @@ def generate_credentials(
     """
     _check_users(nodes, settings)
     passwd_path, acl_path = broker_dir / PASSWD_FILE, broker_dir / ACL_FILE
+    acl_text = build_acl(nodes, settings.collector_user, settings.admin_user)  # refuses before anything is written
     old = read_passwd(passwd_path)
     result = CredentialsResult(passwd_path, acl_path)
     entries: dict[str, str] = {}
@@ -86,7 +89,9 @@ def generate_credentials(
         result.created.append(node.id)
     result.removed = sorted(set(old) - set(entries))
     write_passwd(passwd_path, entries)
-    write_broker_file(acl_path, build_acl(nodes, settings.collector_user, settings.admin_user))
+    write_broker_file(acl_path, acl_text)
+    result.conf = broker_dir / CONF_FILE
+    write_broker_file(result.conf, build_conf(passwd_path.resolve(), acl_path.resolve()))
     return result
 
 

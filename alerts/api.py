@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import links, messages, store
 from alerts.models import Alert, AlertEvent, Contact, Silence
 from alerts.providers import OpenAlertsProvider
+from alerts.urlcheck import check_contact_address
 from inventory.auth import AuthError, Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
@@ -286,7 +287,11 @@ def list_contacts_api(
 @router.post("/api/alert-contacts", status_code=201)
 def add_contact_api(request: Request, body: ContactBody, who: Principal = Depends(can_manage)) -> dict[str, Any]:
     """Add a contact (tier 1 keeper, 2 manager, 3 director)."""
+    settings = getattr(request.app.state, "settings", None)
     try:
+        check_contact_address(
+            body.channel, body.address, allow_private=settings is not None and settings.alerts.webhook.allow_private
+        )
         with session_scope(_sessions(request)) as s:
             return _contact_dict(
                 store.add_contact(s, body.name, body.site, body.channel, body.address, body.tier, body.language)

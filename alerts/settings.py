@@ -33,6 +33,10 @@ class SmsSettings(BaseModel):
 
     url_template: str = ""
     method: str = "GET"
+    allow_private: bool = Field(
+        default=False,
+        description="Allow a gateway on loopback, link-local or private addresses (refused by default).",
+    )
 
 
 class WebhookSettings(BaseModel):
@@ -40,6 +44,10 @@ class WebhookSettings(BaseModel):
 
     secret: SecretStr = SecretStr("")
     timeout_s: float = 5.0
+    allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, link-local or private addresses (refused by default).",
+    )
 
 
 class AlertSettings(BaseModel):

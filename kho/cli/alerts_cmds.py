@@ -12,6 +12,7 @@ from rich.table import Table
 from alerts import messages, store
 from alerts.models import Delivery, DeliveryStatus
 from alerts.notifiers import Message, NotifyError, build_notifiers
+from alerts.urlcheck import check_contact_address, loggable
 from inventory.db import session_scope, utcnow
 from inventory.errors import RegistryError
 from kho.cli.common import console, ctx_of, fail
@@ -185,7 +186,7 @@ def test_notify_cmd(
         )
     if error:
         fail(f"test message to {who.name} failed: {error}")
-    console.print(f"test message sent to {who.name} ({who.channel} {who.address})")
+    console.print(f"test message sent to {who.name} ({who.channel} {loggable(who.address)})")
 
 
 @contacts_app.command("add")
@@ -200,6 +201,7 @@ def contacts_add(
 ) -> None:
     """Add a contact."""
     c = ctx_of(ctx)
+    check_contact_address(channel, address, allow_private=c.settings.alerts.webhook.allow_private)
     with session_scope(c.sessions) as s:
         ct = store.add_contact(s, name, site, channel, address, tier, language)
     console.print(f"contact {ct.id} {ct.name} added")

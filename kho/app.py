@@ -66,4 +66,7 @@ def create_service_app(settings: Settings, **state: Any) -> FastAPI:
     if getattr(app.state, "overdue_notifier", None) is None:
         app.state.overdue_notifier = OverdueCleaningNotifier(app.state.sessions)
     install_cleaning(app)
+    from kho.backup_schedule import install as install_backup
+
+    install_backup(app, settings)
     return app

@@ -143,6 +143,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "e_counted": ("Kiểm kê", "Counted"),
     "e_missing": ("Thất lạc", "Missing"),
     "e_handed_over": ("Bàn giao", "Handed over"),
+    # --- DATABASE UNAVAILABLE ---
+    "db_down_title": ("Tạm thời chưa lưu được", "Not saved yet"),
+    "db_down": (
+        "Không kết nối được cơ sở dữ liệu (đang khởi động lại hoặc gián đoạn). Thao tác của bạn CHƯA được lưu. "
+        "Vui lòng thử lại sau vài giây.",
+        "The database cannot be reached (restarting or interrupted). Your action was NOT saved. "
+        "Please try again in a few seconds.",
+    ),
+    "db_down_retry": ("Quay lại và thử lại", "Go back and try again"),
 }
 
 

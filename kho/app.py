@@ -49,6 +49,9 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
         setup = getattr(mod, "setup_app", None)
         if setup is not None:
             setup(app)
+    from inventory.dbdown import install as install_dbdown
+
+    install_dbdown(app)
     return app
 
 

@@ -205,3 +205,63 @@ def dump_tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 Waiter = Callable[[Callable[[], Any], float, str], None]
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own (initdb in a temporary directory, run as user ``postgres``) on a free port,
+    so a test can stop and start it without touching the machine's cluster other tests use."""
+
+    def __init__(self) -> None:
+        import glob
+        import os
+        import shutil
+        import tempfile
+
+        from kho.localservers import free_port
+
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not bins:
+            pytest.fail("PostgreSQL server binaries not found: apt-get install postgresql")
+        self.bin = os.path.dirname(bins[-1])
+        self.dir = tempfile.mkdtemp(prefix="kho-pg-")
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.port = free_port()
+        self._run("initdb", "-D", f"{self.dir}/data", "--auth=trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+
+    def _run(self, tool: str, *args: str) -> None:
+        import subprocess
+
+        argv = ["runuser", "-u", "postgres", "--", f"{self.bin}/{tool}", *args]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        assert proc.returncode == 0, f"{tool} failed: {proc.stderr or proc.stdout}"
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "-o", opts, "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        """``immediate`` is a crash as far as the database is concerned: recovery replays the WAL at start."""
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-m", mode, "-w", "stop")
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def remove(self) -> None:
+        import contextlib
+        import shutil
+
+        with contextlib.suppress(AssertionError):
+            self.stop("fast")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_pg() -> Any:
+    pg = PrivatePostgres()
+    pg.start()
+    yield pg
+    pg.remove()

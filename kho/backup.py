@@ -166,6 +166,33 @@ def _influx_databases(settings: Settings) -> list[str]:
     return [str(v[0]) for s in series for v in s.get("values", [])]
 
 
+def _influx_measurements(settings: Settings) -> list[str]:
+    from collector.influx import InfluxClient
+    from collector.influx_schema import ident
+
+    client = InfluxClient(settings.influx)
+    try:
+        series = client.query(f"SHOW MEASUREMENTS ON {ident(settings.influx.database)}")
+    finally:
+        client.close()
+    return [str(v[0]) for s in series for v in s.get("values", [])]
+
+
+def _drop_empty_influx_database(settings: Settings) -> None:
+    """A database a collector created at start but that holds no readings yet makes way for the restored one."""
+    from collector.influx import InfluxClient
+    from collector.influx_schema import ident
+
+    if settings.influx.database not in _influx_databases(settings):
+        return
+    client = InfluxClient(settings.influx)
+    try:
+        # DDL goes by POST (InfluxDB 1.x refuses it on GET); the client's DDL path is the one ensure_database uses.
+        client._query_results(f"DROP DATABASE {ident(settings.influx.database)}", db="", post=True)
+    finally:
+        client.close()
+
+
 def _manifest_files(root: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(root.rglob("*")):
@@ -307,9 +334,11 @@ def _check_empty_target(settings: Settings, manifest: dict[str, Any]) -> None:
         p = state / name
         if p.is_file() or (p.is_dir() and any(p.iterdir())):
             raise BackupError(f"{p} exists: restore needs an empty state directory")
-    if manifest.get("influx") and settings.backup.influx and settings.influx.database in _influx_databases(settings):
+    wants_influx = bool(manifest.get("influx")) and settings.backup.influx
+    if wants_influx and settings.influx.database in _influx_databases(settings) and _influx_measurements(settings):
         raise BackupError(
-            f"InfluxDB already has a database {settings.influx.database!r}: restore needs an influxd without it"
+            f"InfluxDB already has readings in database {settings.influx.database!r}: "
+            "restore needs an influxd without them"
         )
 
 
@@ -358,6 +387,7 @@ def restore(settings: Settings, src: Path, progress: Progress | None = None) -> 
     influx = manifest.get("influx")
     if influx and settings.backup.influx:
         say("influxdb")
+        _drop_empty_influx_database(settings)
         # influxd reads the backup files as itself; a private copy it can read keeps the backup untouched.
         with tempfile.TemporaryDirectory(prefix="kho-restore-") as tmp:
             copy = Path(tmp) / "influx"

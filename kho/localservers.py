@@ -204,14 +204,14 @@ bind-address = "127.0.0.1:{rpc_port}"
 """
 
 
-def influxd_server(state_dir: Path, port: int | None = None) -> InfluxServer:
-    """An influxd 1.x with data under ``state_dir/influxdb``."""
+def influxd_server(state_dir: Path, port: int | None = None, *, rpc_port: int | None = None) -> InfluxServer:
+    """An influxd 1.x with data under ``state_dir/influxdb``; its RPC address (backups) on ``rpc_port``."""
     binary = _require("influxd", "influxdb")
     d = (state_dir / "influxdb").resolve()
     d.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = d / "influxdb.conf"
-    rpc_port = free_port()
+    rpc_port = rpc_port or free_port()
     conf.write_text(INFLUXD_CONF.format(d=d, port=port, rpc_port=rpc_port))
     srv = InfluxServer("influxd", [binary, "-config", str(conf)], port, d / "influxd.log")
     srv.rpc_port = rpc_port

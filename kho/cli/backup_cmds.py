@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kho.cli.common import console, ctx_of, fail
+from kho.settings import Settings
 
 STEPS = {
     "registry": "sổ đăng ký / registry",
@@ -32,6 +34,23 @@ def _steps(title: str) -> Iterator[Callable[[str], None]]:
         yield step
 
 
+def _with_demo_servers(st: Settings) -> Settings:
+    """``st`` pointed at the InfluxDB of a ``kho demo`` using this state directory, unless set explicitly."""
+    path = st.state_dir / "demo-ports.json"
+    if not path.is_file():
+        return st
+    try:
+        ports = {k: int(v) for k, v in json.loads(path.read_text()).items()}
+    except (ValueError, OSError, AttributeError):
+        return st
+    update: dict[str, object] = {}
+    if "url" not in st.influx.model_fields_set and "influx" in ports:
+        update["influx"] = st.influx.model_copy(update={"url": f"http://127.0.0.1:{ports['influx']}"})
+    if "influx_rpc" not in st.backup.model_fields_set and "influx_rpc" in ports:
+        update["backup"] = st.backup.model_copy(update={"influx_rpc": f"127.0.0.1:{ports['influx_rpc']}"})
+    return st.model_copy(update=update) if update else st
+
+
 def backup_cmd(
     ctx: typer.Context,
     dest: Path = typer.Argument(..., help="new or empty directory for the backup"),
@@ -39,7 +58,7 @@ def backup_cmd(
     """Back up the registry, photos, secret key, broker/firmware files and InfluxDB while kho runs."""
     from kho.backup import BackupError, backup
 
-    st = ctx_of(ctx).settings
+    st = _with_demo_servers(ctx_of(ctx).settings)
     try:
         with _steps("sao lưu / backing up") as step:
             res = backup(st, dest, step)
@@ -57,7 +76,7 @@ def restore_cmd(
     """Restore a backup into an empty registry, state directory and InfluxDB (checksums are checked first)."""
     from kho.backup import BackupError, restore
 
-    st = ctx_of(ctx).settings
+    st = _with_demo_servers(ctx_of(ctx).settings)
     try:
         with _steps("khôi phục / restoring") as step:
             manifest = restore(st, src, step)

@@ -189,3 +189,49 @@ def test_restore_refuses_damaged_or_nonempty(sqlite_sessions, sqlite_url: str, t
     assert not (fresh / "kho.db").exists()
     res = CliRunner().invoke(app, ["restore", str(tmp_path / "nothing")], env=env)
     assert res.exit_code == 1 and "not a kho backup" in _out(res)
+
+
+def test_restore_into_an_influxd_a_collector_prepared(
+    sqlite_sessions, sqlite_url: str, tmp_path: Path, make_influxd
+) -> None:
+    """A database that exists but holds no readings (a collector created it at start) makes way; one with readings
+    is refused."""
+    from collector.influx import InfluxClient
+
+    state = tmp_path / "state"
+    state.mkdir()
+    seed_world(sqlite_sessions, state)
+    src, dst = make_influxd(), make_influxd()
+    src_influx, dst_influx = InfluxSettings(url=src.url, database="kho"), InfluxSettings(url=dst.url, database="kho")
+    for settings in (src_influx, dst_influx):
+        c = InfluxClient(settings)
+        c.ensure_database()
+        c.close()
+    c = InfluxClient(src_influx)
+    c.write_lines(
+        b"".join(
+            b"climate,site=HN,room=K1,device=n1 temperature_c=%d %d\n" % (i, 1_700_000_000_000 + i) for i in range(50)
+        )
+    )
+    c.close()
+    bdir = tmp_path / "b"
+    assert CliRunner().invoke(app, ["backup", str(bdir)], env=_env(sqlite_url, state, src)).exit_code == 0
+    fresh = tmp_path / "fresh"
+    res = CliRunner().invoke(app, ["restore", str(bdir)], env=_env(_sqlite_url(fresh), fresh, dst))
+    assert res.exit_code == 0, res.output
+    assert _points(dst_influx) == _points(src_influx) and len(_points(dst_influx)) == 50
+    again = tmp_path / "again"
+    res = CliRunner().invoke(app, ["restore", str(bdir)], env=_env(_sqlite_url(again), again, dst))
+    assert res.exit_code == 1 and "already has readings" in _out(res)
+
+
+def test_backup_finds_a_running_demos_influxd(tmp_path: Path) -> None:
+    from kho.cli.backup_cmds import _with_demo_servers
+    from kho.settings import Settings
+
+    (tmp_path / "demo-ports.json").write_text(json.dumps({"mqtt": 1, "influx": 18086, "web": 2, "influx_rpc": 18088}))
+    st = _with_demo_servers(Settings(state_dir=tmp_path))
+    assert st.influx.url == "http://127.0.0.1:18086" and st.backup.influx_rpc == "127.0.0.1:18088"
+    explicit = Settings(state_dir=tmp_path, influx={"url": "http://db:8086"}, backup={"influx_rpc": "db:8088"})  # type: ignore[arg-type]
+    st = _with_demo_servers(explicit)
+    assert st.influx.url == "http://db:8086" and st.backup.influx_rpc == "db:8088"

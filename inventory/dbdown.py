@@ -1,8 +1,9 @@
 """When the registry database cannot be reached: a clear "not saved, try again" answer, never a 500.
 
-Every change runs in one transaction (``inventory.db.session_scope``), so a request that fails because the
-database went away has changed nothing: telling the keeper "not saved, try again" is exact. The page is
-rendered without touching the database (no logged-in user lookup), in the request's language.
+Every change runs in one transaction (``inventory.db.session_scope``), so a request that could not reach the
+database has changed nothing and the keeper is told "not saved, try again". When the connection broke off
+midway the COMMIT may or may not have landed: the keeper is told it "may not have been saved" and to look at
+the box's history before repeating. The page is rendered without touching the database (no user lookup).
 """
 
 from __future__ import annotations
@@ -28,13 +29,31 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
-def _page(request: Request) -> HTMLResponse:
+# libpq's words for "no connection was made": nothing can have been written.
+_NOT_CONNECTED = ("connection failed", "connection refused", "could not connect", "the database system is")
+
+
+def certainly_unsaved(exc: BaseException) -> bool:
+    """True when the request never reached the database; False when it broke off midway (a commit may have landed)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(w in text for w in _NOT_CONNECTED)
+
+
+def _message_key(exc: BaseException) -> str:
+    return "db_down" if certainly_unsaved(exc) else "db_down_unsure"
+
+
+def _page(request: Request, exc: BaseException) -> HTMLResponse:
     lang = lang_of(request)
 
     def tr(key: str, default: str | None = None, **kw: object) -> str:
         return t(lang, key, default, **kw)
 
-    html = _env.get_template("db_unavailable.html").render(request=request, lang=lang, t=tr, me=None, csrf="")
+    html = _env.get_template("db_unavailable.html").render(
+        request=request, lang=lang, t=tr, me=None, csrf="", message=tr(_message_key(exc))
+    )
     return HTMLResponse(html, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
@@ -45,9 +64,11 @@ async def unavailable_handler(request: Request, exc: Exception) -> Response:
     log.warning("database unavailable for %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
     if is_api(request):
         return JSONResponse(
-            {"detail": t(lang_of(request), "db_down")}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+            {"detail": t(lang_of(request), _message_key(exc))},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-    return _page(request)
+    return _page(request, exc)
 
 
 def install(app: FastAPI) -> None:

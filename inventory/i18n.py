@@ -151,6 +151,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The database cannot be reached (restarting or interrupted). Your action was NOT saved. "
         "Please try again in a few seconds.",
     ),
+    "db_down_unsure": (
+        "Mất kết nối với cơ sở dữ liệu giữa chừng: thao tác của bạn có thể CHƯA được lưu. "
+        "Hãy xem lại lịch sử của hộp rồi thử lại sau vài giây.",
+        "The connection to the database broke off midway: your action may NOT have been saved. "
+        "Check the box's history, then try again in a few seconds.",
+    ),
     "db_down_retry": ("Quay lại và thử lại", "Go back and try again"),
 }
 

@@ -65,3 +65,17 @@ def test_try_again_page_on_a_phone(down_server: str) -> None:
                 page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         finally:
             browser.close()
+
+
+def test_unsure_when_the_connection_broke_off_midway() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from inventory.dbdown import certainly_unsaved, is_unavailable
+
+    refused = OperationalError("INSERT", {}, Exception('connection failed: connection to server at "127.0.0.1" failed'))
+    midway = OperationalError("COMMIT", {}, Exception("consuming input failed: server closed the connection"))
+    assert is_unavailable(refused) and certainly_unsaved(refused)
+    assert is_unavailable(midway) and not certainly_unsaved(midway)
+    assert is_unavailable(PoolTimeout()) and certainly_unsaved(PoolTimeout())
+    assert not is_unavailable(IntegrityError("INSERT", {}, Exception("duplicate key")))  # a bug stays a bug

@@ -202,11 +202,39 @@ def _manifest_files(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> BackupResult:
-    """Write a backup of the running system into ``dest`` (new or empty directory, created mode 0700)."""
-    say = progress or (lambda _msg: None)
+    """Write a backup of the running system into ``dest`` (new or empty directory, created mode 0700).
+
+    A backup that fails leaves nothing behind in ``dest`` (no half backup that looks like one).
+    """
+    from collector.influx import InfluxUnavailable
+
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty: give a new directory")
+    created = not dest.exists()
+    try:
+        return _backup(settings, dest, progress)
+    except InfluxUnavailable as e:
+        _discard(dest, created)
+        raise BackupError(f"{e} (influx.url)") from None
+    except BaseException:
+        _discard(dest, created)
+        raise
+
+
+def _discard(dest: Path, created: bool) -> None:
+    if created:
+        shutil.rmtree(dest, ignore_errors=True)
+    elif dest.is_dir():
+        for p in dest.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def _backup(settings: Settings, dest: Path, progress: Progress | None) -> BackupResult:
+    say = progress or (lambda _msg: None)
     _private_dir(dest)
     url = settings.database_url
     manifest: dict[str, Any] = {
@@ -344,11 +372,19 @@ def _check_empty_target(settings: Settings, manifest: dict[str, Any]) -> None:
 
 def restore(settings: Settings, src: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Put backup ``src`` back into the (empty) registry, state directory and InfluxDB of ``settings``."""
+    from collector.influx import InfluxUnavailable
+
+    try:
+        return _restore(settings, Path(src), progress)
+    except InfluxUnavailable as e:
+        raise BackupError(f"{e} (influx.url)") from None
+
+
+def _restore(settings: Settings, src: Path, progress: Progress | None) -> dict[str, Any]:
     from kho import db as kho_db
 
     say = progress or (lambda _msg: None)
     say("checksums")
-    src = Path(src)
     manifest = read_manifest(src)
     _check_empty_target(settings, manifest)
     url = settings.database_url

@@ -189,6 +189,12 @@ def test_restore_refuses_damaged_or_nonempty(sqlite_sessions, sqlite_url: str, t
     assert not (fresh / "kho.db").exists()
     res = CliRunner().invoke(app, ["restore", str(tmp_path / "nothing")], env=env)
     assert res.exit_code == 1 and "not a kho backup" in _out(res)
+    # InfluxDB unreachable: one clear line, and no half backup left behind
+    from kho.localservers import free_port
+
+    down = env | {"KHO_BACKUP__INFLUX": "true", "KHO_INFLUX__URL": f"http://127.0.0.1:{free_port()}"}
+    res = CliRunner().invoke(app, ["backup", str(tmp_path / "b2")], env=down)
+    assert res.exit_code == 1 and "unreachable" in _out(res) and not (tmp_path / "b2").exists()
 
 
 def test_restore_into_an_influxd_a_collector_prepared(

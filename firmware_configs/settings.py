@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FirmwareSettings(BaseModel):
@@ -16,4 +16,9 @@ class FirmwareSettings(BaseModel):
     # Directory for the Mosquitto password and ACL files; empty means <state_dir>/broker.
     broker_dir: str = ""
     collector_user: str = "kho-collector"
+    extra_collector_users: list[str] = Field(
+        default_factory=list,
+        description="More collector accounts (read-only, like collector_user): one per collector process when "
+        "several share the stream, since the broker makes each client's id its user name.",
+    )
     admin_user: str = "kho-admin"

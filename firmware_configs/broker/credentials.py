@@ -45,7 +45,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _check_users(nodes: list[Node], settings: FirmwareSettings) -> None:
-    service = {settings.collector_user, settings.admin_user}
+    service = {settings.collector_user, settings.admin_user, *settings.extra_collector_users}
     clash = service & {n.id for n in nodes}
     if clash:
         raise RegistryError(f"device id(s) {', '.join(sorted(clash))} clash with the broker's service accounts")
@@ -61,11 +61,12 @@ def generate_credentials(
     """
     _check_users(nodes, settings)
     passwd_path, acl_path = broker_dir / PASSWD_FILE, broker_dir / ACL_FILE
-    acl_text = build_acl(nodes, settings.collector_user, settings.admin_user)  # refuses before anything is written
+    # refuses (bad id, topic or overlap) before anything is written
+    acl_text = build_acl(nodes, settings.collector_user, settings.admin_user, settings.extra_collector_users)
     old = read_passwd(passwd_path)
     result = CredentialsResult(passwd_path, acl_path)
     entries: dict[str, str] = {}
-    for user in (settings.collector_user, settings.admin_user):
+    for user in (settings.collector_user, *settings.extra_collector_users, settings.admin_user):
         if user in old:
             entries[user] = old[user]
             result.kept.append(user)

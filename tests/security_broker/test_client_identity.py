@@ -18,9 +18,11 @@ from ..conftest import wait_for
 N = 300
 
 
-def _credentials(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _credentials(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> Path:
     from kho.cli import app
 
+    if extra:
+        monkeypatch.setenv("KHO_FIRMWARE__EXTRA_COLLECTOR_USERS", extra)
     monkeypatch.setenv("KHO_DATABASE__URL", sqlite_url)
     monkeypatch.setenv("KHO_STATE_DIR", str(tmp_path / "state"))
     out = tmp_path / "broker"
@@ -95,3 +97,35 @@ def test_without_the_setting_a_node_takes_the_collector_over(
     broker = make_mosquitto(extra_conf=conf, anonymous=False)
     reconnects, _ = _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector, node_sessions)
     assert reconnects >= 1
+
+
+def test_several_collectors_each_with_an_account_share_the_stream(
+    node_sessions, sqlite_url, tmp_path, monkeypatch, make_mosquitto, clients, influxd, influx_db_name, make_collector
+) -> None:
+    """With client ids bound to user names, scaled-out collectors need one account each; together they get all."""
+    broker_dir = _credentials(tmp_path, sqlite_url, monkeypatch, extra='["kho-collector-2"]')
+    assert "user kho-collector-2\ntopic read #" in (broker_dir / "acl").read_text()
+    broker = make_mosquitto(extra_conf=(broker_dir / "kho-broker.conf").read_text(), anonymous=False)
+    influx = InfluxSettings(url=influxd.url, database=influx_db_name)
+    cols = [
+        make_collector(
+            broker.port,
+            influx,
+            node_sessions,
+            client_id=user,
+            username=user,
+            password=_pw(tmp_path, user),
+            shared_group="kho",
+        )
+        for user in ("kho-collector", "kho-collector-2")
+    ]
+    node = clients(broker.port, "qt-nat", _pw(tmp_path, "qt-nat"))
+    assert node.connect() == 0
+    t0 = int(time.time()) - 60
+    for i in range(N):
+        node.c.publish("kho/qt-nat/telemetry", orjson.dumps({"ts": t0 + i / 1000, "temperature_c": 20.0}), qos=1)
+    wait_for(lambda: node.acked >= N, 20, "broker did not acknowledge every reading")
+    wait_for(lambda: count_points(influx, where="\"device\" = 'qt-nat'") >= N, 30, "readings lost")
+    assert count_points(influx, where="\"device\" = 'qt-nat'") == N
+    assert all(c.health()["readings_total"] > 0 for c in cols)  # both took part
+    assert all(c._gen == 1 for c in cols)  # neither evicted the other

@@ -193,11 +193,13 @@ def _drop_empty_influx_database(settings: Settings) -> None:
         client.close()
 
 
-def _manifest_files(root: Path) -> dict[str, dict[str, Any]]:
+def _manifest_files(root: Path, hashes: bool = True) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.name != MANIFEST:
-            out[path.relative_to(root).as_posix()] = {"sha256": _sha256(path), "size": path.stat().st_size}
+        rel = path.relative_to(root).as_posix()
+        if rel == MANIFEST or not (path.is_file() or path.is_symlink()):
+            continue
+        out[rel] = {"sha256": _sha256(path), "size": path.stat().st_size} if hashes else {}
     return out
 
 
@@ -334,9 +336,26 @@ def read_manifest(src: Path) -> dict[str, Any]:
             bad.append(f"{rel} (missing)")
         elif p.stat().st_size != meta["size"] or _sha256(p) != meta["sha256"]:
             bad.append(f"{rel} (checksum)")
+    listed = set(manifest.get("files", {}))
+    bad += [f"{rel} (not in the manifest)" for rel in sorted(set(_manifest_files(root, hashes=False)) - listed)]
     if bad:
         raise BackupError(f"{src} does not match its manifest: {', '.join(bad[:5])}")
+    _check_names(src, manifest)
     return manifest
+
+
+def _check_names(src: Path, manifest: dict[str, Any]) -> None:
+    """Only the names kho writes: a manifest cannot make a restore write outside the state directory."""
+    allowed = {*STATE_FILES, *STATE_DIRS, *COLLECTOR_DBS}
+    db = manifest.get("database") or {}
+    influx = manifest.get("influx")
+    ok = (
+        (db.get("kind"), db.get("file")) in (("sqlite", SQLITE_FILE), ("postgresql", PGDUMP_FILE))
+        and all(name in allowed for name in manifest.get("state", []))
+        and (influx is None or (influx.get("dir") == "influx" and isinstance(influx.get("database"), str)))
+    )
+    if not ok:
+        raise BackupError(f"{src}: the manifest names files kho does not write")
 
 
 def _check_empty_target(settings: Settings, manifest: dict[str, Any]) -> None:

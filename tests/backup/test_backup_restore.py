@@ -189,6 +189,17 @@ def test_restore_refuses_damaged_or_nonempty(sqlite_sessions, sqlite_url: str, t
     assert not (fresh / "kho.db").exists()
     res = CliRunner().invoke(app, ["restore", str(tmp_path / "nothing")], env=env)
     assert res.exit_code == 1 and "not a kho backup" in _out(res)
+    # a file slipped into the backup, or a manifest naming a path outside the state directory, is refused
+    photo.write_bytes(photo.read_bytes()[:-1])
+    (bdir / "state" / "photos" / "extra.png").write_bytes(b"x")
+    res = CliRunner().invoke(app, ["restore", str(bdir)], env=_env(_sqlite_url(fresh), fresh, influxd))
+    assert res.exit_code == 1 and "extra.png (not in the manifest)" in _out(res)
+    (bdir / "state" / "photos" / "extra.png").unlink()
+    manifest = json.loads((bdir / "manifest.json").read_text())
+    manifest["state"].append("../../outside")
+    (bdir / "manifest.json").write_text(json.dumps(manifest))
+    res = CliRunner().invoke(app, ["restore", str(bdir)], env=_env(_sqlite_url(fresh), fresh, influxd))
+    assert res.exit_code == 1 and "names files kho does not write" in _out(res) and not (fresh / "kho.db").exists()
     # InfluxDB unreachable: one clear line, and no half backup left behind
     from kho.localservers import free_port
 

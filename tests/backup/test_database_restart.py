@@ -1,6 +1,7 @@
 """PostgreSQL stopped for 20 s while keepers move boxes on their pages and the collector ingests:
 no confirmed action is lost, the keeper is told "not saved, try again" (503, Vietnamese), never a 500,
-and every reading reaches InfluxDB, attributed from the collector's cached registry."""
+and every reading reaches InfluxDB, attributed from the collector's cached registry (with the alert engine wired
+in, as `kho collect` runs)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from inventory.models import BoxEvent
 from kho import db as kho_db
 from kho.app import create_app
 from kho.settings import Settings
+from kho.wiring import build_consumers
 
 from ..collector.conftest import count_points, query
 from ..conftest import wait_for
@@ -92,6 +94,9 @@ def test_postgres_restart_loses_no_confirmed_action(
         web={"secret_key": "restart-test-key-0123456789"},  # type: ignore[arg-type]
     )
     app = create_app(settings)
+    # as `kho collect` runs it: with the alert engine fed by the collector (it keeps its own SQL state)
+    [alert_engine] = build_consumers(settings, sessions, collector.health)
+    collector.add_consumer(alert_engine)
     keepers = [PageKeeper(app, "keeper1", ids[:4], SLOTS[:3]), PageKeeper(app, "keeper2", ids[4:], SLOTS[3:])]
     readings = Readings(mosquitto.port, rate_hz=100)
     try:
@@ -141,7 +146,10 @@ def test_postgres_restart_loses_no_confirmed_action(
         rooms = {r["room"] for r in query(influx, 'SELECT count("temperature_c") FROM "climate" GROUP BY "room"')}
         assert rooms == {"K1"}
         assert collector.health()["broker_connected"]
+        assert collector.health()["consumer_errors_total"] == 0
+        assert alert_engine._thread is not None and alert_engine._thread.is_alive()  # type: ignore[attr-defined]
     finally:
+        alert_engine.stop()  # type: ignore[attr-defined]
         readings.close()
         for k in keepers:
             k.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from inventory.climate import ClimateClass, limits_for
@@ -132,8 +132,7 @@ def add_device(
     session.get(RegistryVersion, 1, with_for_update=True)
     if session.get(Device, device_id) is not None:
         raise Conflict(f"device {device_id} already exists")
-    others = [(r.id, r.profile, r.topic) for r in session.execute(select(Device.id, Device.profile, Device.topic))]
-    check_no_overlap(profile, topic, others, device_id=device_id)
+    check_no_overlap(profile, topic, _overlap_candidates(session, topic), device_id=device_id)
     dev = Device(
         id=device_id,
         profile=profile,
@@ -149,6 +148,23 @@ def add_device(
     session.flush()
     bump_version(session)
     return dev
+
+
+def _overlap_candidates(session: Session, topic: str) -> list[tuple[str, str, str]]:
+    """Nodes whose registry topic equals ``topic``, is a level-prefix of it or lies under it (any case).
+
+    Two nodes' topic trees can only overlap when their registry topics do (see ``inventory.topics.namespaces``),
+    so the exact check runs on these few rows instead of the whole fleet.
+    """
+    low = topic.lower()
+    levels = low.split("/")
+    prefixes = ["/".join(levels[:i]) for i in range(1, len(levels) + 1)]
+    escaped = low.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    t = func.lower(Device.topic)
+    rows = session.execute(
+        select(Device.id, Device.profile, Device.topic).where(or_(t.in_(prefixes), t.like(escaped + "/%", escape="\\")))
+    )
+    return [(r.id, r.profile, r.topic) for r in rows]
 
 
 def move_device(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.models import Delivery, DeliveryStatus
 from alerts.notifiers.base import Message, Notifier, NotifyError
+from alerts.urlcheck import loggable
 from inventory.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class DeliveryWorker:
             row.last_error = error[:2000]
             if permanent or row.attempts >= self.max_attempts:
                 row.status = DeliveryStatus.DEAD.value
-                log.error("delivery %s to %s %s gave up: %s", did, row.channel, row.address, error)
+                log.error("delivery %s to %s %s gave up: %s", did, row.channel, loggable(row.address), error)
             else:
                 row.status = DeliveryStatus.QUEUED.value
                 row.next_attempt_at = now + timedelta(

@@ -98,6 +98,7 @@ class AlertEngine:
         self._next_checkpoint = 0.0
         self._next_dir_check = 0.0
         self._next_miss_reload = 0.0
+        self._resync_pending = False
         self.errors = 0
 
     @property
@@ -285,7 +286,16 @@ class AlertEngine:
         except Exception:
             self.errors += 1
             log.exception("applying alert transitions failed; resynchronising from the database")
+            self._resync_safely()
+
+    def _resync_safely(self) -> None:
+        """Reload open alerts; while the database is unreachable, keep the thread alive and retry at each tick."""
+        try:
             self._reload_open()
+            self._resync_pending = False
+        except Exception as e:
+            self._resync_pending = True
+            log.warning("open alerts not reloaded (database unavailable?): %s; retrying", str(e).splitlines()[0])
 
     def _apply(self, signals: list[Signal]) -> None:
         """Turn signals into transitions, all in one transaction; route what fired at once."""
@@ -321,6 +331,8 @@ class AlertEngine:
 
     def _tick_safely(self) -> None:
         self._next_tick = time.monotonic() + self.s.tick_s
+        if self._resync_pending:
+            self._resync_safely()
         try:
             self.tick()
         except Exception:

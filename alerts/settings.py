@@ -44,6 +44,10 @@ class SmsSettings(BaseModel):
         description="An HTTP SMS gateway: url_template gets {to} and {text} (URL-encoded); empty disables SMS.",
     )
     method: str = Field(default="GET", description="HTTP method of the SMS gateway request: GET or POST.")
+    allow_private: bool = Field(
+        default=False,
+        description="Allow a gateway on loopback, link-local or private addresses (refused by default).",
+    )
 
 
 class WebhookSettings(BaseModel):
@@ -53,6 +57,10 @@ class WebhookSettings(BaseModel):
         default=SecretStr(""), description="With a secret each webhook body is signed (X-Kho-Signature: sha256=<hex>)."
     )
     timeout_s: float = Field(default=5.0, description="Timeout of one webhook request, seconds.")
+    allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, link-local or private addresses (refused by default).",
+    )
 
 
 class AlertSettings(BaseModel):

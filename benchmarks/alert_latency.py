@@ -316,7 +316,8 @@ def main() -> None:
             database={"url": url},
             mqtt={"port": mq.port, "client_id": "kho-bench-collector"},
             influx={"url": ix.url, "database": "bench"},
-            alerts={"repeat_critical_s": 3600, "escalation_s": 3600},
+            # the webhook receiver listens on 127.0.0.1
+            alerts={"repeat_critical_s": 3600, "escalation_s": 3600, "webhook": {"allow_private": True}},
         )
         run = build_collector(settings, sessions, settings.state_dir)
         col = run.collector

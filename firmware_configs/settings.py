@@ -22,6 +22,11 @@ class FirmwareSettings(BaseModel):
     collector_user: str = Field(
         default="kho-collector", description="Broker account of the collector (reads every node's topics)."
     )
+    extra_collector_users: list[str] = Field(
+        default_factory=list,
+        description="More collector accounts (read-only, like collector_user): one per collector process when "
+        "several share the stream, since the broker makes each client's id its user name.",
+    )
     admin_user: str = Field(
         default="kho-admin", description="Broker account for administration (may publish Tasmota commands)."
     )

@@ -425,6 +425,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "prev_page": ("Trang trước", "Previous"),
     "next_page": ("Trang sau", "Next"),
     "offline_retry": ("Chưa gửi được (mất mạng?): thử lại", "Not sent (offline?): try again"),
+    # --- DATABASE UNAVAILABLE ---
+    "db_down_title": ("Tạm thời chưa lưu được", "Not saved yet"),
+    "db_down": (
+        "Không kết nối được cơ sở dữ liệu (đang khởi động lại hoặc gián đoạn). Thao tác của bạn CHƯA được lưu. "
+        "Vui lòng thử lại sau vài giây.",
+        "The database cannot be reached (restarting or interrupted). Your action was NOT saved. "
+        "Please try again in a few seconds.",
+    ),
+    "db_down_unsure": (
+        "Mất kết nối với cơ sở dữ liệu giữa chừng: thao tác của bạn có thể CHƯA được lưu. "
+        "Hãy xem lại lịch sử của hộp rồi thử lại sau vài giây.",
+        "The connection to the database broke off midway: your action may NOT have been saved. "
+        "Check the box's history, then try again in a few seconds.",
+    ),
+    "db_down_retry": ("Quay lại và thử lại", "Go back and try again"),
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from inventory.climate import ClimateClass, limits_for
@@ -15,6 +15,7 @@ from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import Device, DeviceAssignment, RegistryVersion, Room, Site
 from inventory.profiles import get_profile, profile_names
+from inventory.topics import check_device_id, check_no_overlap, check_node_topic
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -117,20 +118,19 @@ def add_device(
     actor: str = "system",
     description: str = "",
 ) -> Device:
-    """Register a sensor node in a room."""
-    _check_code("device id", device_id)
+    """Register a sensor node in a room; its topic may not overlap any other node's (``inventory.topics``)."""
+    check_device_id(device_id)
     if get_profile(profile) is None:
         raise RegistryError(f"unknown profile {profile!r}: use {', '.join(profile_names())}")
     if interval_s < 1 or interval_s > 86400:
         raise RegistryError("interval must be between 1 s and 1 day")
-    topic = topic or default_topic(device_id, profile)
-    if any(ch in topic for ch in "#+") or topic.startswith("/") or topic.endswith("/"):
-        raise RegistryError(f"topic {topic!r} may not contain wildcards or start/end with '/'")
+    topic = check_node_topic(profile, topic or default_topic(device_id, profile))
     room = get_room(session, site_code, room_code)
+    # Lock the version row first: two nodes registered at once cannot both pass the overlap check.
+    session.get(RegistryVersion, 1, with_for_update=True)
     if session.get(Device, device_id) is not None:
         raise Conflict(f"device {device_id} already exists")
-    if session.scalar(select(Device).where(Device.topic == topic)):
-        raise Conflict(f"topic {topic} is already used by another device")
+    check_no_overlap(profile, topic, _overlap_candidates(session, topic), device_id=device_id)
     dev = Device(
         id=device_id,
         profile=profile,
@@ -146,6 +146,23 @@ def add_device(
     session.flush()
     bump_version(session)
     return dev
+
+
+def _overlap_candidates(session: Session, topic: str) -> list[tuple[str, str, str]]:
+    """Nodes whose registry topic equals ``topic``, is a level-prefix of it or lies under it (any case).
+
+    Two nodes' topic trees can only overlap when their registry topics do (see ``inventory.topics.namespaces``),
+    so the exact check runs on these few rows instead of the whole fleet.
+    """
+    low = topic.lower()
+    levels = low.split("/")
+    prefixes = ["/".join(levels[:i]) for i in range(1, len(levels) + 1)]
+    escaped = low.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    t = func.lower(Device.topic)
+    rows = session.execute(
+        select(Device.id, Device.profile, Device.topic).where(or_(t.in_(prefixes), t.like(escaped + "/%", escape="\\")))
+    )
+    return [(r.id, r.profile, r.topic) for r in rows]
 
 
 def move_device(

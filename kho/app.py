@@ -61,6 +61,9 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
         setup = getattr(mod, "setup_app", None)
         if setup is not None:
             setup(app)
+    from inventory.dbdown import install as install_dbdown
+
+    install_dbdown(app)
     return app
 
 
@@ -78,4 +81,7 @@ def create_service_app(settings: Settings, **state: Any) -> FastAPI:
     if getattr(app.state, "overdue_notifier", None) is None:
         app.state.overdue_notifier = OverdueCleaningNotifier(app.state.sessions)
     install_cleaning(app)
+    from kho.backup_schedule import install as install_backup
+
+    install_backup(app, settings)
     return app

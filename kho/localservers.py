@@ -108,6 +108,13 @@ class ManagedServer:
 class InfluxServer(ManagedServer):
     """influxd 1.x; ready when ``/ping`` answers 204."""
 
+    # The RPC bind-address port (127.0.0.1) that `influxd backup/restore -portable` talk to.
+    rpc_port: int = 0
+
+    @property
+    def rpc_address(self) -> str:
+        return f"127.0.0.1:{self.rpc_port}"
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -197,15 +204,18 @@ bind-address = "127.0.0.1:{rpc_port}"
 """
 
 
-def influxd_server(state_dir: Path, port: int | None = None) -> InfluxServer:
-    """An influxd 1.x with data under ``state_dir/influxdb``."""
+def influxd_server(state_dir: Path, port: int | None = None, *, rpc_port: int | None = None) -> InfluxServer:
+    """An influxd 1.x with data under ``state_dir/influxdb``; its RPC address (backups) on ``rpc_port``."""
     binary = _require("influxd", "influxdb")
     d = (state_dir / "influxdb").resolve()
     d.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = d / "influxdb.conf"
-    conf.write_text(INFLUXD_CONF.format(d=d, port=port, rpc_port=free_port()))
-    return InfluxServer("influxd", [binary, "-config", str(conf)], port, d / "influxd.log")
+    rpc_port = rpc_port or free_port()
+    conf.write_text(INFLUXD_CONF.format(d=d, port=port, rpc_port=rpc_port))
+    srv = InfluxServer("influxd", [binary, "-config", str(conf)], port, d / "influxd.log")
+    srv.rpc_port = rpc_port
+    return srv
 
 
 def ensure_postgres(port: int = 5432) -> None:

@@ -22,6 +22,7 @@ from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from dashboards.settings import GrafanaSettings
 from firmware_configs.settings import FirmwareSettings
 from inventory.settings import DatabaseSettings, WebSettings
+from kho.backup_settings import BackupSettings
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     firmware: FirmwareSettings = Field(default_factory=FirmwareSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
 
     @classmethod
     def settings_customise_sources(

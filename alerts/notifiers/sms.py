@@ -8,6 +8,7 @@ import httpx
 
 from alerts.notifiers.base import Message, Notifier, NotifyError
 from alerts.settings import SmsSettings
+from alerts.urlcheck import UnsafeUrl, check_url
 
 SMS_MAX = 480  # about three concatenated Unicode SMS
 
@@ -26,6 +27,10 @@ class SmsNotifier(Notifier):
             raise NotifyError("SMS gateway URL is not configured (KHO_ALERTS__SMS__URL_TEMPLATE)", True)
         text = f"{message.subject}\n{message.text}"[:SMS_MAX]
         url = self.s.url_template.format(to=quote(address, safe=""), text=quote(text, safe=""))
+        try:
+            check_url(url, allow_private=self.s.allow_private)
+        except UnsafeUrl as e:
+            raise NotifyError(f"sms gateway {e}", permanent=True) from None
         try:
             resp = self.client.request(self.s.method.upper(), url)
         except httpx.HTTPError as e:

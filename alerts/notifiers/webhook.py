@@ -10,6 +10,7 @@ import orjson
 
 from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
 from alerts.settings import AlertSettings, WebhookSettings
+from alerts.urlcheck import UnsafeUrl, check_url, redact
 
 SIGNATURE_HEADER = "X-Kho-Signature"
 
@@ -29,6 +30,10 @@ class WebhookNotifier(Notifier):
         address = super().check_address(address, settings)
         if not address.startswith(("http://", "https://")):
             raise AddressError("a webhook address must be an http(s) URL")
+        try:
+            check_url(address, allow_private=settings.webhook.allow_private)
+        except UnsafeUrl as e:
+            raise AddressError(str(e)) from None
         return address
 
     def __init__(self, settings: WebhookSettings) -> None:
@@ -36,6 +41,10 @@ class WebhookNotifier(Notifier):
         self.client = httpx.Client(timeout=settings.timeout_s)
 
     def send(self, address: str, message: Message) -> None:
+        try:
+            check_url(address, allow_private=self.s.allow_private)
+        except UnsafeUrl as e:
+            raise NotifyError(f"webhook {e}", permanent=True) from None
         body = orjson.dumps({"subject": message.subject, "text": message.text, **message.payload})
         headers = {"Content-Type": "application/json"}
         secret = self.s.secret.get_secret_value()
@@ -44,8 +53,8 @@ class WebhookNotifier(Notifier):
         try:
             resp = self.client.post(address, content=body, headers=headers)
         except httpx.HTTPError as e:
-            raise NotifyError(f"webhook {address}: {e}") from None
+            raise NotifyError(f"webhook {redact(address)}: {str(e).replace(address, redact(address))}") from None
         if resp.status_code >= 300:
             # 4xx other than throttling means the receiver will never take it.
             permanent = 400 <= resp.status_code < 500 and resp.status_code not in (408, 429)
-            raise NotifyError(f"webhook {address}: HTTP {resp.status_code}", permanent=permanent)
+            raise NotifyError(f"webhook {redact(address)}: HTTP {resp.status_code}", permanent=permanent)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from firmware_configs.broker.acl import build_acl
+from firmware_configs.broker.conf import CONF_FILE, build_conf
 from firmware_configs.broker.passwd import (
     hash_password,
     new_password,
@@ -28,6 +29,7 @@ class CredentialsResult:
 
     passwd: Path
     acl: Path
+    conf: Path | None = None
     created: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -43,7 +45,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _check_users(nodes: list[Node], settings: FirmwareSettings) -> None:
-    service = {settings.collector_user, settings.admin_user}
+    service = {settings.collector_user, settings.admin_user, *settings.extra_collector_users}
     clash = service & {n.id for n in nodes}
     if clash:
         raise RegistryError(f"device id(s) {', '.join(sorted(clash))} clash with the broker's service accounts")
@@ -59,10 +61,12 @@ def generate_credentials(
     """
     _check_users(nodes, settings)
     passwd_path, acl_path = broker_dir / PASSWD_FILE, broker_dir / ACL_FILE
+    # refuses (bad id, topic or overlap) before anything is written
+    acl_text = build_acl(nodes, settings.collector_user, settings.admin_user, settings.extra_collector_users)
     old = read_passwd(passwd_path)
     result = CredentialsResult(passwd_path, acl_path)
     entries: dict[str, str] = {}
-    for user in (settings.collector_user, settings.admin_user):
+    for user in (settings.collector_user, *settings.extra_collector_users, settings.admin_user):
         if user in old:
             entries[user] = old[user]
             result.kept.append(user)
@@ -86,7 +90,9 @@ def generate_credentials(
         result.created.append(node.id)
     result.removed = sorted(set(old) - set(entries))
     write_passwd(passwd_path, entries)
-    write_broker_file(acl_path, build_acl(nodes, settings.collector_user, settings.admin_user))
+    write_broker_file(acl_path, acl_text)
+    result.conf = broker_dir / CONF_FILE
+    write_broker_file(result.conf, build_conf(passwd_path.resolve(), acl_path.resolve()))
     return result
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from inventory.errors import RegistryError
 from kho.cli import (
     alerts_cmds,
+    backup_cmds,
     collector_cmds,
     db_cmds,
     demo_cmd,
@@ -54,6 +55,7 @@ for _module in (
     firmware_cmds,
     demo_cmd,
     serve_cmd,
+    backup_cmds,
 ):
     _module.register(app)
 
@@ -66,6 +68,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # APScheduler logs every run of every job at INFO: the cleaning tick would drown the service logs.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # httpx logs every request's full URL at INFO: webhook and SMS gateway URLs carry keys in their queries.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app()
     except USER_ERRORS as e:

@@ -12,6 +12,7 @@ from rich.table import Table
 from alerts import messages, store
 from alerts.models import Delivery, DeliveryStatus
 from alerts.notifiers import CHANNELS, NOTIFIERS, AddressError, Message, NotifyError, notifier_class
+from alerts.urlcheck import loggable
 from inventory.db import session_scope, utcnow
 from inventory.errors import RegistryError
 from inventory.timezone import SiteZones, site_zone
@@ -190,7 +191,7 @@ def test_notify_cmd(
         )
     if error:
         fail(f"test message to {who.name} failed: {error}")
-    console.print(f"test message sent to {who.name} ({who.channel} {who.address})")
+    console.print(f"test message sent to {who.name} ({who.channel} {loggable(who.address)})")
 
 
 @contacts_app.command("add")

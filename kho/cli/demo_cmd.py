@@ -60,7 +60,12 @@ def choose_ports(state_dir: Path, web_default: int, web_explicit: bool = False) 
         with contextlib.suppress(ValueError, OSError, AttributeError):
             saved = {k: int(v) for k, v in json.loads(path.read_text()).items()}
     web = web_default if web_explicit else saved.get("web", web_default)
-    wanted = {"mqtt": saved.get("mqtt"), "influx": saved.get("influx"), "web": web}
+    wanted = {
+        "mqtt": saved.get("mqtt"),
+        "influx": saved.get("influx"),
+        "web": web,
+        "influx_rpc": saved.get("influx_rpc"),
+    }
     ports: dict[str, int] = {}
     notes: list[str] = []
     for name, port in wanted.items():
@@ -272,6 +277,7 @@ def demo(
             "mqtt": base.mqtt.model_copy(update={"host": "127.0.0.1", "port": ports["mqtt"]}),
             "influx": base.influx.model_copy(update={"url": f"http://127.0.0.1:{ports['influx']}"}),
             "web": base.web.model_copy(update={"port": ports["web"]}),
+            "backup": base.backup.model_copy(update={"influx_rpc": f"127.0.0.1:{ports['influx_rpc']}"}),
         }
     )
     phone: DemoCert | None = None
@@ -286,7 +292,7 @@ def demo(
     # Signals first, so a second Ctrl-C during shutdown does not cut the clean stop short.
     with stop_signals() as stop, contextlib.ExitStack() as stack:
         mq = mosquitto_server(state_dir, ports["mqtt"])
-        influxd = influxd_server(state_dir, ports["influx"])
+        influxd = influxd_server(state_dir, ports["influx"], rpc_port=ports["influx_rpc"])
         with console.status("Khởi động / starting Mosquitto and InfluxDB …"):
             mq.start()
             stack.callback(mq.stop)

@@ -126,6 +126,8 @@ def credentials_cmd(
         f"[green]{res.passwd}[/] and [green]{res.acl}[/]: {len(res.created)} account(s) created, "
         f"{len(res.kept)} kept, {len(res.removed)} removed"
     )
+    if res.conf is not None:
+        console.print(f"  broker settings to include in mosquitto.conf: {res.conf}")
     for user in res.created:
         console.print(f"  + {user}")
     for user in res.removed:

@@ -50,7 +50,11 @@ def test_cli_contacts_ack_silence_and_test_notify(sqlite_url: str, tmp_path: Pat
     engine = make_engine(sqlite_url)
     sessions = make_sessionmaker(engine)
     room = make_registry(sessions)
-    env = {"KHO_DATABASE__URL": sqlite_url, "KHO_STATE_DIR": str(tmp_path / "state")}
+    env = {
+        "KHO_DATABASE__URL": sqlite_url,
+        "KHO_STATE_DIR": str(tmp_path / "state"),
+        "KHO_ALERTS__WEBHOOK__ALLOW_PRIVATE": "true",  # the stand-in is on 127.0.0.1
+    }
     r = _run(
         env,
         "alerts",

@@ -45,6 +45,7 @@ def test_smoke_over_mqtt_reaches_the_webhook(
         mqtt={"port": mosquitto.port, "client_id": f"kho-e2e-{uuid.uuid4().hex[:6]}"},  # type: ignore[arg-type]
         influx={"url": influxd.url, "database": influx_db_name},  # type: ignore[arg-type]
         web={"public_base_url": "https://kho.example.vn", "secret_key": "e2e"},  # type: ignore[arg-type]
+        alerts={"webhook": {"allow_private": True}},  # type: ignore[arg-type]  # the stand-in is on 127.0.0.1
     )
     col = Collector(settings.mqtt, settings.influx, settings.collector, sessions, settings.state_dir)
     consumers = build_consumers(settings, sessions, col.health)

@@ -166,7 +166,9 @@ def add_webhook_contact(
     language: str = "vi",
 ) -> int:
     with session_scope(sessions) as s:
-        return store.add_contact(s, name, site, "webhook", url, tier=tier, language=language).id
+        # the stand-in receiver listens on 127.0.0.1, which the webhook address check refuses by default
+        settings = fast_settings()
+        return store.add_contact(s, name, site, "webhook", url, tier=tier, language=language, settings=settings).id
 
 
 def reading(room: Room, ts_ms: int, device: str = "n1", **fields: float) -> Reading:

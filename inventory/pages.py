@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from inventory import climate_view
 from inventory import services as sv
 from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
 from inventory.errors import NotFound, RegistryError
@@ -25,6 +27,11 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Keeper = Annotated[Principal, Depends(require_role("keeper"))]
 Manager = Annotated[Principal, Depends(require_role("manager"))]
+
+
+def _tr(request: Request) -> Callable[..., str]:
+    lang = lang_of(request)
+    return lambda key, default=None, **kw: t(lang, key, default, **kw)
 
 
 def _limiter(request: Request) -> LoginRateLimiter:
@@ -156,6 +163,11 @@ def checkouts_page(request: Request, who: Viewer) -> Response:
 def box_page(request: Request, box_id: int, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.box_view(s, box_id)
+        box_cv = (
+            climate_view.box_climate(request.app.state, _tr(request), s, box_id, view.current.room_id)
+            if view.current is not None
+            else None
+        )
     return render(
         request,
         "box.html",
@@ -164,6 +176,7 @@ def box_page(request: Request, box_id: int, who: Viewer) -> Response:
         purposes=sv.CHECKOUT_PURPOSES,
         damages=sv.DAMAGE_KINDS,
         carry=request.session.get("carry"),
+        box_cv=box_cv,
     )
 
 
@@ -370,10 +383,11 @@ def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Response:
 
 
 @router.get("/room/{room_id}", response_class=HTMLResponse)
-def room_page(request: Request, room_id: int, who: Viewer) -> Response:
+def room_page(request: Request, room_id: int, who: Viewer, period: str = "24h") -> Response:
     with tx(request) as s:
         view = sv.room_view(s, room_id)
         tasks = sv.open_tasks_for_room(s, room_id)
+        cv = climate_view.room_climate(request.app.state, _tr(request), s, room_id, period)
     climate = latest_climate(request.app.state, [room_id]).get(room_id)
     alerts = open_alerts(request.app.state, room_id)
     return render(
@@ -384,6 +398,7 @@ def room_page(request: Request, room_id: int, who: Viewer) -> Response:
         alerts=alerts,
         tasks=tasks,
         kinds=[k.value for k in CleaningKind],
+        cv=cv,
     )
 
 

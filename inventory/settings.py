@@ -21,3 +21,8 @@ class WebSettings(BaseModel):
     public_base_url: str = "http://127.0.0.1:8080"
     secret_key: SecretStr = Field(default=SecretStr(""), description="signs sessions and links; generated if empty")
     default_language: str = "vi"
+    stale_after_s: int = Field(
+        default=600,
+        ge=30,
+        description="A sensor (room page) or room tile (wall) whose last reading is older than this is marked stale.",
+    )

@@ -15,6 +15,7 @@ from kho.settings import Settings
 ROUTERS: list[tuple[str, str]] = [
     ("inventory.web", "router"),
     ("alerts.api", "router"),
+    ("alerts.pages", "router"),
     ("collector.api", "router"),
 ]
 
@@ -57,12 +58,15 @@ def create_service_app(settings: Settings, **state: Any) -> FastAPI:
     cleaning told through the alert channels, and the cleaning scheduler running (background threads, so
     tests of single pages use ``create_app``)."""
     from alerts.cleaning_notice import OverdueCleaningNotifier
+    from collector.history import ClimateHistory
     from collector.latest import LatestClimate
     from inventory.cleaning import install as install_cleaning
 
     app = create_app(settings, **state)
     if getattr(app.state, "climate_provider", None) is None:
         app.state.climate_provider = LatestClimate(settings.influx, app.state.sessions)
+    if getattr(app.state, "history_provider", None) is None:
+        app.state.history_provider = ClimateHistory(settings.influx)
     if getattr(app.state, "overdue_notifier", None) is None:
         app.state.overdue_notifier = OverdueCleaningNotifier(app.state.sessions)
     install_cleaning(app)

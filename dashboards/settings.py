@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 
 class GrafanaSettings(BaseModel):
@@ -22,3 +22,16 @@ class GrafanaSettings(BaseModel):
     timeout_s: float = 10.0
     # Oldest Grafana whose dashboard JSON (schemaVersion 39, stat/timeseries options) we target.
     min_version: str = "9.0.0"
+
+
+class WallSettings(BaseModel):
+    """The wall display at ``/wall`` (kiosk screens; no Grafana needed)."""
+
+    poll_interval_s: float = Field(
+        default=1.0, ge=0.2, le=60, description="How often a wall page asks for fresh values (seconds)."
+    )
+    influx_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="InfluxDB query timeout of the wall: past it the wall keeps its last values, marked stale.",
+    )

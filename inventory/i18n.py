@@ -230,6 +230,43 @@ TEXTS: dict[str, tuple[str, str]] = {
     "a_last_test": ("Lần thử gần nhất:", "Last test:"),
     "a_delete": ("Xóa", "Delete"),
     "a_delete_confirm": ("Xóa người nhận này?", "Delete this contact?"),
+    "wall_title": ("Màn hình treo tường", "Wall display"),
+    "wall_updated": ("cập nhật", "updated"),
+    "wall_s_ago": ("{n} giây trước", "{n} s ago"),
+    "wall_min_ago": ("{n} phút trước", "{n} min ago"),
+    "wall_h_ago": ("{n} giờ trước", "{n} h ago"),
+    "wall_stale": ("DỮ LIỆU CŨ", "STALE"),
+    "wall_no_data": ("chưa có số đo", "no readings yet"),
+    "wall_down": (
+        "⚠ Mất kết nối dữ liệu — đang hiển thị giá trị cuối cùng",
+        "⚠ Data source down — showing the last values",
+    ),
+    "wall_smoke": ("⚠ KHÓI!", "⚠ SMOKE!"),
+    "wall_no_smoke": ("Khói: không", "Smoke: none"),
+    "wall_alerts": ("Cảnh báo", "Alerts"),
+    "wall_links": ("Liên kết màn hình treo tường", "Wall display links"),
+    "wall_links_hint": (
+        "Một liên kết chỉ mở màn hình treo tường của một kho, không mở được trang nào khác; thu hồi bất cứ lúc nào.",
+        "A link opens one site's wall display and nothing else; revoke it at any time.",
+    ),
+    "wall_link_once": (
+        "Sao chép liên kết này ngay: nó chỉ hiện một lần.",
+        "Copy this link now: it is shown only once.",
+    ),
+    "wall_open": ("Mở màn hình", "Open the wall"),
+    "wall_revoked": ("đã thu hồi", "revoked"),
+    "wall_last_used": ("Dùng lần cuối", "Last used"),
+    "wall_revoke": ("Thu hồi", "Revoke"),
+    "wall_revoke_confirm": (
+        "Thu hồi liên kết này? Màn hình dùng nó sẽ ngừng hiển thị.",
+        "Revoke this link? Its screen stops showing.",
+    ),
+    "wall_no_links": ("Chưa có liên kết nào", "No links yet"),
+    "wall_link_new": ("Tạo liên kết mới", "New link"),
+    "wall_name_hint": ("Ví dụ: màn hình phòng bảo vệ", "e.g. guard room screen"),
+    "wall_create": ("Tạo liên kết", "Create link"),
+    "wall_link_invalid": ("Chưa tạo được: {why}", "Not created: {why}"),
+    "wall_link_revoked": ("Đã thu hồi liên kết", "Link revoked"),
 }
 
 

@@ -16,6 +16,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("inventory.web", "router"),
     ("alerts.api", "router"),
     ("alerts.pages", "router"),
+    ("dashboards.wall", "router"),
     ("collector.api", "router"),
 ]
 

@@ -8,6 +8,7 @@ from inventory.models.labels import LabelKind, LabelToken
 from inventory.models.places import Room, Site
 from inventory.models.records import Access, Box, BoxStatus, Catalogue, File, Fonds, Media, ProcessingState
 from inventory.models.storage import Shelf, ShelvingUnit, Slot
+from inventory.models.wall import WallLink
 
 __all__ = [
     "ROLE_ORDER",
@@ -41,4 +42,5 @@ __all__ = [
     "StocktakeScan",
     "StocktakeState",
     "User",
+    "WallLink",
 ]

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-W, H = 600, 190
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 8, 22
+W, H = 400, 200
+LEFT, RIGHT, TOP, BOTTOM = 34, 6, 8, 22
 _TICKS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
 
 
@@ -81,7 +81,7 @@ def _scale(lines: Sequence[Line], band: tuple[float, float] | None, since_ms: in
 
 def _time_ticks(since_ms: int, until_ms: int, tz: ZoneInfo) -> list[tuple[int, str]]:
     span_s = (until_ms - since_ms) / 1000
-    step = next((s for s in _TICKS_S if span_s / s <= 6), _TICKS_S[-1])
+    step = next((s for s in _TICKS_S if span_s / s <= 4), _TICKS_S[-1])
     start = datetime.fromtimestamp(since_ms / 1000, tz)
     if step < 86400:
         first = start.replace(minute=0, second=0, microsecond=0)
@@ -157,7 +157,7 @@ def time_chart(
     for ms, label in _time_ticks(since_ms, until_ms, tz):
         x = sc.x(ms)
         out.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{H - BOTTOM}"/>')
-        out.append(f'<text class="xl" x="{x:.1f}" y="{H - 6}">{escape(label)}</text>')
+        out.append(f'<text class="xl" x="{x:.1f}" y="{H - 5}">{escape(label)}</text>')
     for line in lines:
         data = ";".join(f"{ms},{_fmt(v)}" for ms, v in line.points)
         out.append(f'<g class="series s-{escape(line.css)}" data-field="{escape(line.field)}" data-values="{data}">')
@@ -169,7 +169,7 @@ def time_chart(
             else:
                 out.append(f'<polyline points="{pts}"/>')
         out.append("</g>")
-    out.append(f'<text class="unit" x="2" y="{TOP + 10}">{escape(unit)}</text></svg>')
+    out.append(f'<text class="unit" x="2" y="{H - 5}">{escape(unit)}</text></svg>')
     return Markup("".join(out))
 
 
@@ -178,13 +178,14 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, unit: str = "", chart_id: st
     top = max((v for _, v in bars), default=0) or 1
     row = 26
     height = row * len(bars) + 4
+    bw = 600
     out = [
-        f'<svg class="chart bars" id="{escape(chart_id)}" viewBox="0 0 {W} {height}" role="img"'
+        f'<svg class="chart bars" id="{escape(chart_id)}" viewBox="0 0 {bw} {height}" role="img"'
         f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, (label, v) in enumerate(bars):
         y = 2 + i * row
-        width = (W - 230) * v / top
+        width = (bw - 230) * v / top
         out.append(
             f'<g data-label="{escape(label)}" data-value="{_fmt(v)}"><text class="bl" x="0" y="{y + 17}">'
             f"{escape(label[:28])}</text>"
@@ -197,7 +198,7 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, unit: str = "", chart_id: st
 
 CHART_CSS = (
     ".chart{width:100%;height:auto;display:block;background:#fff}.chart .grid{stroke:#e4e4e4;stroke-width:1}"
-    ".chart text{font-size:11px;fill:#555}.chart .yl{text-anchor:end}.chart .xl{text-anchor:middle}"
+    ".chart text{font-size:13px;fill:#555}.chart .yl{text-anchor:end}.chart .xl{text-anchor:middle}"
     ".chart .band{fill:#2e8b57;fill-opacity:.13;stroke:#2e8b57;stroke-opacity:.5;stroke-dasharray:4 3}"
     ".chart .span-warning{fill:#f0a020;fill-opacity:.2}.chart .span-critical{fill:#d02020;fill-opacity:.22}"
     ".chart .series polyline{fill:none;stroke-width:2}.s-t polyline{stroke:#c0392b}.s-t circle{fill:#c0392b}"

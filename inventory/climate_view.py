@@ -114,6 +114,26 @@ def sensor_rows(rows: list[dict[str, Any]], limits: ClimateLimits, now_ms: int, 
     return out
 
 
+def headline(rows: list[SensorRow]) -> dict[str, Any] | None:
+    """The room's values from its fresh sensors (means; smoke if any): the page's big numbers when no other
+    source gives them."""
+    fresh = [r for r in rows if not r.stale] or rows
+    if not fresh:
+        return None
+
+    def mean(field: str) -> float | None:
+        vals = [r.values[field] for r in fresh if r.values.get(field) is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    return {
+        "temperature_c": mean("temperature_c"),
+        "humidity_pct": mean("humidity_pct"),
+        "dew_point_c": mean("dew_point_c"),
+        "smoke": any(r.values.get("smoke") for r in fresh),
+        "ts_ms": max((r.ts_ms for r in fresh if r.ts_ms), default=None),
+    }
+
+
 def _periods(state: Any, room_id: int, since_ms: int, until_ms: int) -> list[Span]:
     provider = getattr(state, "alert_periods_provider", None)
     if provider is None:
@@ -204,6 +224,7 @@ def room_climate(state: Any, t: Any, session: Session, room_id: int, period: str
     period = period if period in PERIODS else "24h"
     since = now_ms - PERIODS[period] * 1000
     return {
+        "headline": headline(sensors or []),
         "limits": limits,
         "sensors": sensors,
         "sensors_error": error,

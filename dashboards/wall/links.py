@@ -57,3 +57,10 @@ def revoke_link(session: Session, link_id: int) -> WallLink:
     if link.revoked_at is None:
         link.revoked_at = utcnow()
     return link
+
+
+def replace_link(session: Session, name: str, site_code: str, actor: str) -> str:
+    """Revoke the active links called ``name`` and make a new one (``kho demo`` prints a fresh one each run)."""
+    for old in session.scalars(select(WallLink).where(WallLink.name == name, WallLink.revoked_at.is_(None))):
+        old.revoked_at = utcnow()
+    return create_link(session, name, site_code, actor)[1]

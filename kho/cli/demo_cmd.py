@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboards.wall.links import replace_link
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
@@ -154,6 +155,7 @@ def where_to_look(
     settings: Settings,
     fleet: list[DeviceEntry],
     users: dict[str, str] | None = None,
+    wall_token: str = "",
 ) -> Panel:
     """Every URL and an example query for each part that runs."""
     host = settings.web.host
@@ -165,6 +167,8 @@ def where_to_look(
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column(overflow="fold")
     t.add_row("Web / giao diện", f"{web}/   (API docs: {web}/api/docs)")
+    if wall_token:
+        t.add_row("Wall / màn hình tường", f"{web}/wall/{SITE_CODE}?token={wall_token}   (read-only kiosk link)")
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
@@ -329,7 +333,9 @@ def demo(
             sim.start()
             stack.callback(sim.stop)
 
-        console.print(where_to_look(ports, settings, fleet, users))
+        with session_scope(sessions) as s:
+            wall_token = replace_link(s, "kho demo", SITE_CODE, "demo")
+        console.print(where_to_look(ports, settings, fleet, users, wall_token))
         if _wants_browser(browser):
             with contextlib.suppress(Exception):
                 webbrowser.open(f"http://{settings.web.host}:{ports['web']}/")

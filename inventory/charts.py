@@ -176,21 +176,21 @@ def time_chart(
 def bar_chart(bars: Sequence[tuple[str, float]], *, unit: str = "", chart_id: str = "", title: str = "") -> Markup:
     """Horizontal bars (label, value), longest first as given; values in ``data-value``."""
     top = max((v for _, v in bars), default=0) or 1
-    row = 26
+    row = 30
     height = row * len(bars) + 4
-    bw = 600
+    bw = 400
     out = [
         f'<svg class="chart bars" id="{escape(chart_id)}" viewBox="0 0 {bw} {height}" role="img"'
         f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, (label, v) in enumerate(bars):
         y = 2 + i * row
-        width = (bw - 230) * v / top
+        width = (bw - 190) * v / top
         out.append(
-            f'<g data-label="{escape(label)}" data-value="{_fmt(v)}"><text class="bl" x="0" y="{y + 17}">'
-            f"{escape(label[:28])}</text>"
-            f'<rect x="190" y="{y + 3}" width="{max(width, 1):.1f}" height="{row - 8}"/>'
-            f'<text class="bv" x="{194 + width:.1f}" y="{y + 17}">{_fmt(v)}{escape(unit)}</text></g>'
+            f'<g data-label="{escape(label)}" data-value="{_fmt(v)}"><text class="bl" x="0" y="{y + 20}">'
+            f"{escape(label[:14])}</text>"
+            f'<rect x="120" y="{y + 4}" width="{max(width, 1):.1f}" height="{row - 9}"/>'
+            f'<text class="bv" x="{124 + width:.1f}" y="{y + 20}">{_fmt(v)}{escape(unit)}</text></g>'
         )
     out.append("</svg>")
     return Markup("".join(out))
@@ -203,6 +203,6 @@ CHART_CSS = (
     ".chart .span-warning{fill:#f0a020;fill-opacity:.2}.chart .span-critical{fill:#d02020;fill-opacity:.22}"
     ".chart .series polyline{fill:none;stroke-width:2}.s-t polyline{stroke:#c0392b}.s-t circle{fill:#c0392b}"
     ".s-rh polyline{stroke:#1f6fb5}.s-rh circle{fill:#1f6fb5}.s-dp polyline{stroke:#7d5ba6;stroke-dasharray:5 3}"
-    ".s-dp circle{fill:#7d5ba6}.bars rect{fill:#24415c}.bars .bl{font-size:13px;fill:#222}"
-    ".bars .bv{font-size:12px}"
+    ".s-dp circle{fill:#7d5ba6}.bars rect{fill:#24415c}.chart.bars .bl{font-size:16px;fill:#222}"
+    ".chart.bars .bv{font-size:15px}"
 )

@@ -18,6 +18,7 @@ from kho.settings import Settings
 # (module, attribute) of each package's APIRouter; a package that is not built yet is skipped.
 ROUTERS: list[tuple[str, str]] = [
     ("inventory.web", "router"),
+    ("inventory.admin", "router"),
     ("alerts.api", "router"),
     ("alerts.pages", "router"),
     ("dashboards.wall", "router"),

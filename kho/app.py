@@ -19,6 +19,7 @@ from kho.settings import Settings
 ROUTERS: list[tuple[str, str]] = [
     ("inventory.web", "router"),
     ("inventory.admin", "router"),
+    ("kho.firmware_download", "router"),
     ("alerts.api", "router"),
     ("alerts.pages", "router"),
     ("dashboards.wall", "router"),

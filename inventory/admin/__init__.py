@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from inventory.admin import cleaning, paperwork, people, places
+from inventory.admin import cleaning, fonds, nodes, paperwork, people, places
 from inventory.admin.common import Manager
 from inventory.webutil import render
 
@@ -15,6 +15,8 @@ router.include_router(places.router)
 router.include_router(people.router)
 router.include_router(paperwork.router)
 router.include_router(cleaning.router)
+router.include_router(nodes.router)
+router.include_router(fonds.router)
 
 
 @router.get("/admin", response_class=HTMLResponse)

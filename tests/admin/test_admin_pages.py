@@ -56,7 +56,7 @@ def test_places_and_users_through_the_pages(wall: Wall) -> None:
         page = browser.new_page(viewport={"width": 360, "height": 780})  # type: ignore[attr-defined]
         _login(page, wall.url, "admin")
         page.click("#admin-link")
-        expect(page.locator("#admin-links a")).to_have_count(13)
+        expect(page.locator("#admin-links a")).to_have_count(15)
         _fits(page)
         page.screenshot(path=str(ARTIFACTS / "10-admin-home.png"), full_page=True)
 

@@ -49,7 +49,7 @@ def _offline_api_docs(app: FastAPI) -> None:
 
 def create_app(settings: Settings, **state: Any) -> FastAPI:
     """Build the FastAPI app; ``state`` adds or replaces objects on ``app.state`` (tests inject clocks)."""
-    app = FastAPI(title="kho", version="0.1.0", docs_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="kho", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     _offline_api_docs(app)
     engine = make_engine(settings.database_url, settings.database.echo)
     app.state.settings = settings

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from inventory import climate_view
 from inventory import services as sv
+from inventory.admin.cleaning import recurrence_of
 from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
@@ -408,11 +409,23 @@ def room_schedule(
     room_id: int,
     who: Manager,
     kind: Annotated[str, Form()],
-    recurrence: Annotated[str, Form()],
+    recurrence: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
     assignee: Annotated[str, Form()] = "",
+    how: Annotated[str, Form()] = "",
+    weekday: Annotated[str, Form()] = "",
+    monthday: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
+    hour: Annotated[str, Form()] = "",
 ) -> Response:
-    """A manager adds a cleaning schedule for the room (or one of its shelving units)."""
+    """A manager adds a cleaning schedule for the room (or one of its shelving units): ``recurrence`` as
+    the scheduler reads it, or the page's plain choice (``how`` daily|weekly|monthly|every …)."""
+    if not recurrence:
+        plain = {"how": how, "weekday": weekday, "monthday": monthday, "days": days, "hour": hour}
+        try:
+            recurrence = recurrence_of(plain)
+        except ValueError as e:
+            raise RegistryError(f"{t(lang_of(request), 'cl_how')}: {e}") from None
     with tx(request) as s:
         room = s.get(Room, room_id)
         if room is None:

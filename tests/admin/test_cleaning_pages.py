@@ -86,3 +86,24 @@ def test_cleaning_schedules_through_the_page(wall: Wall) -> None:
         with wall.sessions() as s:
             assert s.scalars(select(CleaningSchedule)).all() == []
         browser.close()
+
+
+def test_room_page_schedule_form_uses_plain_choices(wall: Wall) -> None:
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
+        assert c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/"}).status_code == 303
+        page = c.get(f"/room/{wall.paper_id}").text
+        form = page.split('id="new-schedule"')[1].split("</form>")[0]
+        assert 'name="how"' in form and 'name="recurrence"' not in form
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        r = c.post(f"/room/{wall.paper_id}/schedule", data={"csrf": csrf, "kind": "floor", "how": "every", "days": "3"})
+        assert r.status_code == 303
+        bad = c.post(
+            f"/room/{wall.paper_id}/schedule", data={"csrf": csrf, "kind": "floor", "how": "monthly", "monthday": "30"}
+        )
+        assert bad.status_code == 400 and "<html" in bad.text
+    with wall.sessions() as s:
+        assert [x.recurrence for x in s.scalars(select(CleaningSchedule))] == ["every 3d"]

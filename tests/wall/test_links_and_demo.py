@@ -33,6 +33,8 @@ def test_manager_creates_and_revokes_a_wall_link(wall: Wall) -> None:
         assert r.status_code == 303
         assert c.get("/wall-links").status_code == 403  # keepers do not hand out links
         assert c.get("/wall/QT").status_code == 200  # but see the wall
+        sites = c.get("/wall")  # two sites: a choice
+        assert sites.status_code == 200 and 'href="/wall/HN"' in sites.text and 'href="/wall/QT"' in sites.text
         c.post("/logout", data={"csrf": _csrf(c)})
         c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/"})
         csrf = _csrf(c)

@@ -64,26 +64,36 @@ class ClimateHistory:
         rp = self.influx.retention_policy
         return f"{ident(rp)}.{ident(CLIMATE)}" if rp else ident(CLIMATE)
 
-    def sensors(self, site: str, room: str, max_age_s: int = 7 * 86400) -> list[dict[str, Any]]:
-        """The last value of each field per device of the room over ``max_age_s``, each with ``device``
-        and ``ts_ms`` (the time of its last temperature or humidity or smoke reading)."""
-        where = f"site = {literal(site)} AND room = {literal(room)} AND time > now() - {int(max_age_s)}s"
+    def _latest(self, where: str, group_by: str) -> list[dict[str, Any]]:
         sel = ", ".join(f"last({ident(f)}) AS {ident(f)}" for f in SENSOR_FIELDS)
-        values = self._query(f"SELECT {sel} FROM {self._raw_src()} WHERE {where} GROUP BY device")
+        values = self._query(f"SELECT {sel} FROM {self._raw_src()} WHERE {where} GROUP BY {group_by}")
         # A single selector returns the point's own time (several return the window start).
-        stamps: dict[str, int] = {}
+        stamps: dict[tuple[str, ...], int] = {}
         for field in ("temperature_c", "humidity_pct", "smoke"):
-            for s in self._query(f"SELECT last({ident(field)}) FROM {self._raw_src()} WHERE {where} GROUP BY device"):
-                dev = s["tags"]["device"]
-                stamps[dev] = max(stamps.get(dev, 0), int(s["values"][0][0]))
+            for s in self._query(
+                f"SELECT last({ident(field)}) FROM {self._raw_src()} WHERE {where} GROUP BY {group_by}"
+            ):
+                key = tuple(sorted(s["tags"].items()))
+                stamps[key] = max(stamps.get(key, 0), int(s["values"][0][0]))
         out = []
         for s in values:
             row = dict(zip(s["columns"], s["values"][0], strict=True))
             row.pop("time", None)
-            row["device"] = s["tags"]["device"]
-            row["ts_ms"] = stamps.get(row["device"])
+            row.update(s["tags"])
+            row["ts_ms"] = stamps.get(tuple(sorted(s["tags"].items())))
             out.append(row)
-        return sorted(out, key=lambda r: r["device"])
+        return out
+
+    def sensors(self, site: str, room: str, max_age_s: int = 7 * 86400) -> list[dict[str, Any]]:
+        """The last value of each field per device of the room over ``max_age_s``, each with ``device``
+        and ``ts_ms`` (the time of its last temperature, humidity or smoke reading)."""
+        where = f"site = {literal(site)} AND room = {literal(room)} AND time > now() - {int(max_age_s)}s"
+        return sorted(self._latest(where, "device"), key=lambda r: r["device"])
+
+    def site_latest(self, site: str, max_age_s: int = 7 * 86400) -> list[dict[str, Any]]:
+        """Like ``sensors`` for every device of a site, each row also with its ``room`` code."""
+        where = f"site = {literal(site)} AND time > now() - {int(max_age_s)}s"
+        return sorted(self._latest(where, "room, device"), key=lambda r: (r["room"], r["device"]))
 
     def uses_hourly(self, since_ms: int, now_ms: int, span_s: float) -> bool:
         """True when the window is read from the hourly means: longer than a week, or older than raw data."""

@@ -1,4 +1,4 @@
-"""HTTP: alerts JSON API, silences and contacts CRUD, a minimal alerts page and the signed acknowledge link."""
+"""HTTP: alerts JSON API, silences and contacts CRUD and the signed acknowledge link (pages: ``alerts.pages``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +17,7 @@ from alerts import links, messages, store
 from alerts.models import Alert, AlertEvent, Contact, Silence
 from alerts.providers import OpenAlertsProvider
 from alerts.settings import AlertSettings
-from inventory.auth import Principal, csrf_token, require_role
+from inventory.auth import Principal, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.timezone import SiteZones
@@ -344,37 +344,6 @@ def _tz(request: Request, site: str) -> ZoneInfo:
 
 def _page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status)
-
-
-@router.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request, state: str = "open", who: Principal = Depends(can_view)) -> HTMLResponse:
-    """Open (or all) alerts with an acknowledge button for managers."""
-    lang = _lang(request)
-    with _sessions(request)() as s:
-        rows = store.list_alerts(s, None if state == "all" else "open", 200)
-    csrf = csrf_token(request) if "session" in request.scope else ""
-    return _page(
-        "alerts.html",
-        lang=lang,
-        t=UI[lang],
-        title=UI[lang]["title"],
-        alerts=[_view(a, lang, _tz(request, a.site)) for a in rows],
-        can_ack=who.can("manager"),
-        csrf=csrf,
-    )
-
-
-@router.post("/alerts/{alert_id}/ack")
-def ack_form(
-    request: Request, alert_id: int, comment: str = Form(""), who: Principal = Depends(can_manage)
-) -> RedirectResponse:
-    """The page's acknowledge button."""
-    try:
-        with session_scope(_sessions(request)) as s:
-            store.acknowledge(s, alert_id, who.actor, comment, _now(request))
-    except RegistryError as e:
-        raise _http_error(e) from None
-    return RedirectResponse("/alerts", status_code=303)
 
 
 def _link_alert(request: Request, token: str, lang: str) -> tuple[dict[str, Any] | None, str]:

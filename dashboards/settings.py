@@ -32,3 +32,16 @@ class GrafanaSettings(BaseModel):
         default="9.0.0",
         description="Oldest Grafana the generated dashboard JSON (schemaVersion 39, stat/timeseries options) is for.",
     )
+
+
+class WallSettings(BaseModel):
+    """The wall display at ``/wall`` (kiosk screens; no Grafana needed)."""
+
+    poll_interval_s: float = Field(
+        default=1.0, ge=0.2, le=60, description="How often a wall page asks for fresh values (seconds)."
+    )
+    influx_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="InfluxDB query timeout of the wall: past it the wall keeps its last values, marked stale.",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +13,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from inventory import climate_view
 from inventory import services as sv
+from inventory.admin.cleaning import recurrence_of
 from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
@@ -25,6 +28,11 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Keeper = Annotated[Principal, Depends(require_role("keeper"))]
 Manager = Annotated[Principal, Depends(require_role("manager"))]
+
+
+def _tr(request: Request) -> Callable[..., str]:
+    lang = lang_of(request)
+    return lambda key, default=None, **kw: t(lang, key, default, **kw)
 
 
 def _limiter(request: Request) -> LoginRateLimiter:
@@ -176,6 +184,11 @@ def _box_page(
     with tx(request) as s:
         view = sv.box_view(s, box_id)
         room_class = sv.room_climate_class(s, view.current.room_id) if view.current else ""
+        box_cv = (
+            climate_view.box_climate(request.app.state, _tr(request), s, box_id, view.current.room_id)
+            if view.current is not None
+            else None
+        )
     message = error_text(lang_of(request), err, fallback) if err is not None else ""
     return render(
         request,
@@ -193,6 +206,7 @@ def _box_page(
         error_field=err.field if err is not None else "",
         detail=str(err) if err is not None else "",
         room_class=room_class,
+        box_cv=box_cv,
     )
 
 
@@ -556,15 +570,16 @@ async def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Respon
 
 
 @router.get("/room/{room_id}", response_class=HTMLResponse)
-def room_page(request: Request, room_id: int, who: Viewer) -> Response:
-    return _room_page(request, room_id)
+def room_page(request: Request, room_id: int, who: Viewer, period: str = "24h") -> Response:
+    return _room_page(request, room_id, period)
 
 
-def _room_page(request: Request, room_id: int, **form: Any) -> HTMLResponse:
-    """The room; ``form`` (values, error) re-shows a refused schedule form."""
+def _room_page(request: Request, room_id: int, period: str = "24h", **form: Any) -> HTMLResponse:
+    """The room with its climate over ``period``; ``form`` (values, error) re-shows a refused schedule form."""
     with tx(request) as s:
         view = sv.room_view(s, room_id)
         tasks = sv.open_tasks_for_room(s, room_id)
+        cv = climate_view.room_climate(request.app.state, _tr(request), s, room_id, period)
     climate = latest_climate(request.app.state, [room_id]).get(room_id)
     alerts = open_alerts(request.app.state, room_id)
     return render(
@@ -575,6 +590,7 @@ def _room_page(request: Request, room_id: int, **form: Any) -> HTMLResponse:
         alerts=alerts,
         tasks=tasks,
         kinds=[k.value for k in CleaningKind],
+        cv=cv,
         **form,
     )
 
@@ -585,25 +601,33 @@ def room_schedule(
     room_id: int,
     who: Manager,
     kind: Annotated[str, Form()],
-    recurrence: Annotated[str, Form()],
+    recurrence: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
     assignee: Annotated[str, Form()] = "",
+    how: Annotated[str, Form()] = "",
+    weekday: Annotated[str, Form()] = "",
+    monthday: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
+    hour: Annotated[str, Form()] = "",
 ) -> Response:
-    """A manager adds a cleaning schedule for the room (or one of its shelving units)."""
+    """A manager adds a cleaning schedule for the room (or one of its shelving units): ``recurrence`` as
+    the scheduler reads it, or the page's plain choice (``how`` daily|weekly|monthly|every …)."""
+    plain = {"how": how, "weekday": weekday, "monthday": monthday, "days": days, "hour": hour}
     try:
+        rule = recurrence or recurrence_of(plain)
         with tx(request) as s:
             room = s.get(Room, room_id)
             if room is None:
                 raise NotFound(f"no room {room_id}")
             if unit:
                 sv.create_schedule(
-                    s, kind=kind, recurrence=recurrence, actor=who.actor, unit_code=unit, assignee=assignee.strip()
+                    s, kind=kind, recurrence=rule, actor=who.actor, unit_code=unit, assignee=assignee.strip()
                 )
             else:
                 sv.create_schedule(
                     s,
                     kind=kind,
-                    recurrence=recurrence,
+                    recurrence=rule,
                     actor=who.actor,
                     site_code=room.site.code,
                     room_code=room.code,
@@ -611,17 +635,14 @@ def room_schedule(
                 )
     except NotFound:
         raise
-    except RegistryError as e:
-        values = {"kind": kind, "recurrence": recurrence, "unit": unit, "assignee": assignee}
-        resp = _room_page(
-            request,
-            room_id,
-            form="schedule",
-            values=values,
-            error=error_text(lang_of(request), e, "err_schedule"),
-            detail=str(e),
-        )
-        resp.status_code = status_of(e)
+    except (RegistryError, ValueError) as e:
+        values = {"kind": kind, "recurrence": recurrence, "unit": unit, "assignee": assignee, **plain}
+        if isinstance(e, RegistryError):
+            message, detail, code = error_text(lang_of(request), e, "err_schedule"), str(e), status_of(e)
+        else:
+            message, detail, code = f"{t(lang_of(request), 'cl_how')}: {e}", str(e), 400
+        resp = _room_page(request, room_id, form="schedule", values=values, error=message, detail=detail)
+        resp.status_code = code
         return resp
     flash(request, "ok_schedule")
     return redirect(f"/room/{room_id}")

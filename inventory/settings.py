@@ -42,3 +42,8 @@ class WebSettings(BaseModel):
         "browsers need before a page may use the camera.",
     )
     tls_key: str | None = Field(default=None, description="PEM private key file of tls_cert.")
+    stale_after_s: int = Field(
+        default=600,
+        ge=30,
+        description="A sensor (room page) or room tile (wall) whose last reading is older than this is marked stale.",
+    )

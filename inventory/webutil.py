@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from inventory.auth import AuthError, csrf_token, optional_principal
@@ -72,7 +72,29 @@ def flash_text(request: Request, text: str, kind: str = "error") -> None:
     request.session["flash"] = {"text": text, "kind": kind}
 
 
-def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+def page_env(*loaders: BaseLoader) -> Environment:
+    """The keeper pages' template environment extended by other packages' templates, which can extend the
+    layout ``base.html`` (the keeper templates are looked up first); pass it to ``render(..., env=)``."""
+    return _env.overlay(loader=ChoiceLoader([_env.loader, *loaders]))  # type: ignore[list-item]
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page's layout shows besides the page itself (e.g. the open-alert count in the header):
+    the merged dicts of the callables other packages append to ``app.state.page_context``."""
+    extra: dict[str, Any] = {}
+    for provide in getattr(request.app.state, "page_context", ()):
+        try:
+            extra.update(provide(request))
+        except Exception:  # a header detail must never break a page
+            import logging
+
+            logging.getLogger(__name__).warning("page context provider failed", exc_info=True)
+    return extra
+
+
+def render(
+    request: Request, template: str, status: int = 200, env: Environment | None = None, **ctx: Any
+) -> HTMLResponse:
     """Render a page with ``t`` bound to the request's language, the caller and the CSRF token."""
     lang = lang_of(request)
     has_session = "session" in request.scope
@@ -81,14 +103,19 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     def tr(key: str, default: str | None = None, **kw: object) -> str:
         return t(lang, key, default, **kw)
 
-    html = _env.get_template(template).render(
-        request=request,
-        lang=lang,
-        t=tr,
-        me=optional_principal(request) if has_session else None,
-        csrf=csrf_token(request) if has_session else "",
-        flash=message,
-        **ctx,
+    ctx = {**page_context(request), **ctx}
+    html = (
+        (env or _env)
+        .get_template(template)
+        .render(
+            request=request,
+            lang=lang,
+            t=tr,
+            me=optional_principal(request) if has_session else None,
+            csrf=csrf_token(request) if has_session else "",
+            flash=message,
+            **ctx,
+        )
     )
     resp = HTMLResponse(html, status_code=status)
     q = request.query_params.get("lang")

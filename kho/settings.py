@@ -19,7 +19,7 @@ from pydantic_settings import (
 
 from alerts.settings import AlertSettings
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
-from dashboards.settings import GrafanaSettings
+from dashboards.settings import GrafanaSettings, WallSettings
 from firmware_configs.settings import FirmwareSettings
 from inventory.settings import DatabaseSettings, WebSettings
 from kho.backup_settings import BackupSettings
@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    wall: WallSettings = Field(default_factory=WallSettings)
     firmware: FirmwareSettings = Field(default_factory=FirmwareSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
 

@@ -9,6 +9,7 @@ from inventory.models.places import Room, Site
 from inventory.models.records import Access, Box, BoxStatus, Catalogue, File, Fonds, Media, ProcessingState
 from inventory.models.reshelve import ReshelveTask
 from inventory.models.storage import Shelf, ShelvingUnit, Slot
+from inventory.models.wall import WallLink
 
 __all__ = [
     "ROLE_ORDER",
@@ -42,4 +43,5 @@ __all__ = [
     "StocktakeScan",
     "StocktakeState",
     "User",
+    "WallLink",
 ]

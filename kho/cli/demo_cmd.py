@@ -27,6 +27,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
 from collector.influx_schema import CLIMATE, TAGS
+from dashboards.wall.links import replace_link
 from inventory import demo_data
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
@@ -120,6 +121,7 @@ def where_to_look(
     fleet: list[DeviceEntry],
     users: dict[str, str] | None = None,
     phone: DemoCert | None = None,
+    wall_token: str = "",
 ) -> Panel:
     """Every URL and an example query for each part that runs."""
     host = settings.web.host
@@ -142,6 +144,8 @@ def where_to_look(
         )
         for step in PHONE_TRUST_STEPS:
             t.add_row("", step)
+    if wall_token:
+        t.add_row("Wall / màn hình tường", f"{web}/wall/{SITE_CODE}?token={wall_token}   (read-only kiosk link)")
     if users:
         t.add_row("Login / đăng nhập", "   ".join(f"{u} / {p}" for u, p in users.items()) + "   (demo only)")
     t.add_row("Health / tình trạng", f"{web}/healthz   {web}/metrics   kho status --url {web}/healthz")
@@ -329,7 +333,9 @@ def demo(
             sim.start()
             stack.callback(sim.stop)
 
-        console.print(where_to_look(ports, settings, fleet, users, phone))
+        with session_scope(sessions) as s:
+            wall_token = replace_link(s, "kho demo", SITE_CODE, "demo")
+        console.print(where_to_look(ports, settings, fleet, users, phone, wall_token))
         if _wants_browser(browser):
             with contextlib.suppress(Exception):
                 webbrowser.open(f"{'https' if tls else 'http'}://127.0.0.1:{ports['web']}/")

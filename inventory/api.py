@@ -459,6 +459,14 @@ def create_user(request: Request, body: UserCreate, who: Admin) -> dict[str, str
         return {"username": u.username, "role": u.role}
 
 
+@router.post("/users/{username}/logout")
+def logout_user(request: Request, username: str, who: Admin) -> dict[str, Any]:
+    """End every session of a user (a lost phone, a leaving employee)."""
+    with tx(request) as s:
+        ended = auth.revoke_sessions(s, auth.get_user(s, username).id)
+    return {"username": username.strip().lower(), "ended": ended}
+
+
 @router.post("/tokens", status_code=201)
 def create_token(request: Request, body: TokenCreate, who: Admin) -> dict[str, str]:
     with tx(request) as s:

@@ -6,19 +6,18 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from inventory import services as sv
-from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
+from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
 from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Stocktake
 from inventory.providers import latest_climate, open_alerts
-from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
+from inventory.webutil import flash, flash_text, lang_of, redirect, render, safe_next, tx
 
 router = APIRouter(include_in_schema=False)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
@@ -27,62 +26,8 @@ Keeper = Annotated[Principal, Depends(require_role("keeper"))]
 Manager = Annotated[Principal, Depends(require_role("manager"))]
 
 
-def _limiter(request: Request) -> LoginRateLimiter:
-    lim = getattr(request.app.state, "login_limiter", None)
-    if lim is None:
-        lim = request.app.state.login_limiter = LoginRateLimiter()
-    return lim
-
-
 def _safe_next(nxt: str | None) -> str:
-    # Only same-site paths: a crafted ?next=https://evil must not turn login into an open redirect.
-    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or urlparse(nxt).netloc:
-        return "/"
-    return nxt
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", next=_safe_next(next))
-
-
-@router.post("/login", response_class=HTMLResponse)
-def login_submit(
-    request: Request,
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    client = request.client.host if request.client else "?"
-    uname = username.strip().lower()
-    lim = _limiter(request)
-    wait = lim.retry_after(client, uname)
-    lang = lang_of(request)
-    if wait > 0:
-        return render(
-            request,
-            "login.html",
-            status=429,
-            next=_safe_next(next),
-            username=uname,
-            error=t(lang, "login_limited", s=int(wait) + 1),
-        )
-    with tx(request) as s:
-        user = authenticate(s, uname, password)
-        if user is None:
-            lim.failed(client, uname)
-            return render(
-                request, "login.html", status=401, next=_safe_next(next), username=uname, error=t(lang, "login_failed")
-            )
-        lim.succeeded(client, uname)
-        login_session(request, user)
-    return redirect(_safe_next(next))
-
-
-@router.post("/logout")
-def logout(request: Request, who: Annotated[Principal, Depends(current_principal)]) -> Response:
-    request.session.clear()
-    return redirect("/login")
+    return safe_next(nxt)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -430,9 +375,9 @@ def task_done(
     return redirect(_safe_next(back))
 
 
-@router.get("/room/{room_id}/label")
-def room_label(request: Request, room_id: int, who: Viewer) -> Response:
-    """Ensure the room has a label token (rooms come from the registry) and show its page."""
+@router.post("/room/{room_id}/label")
+def room_label(request: Request, room_id: int, who: Manager) -> Response:
+    """Make sure the room has a label token (rooms come from the registry) and show its page (a POST: it writes)."""
     with tx(request) as s:
         room = s.get(Room, room_id)
         if room is None:

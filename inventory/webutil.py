@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -96,6 +97,13 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     return resp
 
 
+def safe_next(nxt: str | None) -> str:
+    """``nxt`` if it is a path of this site, else ``/`` (a crafted ?next=https://evil is no open redirect)."""
+    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt or urlparse(nxt).netloc:
+        return "/"
+    return nxt
+
+
 def redirect(url: str) -> RedirectResponse:
     """303 See Other: after a form POST the browser GETs ``url``."""
     return RedirectResponse(url, status_code=303)
@@ -132,9 +140,13 @@ async def auth_error_handler(request: Request, exc: Exception) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
     if exc.status == 401:
-        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
+        if request.method == "GET":
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            # A form sent after the session ended: keep it to finish after the login (inventory.resume).
+            from inventory.resume import keep_pending_action
 
+            nxt = await keep_pending_action(request)
         return redirect(f"/login?next={quote(nxt, safe='')}")
     lang = lang_of(request)
     return render(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import secrets
 from typing import Any
 
 from fastapi import FastAPI
 
 from inventory.db import make_engine, make_sessionmaker
+from inventory.secret_key import app_secret
 from kho.settings import Settings
 
 # (module, attribute) of each package's APIRouter; a package that is not built yet is skipped.
@@ -26,16 +26,8 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
-    if not settings.web.secret_key.get_secret_value():
-        # A fresh key per start would log everyone out on restart: keep one in the state dir.
-        key_file = settings.state_dir / "secret_key"
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
-        app.state.secret_key = key_file.read_text().strip()
-    else:
-        app.state.secret_key = settings.web.secret_key.get_secret_value()
+    # A fresh key per start would log everyone out on restart: one is kept in the state dir.
+    app.state.secret_key = app_secret(settings.web.secret_key.get_secret_value(), settings.state_dir)
     for key, value in state.items():
         setattr(app.state, key, value)
     for module, attr in ROUTERS:

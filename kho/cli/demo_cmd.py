@@ -128,7 +128,7 @@ class WebServer:
     def __init__(self, app: Any, host: str, port: int) -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="kho-web", daemon=True)
 

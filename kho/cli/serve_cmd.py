@@ -31,4 +31,5 @@ def serve(
         fail(f"cổng {port} đang bận / port {port} on {host} is already in use: choose another with --port")
     app = create_service_app(st)
     console.print(f"[green]kho web[/] http://{host}:{port}/  (API docs /api/docs). Ctrl-C để dừng / to stop.")
-    uvicorn.run(app, host=host, port=port, log_level=st.log_level.lower(), access_log=False)
+    # proxy_headers off: kho reads X-Forwarded-For itself, only from KHO_WEB__TRUSTED_PROXIES (inventory.auth).
+    uvicorn.run(app, host=host, port=port, log_level=st.log_level.lower(), access_log=False, proxy_headers=False)

@@ -98,8 +98,19 @@ def client_factory(app_settings: Settings, world: World) -> Iterator[Callable[..
     app.state.engine.dispose()
 
 
+def login_csrf(client: TestClient) -> str:
+    """The CSRF token of the login form (the login page sets it in the client's session cookie)."""
+    import re
+
+    m = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert m, "no CSRF token on the login form"
+    return m.group(1)
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    r = client.post("/login", data={"username": username, "password": password, "next": "/"})
+    r = client.post(
+        "/login", data={"username": username, "password": password, "next": "/", "csrf": login_csrf(client)}
+    )
     assert r.status_code == 303, r.text
 
 

@@ -15,7 +15,9 @@ from inventory import services as sv
 from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
+from inventory.limits import PHOTO_MAX_BYTES
 from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Stocktake
+from inventory.photos import media_type
 from inventory.providers import latest_climate, open_alerts
 from inventory.webutil import flash, flash_text, lang_of, redirect, render, safe_next, tx
 
@@ -52,7 +54,7 @@ def photo(request: Request, box_code: str, name: str, who: Viewer) -> Response:
     path = Path(request.app.state.settings.state_dir) / "photos" / box_code / name
     if not path.is_file():
         raise NotFound("no such photo")
-    return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(path, media_type=media_type(name), headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/s/{token}")
@@ -190,7 +192,8 @@ async def box_damage(
     photo: Annotated[UploadFile | None, File()] = None,
     version: Annotated[int | None, Form()] = None,
 ) -> Response:
-    data = await photo.read() if photo is not None and photo.filename else None
+    # One byte over the limit is enough to refuse it: a huge upload is not read into memory.
+    data = await photo.read(PHOTO_MAX_BYTES + 1) if photo is not None and photo.filename else None
     ctype = photo.content_type or "" if photo is not None else ""
     from starlette.concurrency import run_in_threadpool
 

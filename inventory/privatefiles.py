@@ -10,11 +10,16 @@ DIR_MODE = 0o700
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as 0700; an existing folder keeps its mode (the start-up check warns)."""
-    if not path.is_dir():
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        # mkdir's mode is filtered by the umask and does not apply to the parents it creates.
-        path.chmod(DIR_MODE)
+    """Create ``path`` and its missing parents as 0700; an existing folder keeps its mode (the start-up check
+    warns)."""
+    missing = []
+    p = path
+    while not p.is_dir():
+        missing.append(p)
+        p = p.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        folder.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
     return path
 
 

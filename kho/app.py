@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from inventory.db import make_engine, make_sessionmaker
 from inventory.secret_key import app_secret
+from kho.filemodes import warn_wide_modes
 from kho.settings import Settings
 
 # (module, attribute) of each package's APIRouter; a package that is not built yet is skipped.
@@ -26,6 +27,7 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    warn_wide_modes(settings.state_dir)
     # A fresh key per start would log everyone out on restart: one is kept in the state dir.
     app.state.secret_key = app_secret(settings.web.secret_key.get_secret_value(), settings.state_dir)
     for key, value in state.items():

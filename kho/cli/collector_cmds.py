@@ -73,11 +73,13 @@ def collect(
     no_health: bool = typer.Option(False, "--no-health", help="do not serve /healthz"),
 ) -> None:
     """Run the collector service (bộ thu thập): MQTT → validate → rooms → InfluxDB, until Ctrl-C / SIGTERM."""
+    from kho.filemodes import warn_wide_modes
     from kho.wiring import build_consumers
 
     c = ctx_of(ctx)
     st = c.settings
     _check_registry(c)
+    warn_wide_modes(st.state_dir)
     collector = Collector(st.mqtt, st.influx, st.collector, c.sessions, st.state_dir / "collector")
     consumers = build_consumers(st, c.sessions, collector.health)
     for consumer in consumers:

@@ -122,3 +122,14 @@ def csrf_of(client: TestClient) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', page)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+def tiny_image(fmt: str = "JPEG", size: tuple[int, int] = (8, 6)) -> bytes:
+    """A real image (Pillow) of a few pixels, for photo uploads."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (120, 90, 60)).save(buf, format=fmt)
+    return buf.getvalue()

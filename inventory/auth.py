@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
-from inventory.limits import PASSWORD_MAX
+from inventory.limits import PASSWORD_MAX, form_problem
 from inventory.models import ROLE_ORDER, ApiToken, Role, User, WebSession
 from inventory.settings import WebSettings
 
@@ -525,9 +525,20 @@ async def current_principal(request: Request) -> Principal:
     principal = _principal_from_request(request)
     if principal is None:
         raise AuthError(401, "login required")
-    if principal.kind == "user" and request.method not in SAFE_METHODS:
-        await _check_csrf(request)
+    if request.method not in SAFE_METHODS:
+        if principal.kind == "user":
+            await _check_csrf(request)
+        await _check_form(request)
     return principal
+
+
+async def _check_form(request: Request) -> None:
+    # Every page form of every package passes here: one place for their length and range limits.
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        problem = form_problem(list((await request.form()).multi_items()))
+        if problem:
+            raise RegistryError(problem)
 
 
 def require_role(role: str | Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:

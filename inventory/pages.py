@@ -15,7 +15,7 @@ from inventory import services as sv
 from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
-from inventory.limits import PHOTO_MAX_BYTES
+from inventory.limits import PHOTO_MAX_BYTES, IdPath
 from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Stocktake
 from inventory.photos import media_type
 from inventory.providers import latest_climate, open_alerts
@@ -100,7 +100,7 @@ def checkouts_page(request: Request, who: Viewer) -> Response:
 
 
 @router.get("/box/{box_id}", response_class=HTMLResponse)
-def box_page(request: Request, box_id: int, who: Viewer) -> Response:
+def box_page(request: Request, box_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.box_view(s, box_id)
     return render(
@@ -117,7 +117,7 @@ def box_page(request: Request, box_id: int, who: Viewer) -> Response:
 @router.post("/box/{box_id}/move")
 def box_move(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     slot: Annotated[str, Form()],
     version: Annotated[int | None, Form()] = None,
@@ -133,7 +133,7 @@ def box_move(
 
 
 @router.post("/box/{box_id}/carry")
-def box_carry(request: Request, box_id: int, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
+def box_carry(request: Request, box_id: IdPath, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
     """Remember the box the keeper holds; the next slot page offers "place box X here"."""
     with tx(request) as s:
         box = sv.get_box(s, box_id)
@@ -144,7 +144,7 @@ def box_carry(request: Request, box_id: int, who: Keeper, version: Annotated[int
 @router.post("/box/{box_id}/checkout")
 def box_checkout(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     custodian: Annotated[str, Form()],
     purpose: Annotated[str, Form()] = "reading_room",
@@ -171,7 +171,7 @@ def box_checkout(
 @router.post("/box/{box_id}/return")
 def box_return(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     slot: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
@@ -185,7 +185,7 @@ def box_return(
 @router.post("/box/{box_id}/damage")
 async def box_damage(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     kind: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
@@ -217,7 +217,9 @@ async def box_damage(
 
 
 @router.post("/box/{box_id}/cleaned")
-def box_cleaned(request: Request, box_id: int, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
+def box_cleaned(
+    request: Request, box_id: IdPath, who: Keeper, version: Annotated[int | None, Form()] = None
+) -> Response:
     with tx(request) as s:
         sv.mark_cleaned(s, sv.get_box(s, box_id), who.actor, expected_version=version)
     flash(request, "ok_saved")
@@ -237,7 +239,7 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/slot/{slot_id}", response_class=HTMLResponse)
-def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
+def slot_page(request: Request, slot_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.slot_view(s, slot_id)
     return render(request, "slot.html", slot=view, carry=request.session.get("carry"))
@@ -246,7 +248,7 @@ def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
 @router.post("/slot/{slot_id}/place")
 def slot_place(
     request: Request,
-    slot_id: int,
+    slot_id: IdPath,
     who: Keeper,
     box: Annotated[int, Form()],
     version: Annotated[int | None, Form()] = None,
@@ -262,14 +264,14 @@ def slot_place(
 
 
 @router.get("/shelf/{shelf_id}", response_class=HTMLResponse)
-def shelf_page(request: Request, shelf_id: int, who: Viewer) -> Response:
+def shelf_page(request: Request, shelf_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.shelf_view(s, shelf_id)
     return render(request, "shelf.html", shelf=view)
 
 
 @router.get("/unit/{unit_id}")
-def unit_page(request: Request, unit_id: int, who: Viewer) -> Response:
+def unit_page(request: Request, unit_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         unit = s.get(ShelvingUnit, unit_id)
         if unit is None:
@@ -282,7 +284,7 @@ def unit_page(request: Request, unit_id: int, who: Viewer) -> Response:
 
 
 @router.post("/shelf/{shelf_id}/stocktake")
-def stocktake_start(request: Request, shelf_id: int, who: Keeper) -> Response:
+def stocktake_start(request: Request, shelf_id: IdPath, who: Keeper) -> Response:
     with tx(request) as s:
         st = sv.start_stocktake(s, shelf_id, who.actor)
         st_id = st.id
@@ -290,7 +292,7 @@ def stocktake_start(request: Request, shelf_id: int, who: Keeper) -> Response:
 
 
 @router.get("/stocktake/{st_id}", response_class=HTMLResponse)
-def stocktake_page(request: Request, st_id: int, who: Viewer) -> Response:
+def stocktake_page(request: Request, st_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         res = sv.stocktake_result(s, st_id)
         scanned = len(s.get_one(Stocktake, st_id).scans)
@@ -298,7 +300,7 @@ def stocktake_page(request: Request, st_id: int, who: Viewer) -> Response:
 
 
 @router.post("/stocktake/{st_id}/scan")
-def stocktake_scan(request: Request, st_id: int, who: Keeper, label: Annotated[str, Form()]) -> Response:
+def stocktake_scan(request: Request, st_id: IdPath, who: Keeper, label: Annotated[str, Form()]) -> Response:
     with tx(request) as s:
         scan = sv.scan_box(s, st_id, label)
         if scan.box_id is None:
@@ -307,7 +309,7 @@ def stocktake_scan(request: Request, st_id: int, who: Keeper, label: Annotated[s
 
 
 @router.post("/stocktake/{st_id}/confirm")
-def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Response:
+def stocktake_confirm(request: Request, st_id: IdPath, who: Keeper) -> Response:
     with tx(request) as s:
         sv.confirm_stocktake(s, st_id, who.actor)
     flash(request, "confirmed")
@@ -318,7 +320,7 @@ def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Response:
 
 
 @router.get("/room/{room_id}", response_class=HTMLResponse)
-def room_page(request: Request, room_id: int, who: Viewer) -> Response:
+def room_page(request: Request, room_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.room_view(s, room_id)
         tasks = sv.open_tasks_for_room(s, room_id)
@@ -338,7 +340,7 @@ def room_page(request: Request, room_id: int, who: Viewer) -> Response:
 @router.post("/room/{room_id}/schedule")
 def room_schedule(
     request: Request,
-    room_id: int,
+    room_id: IdPath,
     who: Manager,
     kind: Annotated[str, Form()],
     recurrence: Annotated[str, Form()],
@@ -370,7 +372,11 @@ def room_schedule(
 
 @router.post("/task/{task_id}/done")
 def task_done(
-    request: Request, task_id: int, who: Keeper, note: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+    request: Request,
+    task_id: IdPath,
+    who: Keeper,
+    note: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
 ) -> Response:
     with tx(request) as s:
         sv.complete_task(s, task_id, who.actor, note)
@@ -379,7 +385,7 @@ def task_done(
 
 
 @router.post("/room/{room_id}/label")
-def room_label(request: Request, room_id: int, who: Manager) -> Response:
+def room_label(request: Request, room_id: IdPath, who: Manager) -> Response:
     """Make sure the room has a label token (rooms come from the registry) and show its page (a POST: it writes)."""
     with tx(request) as s:
         room = s.get(Room, room_id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from inventory import api, login_pages, pages
+from inventory import api, inputerrors, login_pages, pages
 from inventory.auth import AuthError, LoginRateLimiter
 from inventory.errors import RegistryError
 from inventory.webutil import auth_error_handler, registry_error_handler
@@ -43,6 +43,7 @@ def setup_app(app: FastAPI) -> None:
             LoginRateLimiter.from_settings(settings.web) if settings is not None else LoginRateLimiter()
         )
     app.add_exception_handler(RegistryError, registry_error_handler)
+    inputerrors.install(app)
     app.add_exception_handler(AuthError, auth_error_handler)
     app.mount("/static/inventory", StaticFiles(directory=STATIC), name="inventory-static")
 

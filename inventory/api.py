@@ -23,6 +23,7 @@ from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.limits import (
     CODE_MAX,
+    INT_MAX,
     PASSWORD_MAX,
     PHOTO_MAX_BYTES,
     Code,
@@ -264,7 +265,10 @@ def box_events(
 
 
 def _ref(ref: str) -> str | int:
-    return int(ref) if ref.isdigit() else ref
+    # An id is ASCII digits in range ("²".isdigit() is true too); anything else is a code, token or URL.
+    if ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) <= INT_MAX:
+        return int(ref)
+    return ref
 
 
 @router.post("/boxes/{ref}/place")

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
@@ -29,7 +29,9 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     """422 JSON for the API (FastAPI's own body); a 400 page naming the fields for a browser."""
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
-        return await request_validation_exception_handler(request, exc)
+        # FastAPI's body without the rejected input: it may be what cannot be encoded (a lone surrogate).
+        errors = [{k: e.get(k) for k in ("type", "loc", "msg")} for e in exc.errors() if isinstance(e, dict)]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
     lang = lang_of(request)
     fields = sorted({_where(e) for e in exc.errors() if isinstance(e, dict)} - {""})
     message = t(lang, "invalid_input") + (": " + ", ".join(fields) if fields else "")

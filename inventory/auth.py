@@ -200,8 +200,12 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 # ---- machine tokens ----------------------------------------------------------------------------------------------
 
 
-def _token_hash(secret: str) -> str:
+def token_hash(secret: str) -> str:
+    """The stored form of a token or session secret (SHA-256, hex)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_token_hash = token_hash
 
 
 def create_token(session: Session, name: str, role: str = "viewer", created_by: str | None = None) -> str:

@@ -157,6 +157,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sessions_live": ("Các phiên đăng nhập đang mở", "Open sessions"),
     "session_started": ("Đăng nhập lúc", "Logged in"),
     "session_seen": ("dùng lần cuối", "last used"),
+    "session_this": ("Thiết bị này", "This device"),
     "logout_all": ("Đăng xuất trên mọi thiết bị", "Log out everywhere"),
     "resume_title": ("Hoàn tất thao tác", "Finish your action"),
     "resume_text": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,11 +21,14 @@ from inventory.auth import (
     login_session,
     revoke_sessions,
     session_secret,
+    token_hash,
     web_settings,
 )
+from inventory.errors import NotFound
 from inventory.i18n import t
 from inventory.limits import PASSWORD_MAX
 from inventory.resume import take_pending
+from inventory.services import get_box
 from inventory.webutil import flash, lang_of, redirect, render, safe_next, tx
 
 router = APIRouter(include_in_schema=False)
@@ -107,12 +111,34 @@ def logout_everywhere(request: Request, who: Who) -> Response:
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, who: Who) -> Response:
     """The caller's live sessions and "log out everywhere"."""
+    sid = session_secret(request)
+    mine = token_hash(sid) if sid else ""
     with tx(request) as s:
         rows = [
-            (ws.created_at, ws.last_seen_at, ws.client, ws.user_agent)
+            (ws.created_at, ws.last_seen_at, ws.client, ws.user_agent, ws.token_hash == mine)
             for ws in live_sessions(s, get_user(s, who.username).id, web_settings(request))
         ]
     return render(request, "account.html", sessions=rows)
+
+
+_ACTION = re.compile(r"^/(box|slot|shelf|stocktake|task|room)/(\d{1,10})/([a-z_]+)$")
+
+
+def _describe(request: Request, path: str) -> str:
+    """What the kept action does, for the keeper: "Cho mượn · P12-ML3-H004"."""
+    lang = lang_of(request)
+    m = _ACTION.match(path)
+    if m is None:
+        return path
+    kind, ident, verb = m.group(1), int(m.group(2)), m.group(3)
+    name = t(lang, verb, verb)
+    if kind == "box":
+        with tx(request) as s:
+            try:
+                return f"{name} · {t(lang, 'box')} {get_box(s, ident).code}"
+            except NotFound:
+                return name
+    return name
 
 
 @router.get("/resume", response_class=HTMLResponse)
@@ -124,10 +150,12 @@ def resume_page(request: Request, who: Who) -> Response:
     if pending.get("file"):
         flash(request, "resume_file_lost", kind="warn")
         return redirect(safe_next(str(pending.get("back") or "/")))
+    action = safe_next(str(pending["path"]))
     return render(
         request,
         "resume.html",
-        action=safe_next(str(pending["path"])),
+        action=action,
+        action_name=_describe(request, action),
         fields=[(str(k), str(v)) for k, v in pending.get("fields", [])],
         back=safe_next(str(pending.get("back") or "/")),
     )

@@ -354,6 +354,7 @@ class LoginRateLimiter:
         self._clock = clock
         self._fails: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
+        self._swept = clock()
 
     @classmethod
     def from_settings(cls, web: WebSettings) -> LoginRateLimiter:
@@ -390,10 +391,19 @@ class LoginRateLimiter:
         with self._lock:
             return self._wait(client, username, self._clock())
 
+    def _sweep(self, now: float) -> None:
+        # Random user names must not grow the table without bound: drop keys whose failures have all expired.
+        if now - self._swept < self.window_s:
+            return
+        self._swept = now
+        for key in [k for k, q in self._fails.items() if not q or now - q[-1] > self.window_s]:
+            del self._fails[key]
+
     def begin(self, client: str, username: str) -> float:
         """Start an attempt: 0 and the attempt counted as a failure, or the seconds to wait (nothing counted)."""
         now = self._clock()
         with self._lock:
+            self._sweep(now)
             wait = self._wait(client, username, now)
             if wait > 0:
                 return wait

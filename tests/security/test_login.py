@@ -3,9 +3,11 @@ address from X-Forwarded-For only behind a trusted proxy, and the password polic
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -139,3 +141,52 @@ def test_api_and_password_change_apply_the_policy(
     assert r.status_code == 400
     r = admin.post("/api/inventory/users", json={"username": "lan", "password": "bốn-mùa-xuân-hạ"}, headers=h)
     assert r.status_code == 201
+
+
+def test_served_app_ignores_forwarded_for_from_local_clients(make_app: Callable[..., FastAPI], world: World) -> None:
+    """Through uvicorn as ``kho demo`` runs it: a local client writing X-Forwarded-For gets no fresh address."""
+    import httpx
+
+    from kho.cli.demo_cmd import WebServer
+    from kho.localservers import free_port
+
+    app = make_app(login_max_failures=3)
+    port = free_port()
+    web = WebServer(app, "127.0.0.1", port)
+    web.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+            codes = []
+            for n in range(4):
+                m = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)
+                assert m
+                data = {"username": "keeper", "password": "wrong-password-x", "csrf": m.group(1)}
+                codes.append(c.post("/login", data=data, headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code)
+    finally:
+        web.stop()
+    assert codes == [401, 401, 401, 429]
+    assert app.state.login_limiter.retry_after("127.0.0.1", "keeper") > 0, "counted for the real peer"
+
+
+def test_secret_key_is_one_for_the_app_and_the_alert_links(tmp_path: Path) -> None:
+    from alerts.links import app_secret as links_secret
+    from inventory.secret_key import app_secret
+    from kho.app import create_app
+    from kho.settings import Settings
+
+    state = tmp_path / "state"
+    app = create_app(Settings(state_dir=state))
+    app.state.engine.dispose()
+    assert app.state.secret_key == links_secret("", state) == app_secret("", state)
+    assert (state / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert app_secret("configured-key", state) == "configured-key"
+
+
+def test_limiter_forgets_old_keys() -> None:
+    now = [0.0]
+    lim = auth.LoginRateLimiter(max_failures=2, window_s=60, clock=lambda: now[0])
+    for n in range(5000):
+        lim.begin(f"10.0.{n // 250}.{n % 250}", f"user{n}")
+    now[0] = 1000
+    lim.begin("10.9.9.9", "someone")
+    assert len(lim._fails) <= 3, "keys of expired failures are dropped"

@@ -15,7 +15,7 @@ from inventory import services as sv
 from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
-from inventory.limits import PHOTO_MAX_BYTES, IdPath
+from inventory.limits import PHOTO_MAX_BYTES, IdPath, TextQuery
 from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Stocktake
 from inventory.photos import media_type
 from inventory.providers import latest_climate, open_alerts
@@ -26,10 +26,6 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Keeper = Annotated[Principal, Depends(require_role("keeper"))]
 Manager = Annotated[Principal, Depends(require_role("manager"))]
-
-
-def _safe_next(nxt: str | None) -> str:
-    return safe_next(nxt)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -69,7 +65,7 @@ def scan(request: Request, token: str, who: Viewer) -> Response:
 
 
 @router.get("/go")
-def go(request: Request, who: Viewer, code: str = "") -> Response:
+def go(request: Request, who: Viewer, code: TextQuery = "") -> Response:
     """Manual code entry (the scanner fallback): a label code/URL opens its page, anything else searches."""
     with tx(request) as s:
         try:
@@ -82,7 +78,7 @@ def go(request: Request, who: Viewer, code: str = "") -> Response:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, who: Viewer, q: str = "") -> Response:
+def search_page(request: Request, who: Viewer, q: TextQuery = "") -> Response:
     with tx(request) as s:
         hits = sv.search(s, q) if q.strip() else []
     return render(request, "search.html", q=q, hits=hits)
@@ -381,7 +377,7 @@ def task_done(
     with tx(request) as s:
         sv.complete_task(s, task_id, who.actor, note)
     flash(request, "ok_saved")
-    return redirect(_safe_next(back))
+    return redirect(safe_next(back))
 
 
 @router.post("/room/{room_id}/label")

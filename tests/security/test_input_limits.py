@@ -79,6 +79,7 @@ def test_pages_answer_bad_input_with_a_page(
     for r in (
         c.get(f"/box/{BIG}"),
         c.get("/room/abc"),
+        c.get("/search?q=" + "đất " * 100),
         c.post(f"/box/{box}/cleaned", data={"csrf": tok, "version": BIG}),
         c.post(f"/box/{box}/damage", data={"csrf": tok, "kind": "water", "note": "x" * 1_000_000}),
         c.post(f"/slot/{world.slot_ids['K1-G01-T1-V03']}/place", data={"csrf": tok, "box": BIG}),

@@ -43,10 +43,12 @@ def wide_modes(state_dir: Path) -> list[tuple[Path, int]]:
             continue
         is_dir = stat.S_ISDIR(st.st_mode)
         rel = path.relative_to(state_dir)
+        if is_dir and len(rel.parts) == 1 and rel.parts[0] in SERVER_DIRS:
+            continue
         mode = stat.S_IMODE(st.st_mode)
         if mode & 0o077 & ~_allowed(rel, is_dir):
             found.append((path, mode))
-        if is_dir and not (len(rel.parts) == 1 and rel.parts[0] in SERVER_DIRS):
+        if is_dir:
             stack.extend(sorted(path.iterdir(), reverse=True))
     return found
 

@@ -103,3 +103,23 @@ def test_start_warns_about_wide_modes(tmp_path: Path, caplog: pytest.LogCaptureF
     assert f"{state} is readable by other users (mode 0755)" in warned
     assert "a.jpg is readable by other users" in warned
     assert (state / "secret_key").exists() and _mode(state / "secret_key") == 0o600
+
+
+def test_demo_files_are_private_and_servers_dirs_are_theirs(tmp_path: Path) -> None:
+    from kho.cli.demo_cmd import choose_ports
+
+    state = tmp_path / "demo-state"
+    state.mkdir(mode=0o700)
+    state.chmod(0o700)
+    choose_ports(state, 18080)
+    assert _mode(state / "demo-ports.json") == 0o600
+    (state / "mosquitto" / "data").mkdir(parents=True)
+    (state / "mosquitto").chmod(0o755)
+    broker = state / "broker"
+    broker.mkdir(mode=0o750)
+    broker.chmod(0o750)
+    (broker / "passwd").write_text("n1:x\n")
+    (broker / "passwd").chmod(0o640)
+    assert wide_modes(state) == [], "the demo servers' folders and the broker files keep their modes"
+    (broker / "passwd").chmod(0o644)
+    assert wide_modes(state) == [(broker / "passwd", 0o644)]

@@ -19,6 +19,8 @@ from inventory.auth import csrf_matches
 
 # The cookie holds the whole session: a bigger form is not kept (keeper forms are a few fields).
 MAX_KEPT_BYTES = 2000
+# Ending a session that has ended already is done: nothing to finish after the login.
+NOT_KEPT = frozenset({"/logout", "/logout-all"})
 
 
 def _same_site_path(request: Request, url: str | None) -> str | None:
@@ -36,7 +38,7 @@ def _same_site_path(request: Request, url: str | None) -> str | None:
 async def keep_pending_action(request: Request) -> str:
     """Keep the form of this POST for after the login; the page to go to after it (``/resume`` when kept)."""
     back = _same_site_path(request, request.headers.get("referer")) or "/"
-    if "session" not in request.scope:
+    if "session" not in request.scope or request.url.path in NOT_KEPT:
         return back
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):

@@ -82,3 +82,15 @@ def test_a_forged_or_foreign_action_is_not_kept(
     assert r.headers["location"] == "/login?next=%2Fresume"
     login(c, "manager")
     assert c.get("/resume").headers["location"] == "/"
+
+
+def test_logging_out_of_an_ended_session_is_not_kept(
+    make_app: Callable[..., FastAPI], client_of: Client, world: World, sessions: sessionmaker[Session]
+) -> None:
+    c = client_of(make_app(), "keeper")
+    token = csrf_of(c)
+    _end_all_sessions_by_idling(sessions)
+    r = c.post("/logout", data={"csrf": token})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    login(c, "keeper")
+    assert c.get("/resume").headers["location"] == "/"

@@ -205,8 +205,6 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-_token_hash = token_hash
-
 
 def create_token(session: Session, name: str, role: str = "viewer", created_by: str | None = None) -> str:
     """Create an API token and return its secret (``kho_…``); only a hash is stored, so show it once."""
@@ -218,7 +216,7 @@ def create_token(session: Session, name: str, role: str = "viewer", created_by: 
         raise Conflict(f"token {name} already exists")
     creator = session.scalar(select(User.id).where(User.username == created_by)) if created_by else None
     secret = "kho_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=_token_hash(secret), role=role_v, created_by=creator))
+    session.add(ApiToken(name=name, token_hash=token_hash(secret), role=role_v, created_by=creator))
     session.flush()
     return secret
 
@@ -233,7 +231,7 @@ def revoke_token(session: Session, name: str) -> None:
 
 def principal_for_token(session: Session, secret: str) -> Principal | None:
     """The principal of a valid, unrevoked token secret, else None."""
-    tok = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    tok = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
     if tok is None or tok.revoked_at is not None:
         return None
     now = utcnow()
@@ -256,7 +254,7 @@ def start_session(session: Session, user: User, client: str = "", user_agent: st
     secret = secrets.token_urlsafe(32)
     session.add(
         WebSession(
-            token_hash=_token_hash(secret),
+            token_hash=token_hash(secret),
             user_id=user.id,
             created_at=now,
             last_seen_at=now,
@@ -273,7 +271,7 @@ def session_principal(session: Session, secret: str, web: WebSettings) -> Princi
     row = session.execute(
         select(WebSession, User)
         .join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_hash == _token_hash(secret))
+        .where(WebSession.token_hash == token_hash(secret))
     ).first()
     if row is None:
         return None
@@ -296,7 +294,7 @@ def end_session(session: Session, secret: str) -> None:
     """Revoke the session of ``secret`` (logout)."""
     session.execute(
         update(WebSession)
-        .where(WebSession.token_hash == _token_hash(secret), WebSession.revoked_at.is_(None))
+        .where(WebSession.token_hash == token_hash(secret), WebSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -570,7 +568,7 @@ def require_role(role: str | Role) -> Callable[[Request], Coroutine[Any, Any, Pr
 
 
 # What survives a login in the cookie: the action a keeper sent when the session had ended (see inventory.resume).
-_KEPT_OVER_LOGIN = ("pending", "lang")
+_KEPT_OVER_LOGIN = ("pending",)
 
 
 def login_session(request: Request, session: Session, user: User) -> None:

@@ -205,7 +205,6 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-
 def create_token(session: Session, name: str, role: str = "viewer", created_by: str | None = None) -> str:
     """Create an API token and return its secret (``kho_…``); only a hash is stored, so show it once."""
     name = name.strip()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import AwareDatetime, BaseModel, Field
@@ -19,7 +19,7 @@ from alerts.providers import OpenAlertsProvider
 from inventory.auth import AuthError, Principal, csrf_token, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
-from inventory.limits import CODE_MAX, INT_MAX, Code, IdPath, Name
+from inventory.limits import CODE_MAX, INT_MAX, NOTE_MAX, Code, IdPath, Name
 
 router = APIRouter(tags=["alerts"])
 _env = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]))
@@ -372,7 +372,7 @@ def _link_alert(request: Request, token: str, lang: str) -> tuple[dict[str, Any]
 
 
 @router.get("/alerts/ack/{token}", response_class=HTMLResponse)
-def ack_link_page(request: Request, token: str) -> HTMLResponse:
+def ack_link_page(request: Request, token: Annotated[str, Path(max_length=1000)]) -> HTMLResponse:
     """The link in a notification: shows the alert and a confirm button (a GET never acknowledges,
     so mail scanners that open links do not use them up)."""
     lang = _lang(request)
@@ -390,7 +390,9 @@ def ack_link_page(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/alerts/ack/{token}", response_class=HTMLResponse)
-def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLResponse:
+def ack_link_use(
+    request: Request, token: Annotated[str, Path(max_length=1000)], comment: str = Form("", max_length=NOTE_MAX)
+) -> HTMLResponse:
     """Acknowledge through the signed link (single use)."""
     lang = _lang(request)
     try:

@@ -100,3 +100,13 @@ def test_oversized_request_is_refused_before_it_is_read(admin: TestClient) -> No
     body = b"{" + b" " * (REQUEST_MAX_BYTES + 10) + b"}"
     r = admin.post(f"{API}/fonds", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+
+
+def test_acknowledge_link_page_bounds_its_comment(
+    make_app: Callable[..., FastAPI], client_of: Client, world: World
+) -> None:
+    c = client_of(make_app(), raise_server_exceptions=False)
+    r = c.post("/alerts/ack/any-token", data={"comment": "x" * 1_000_000})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "comment" in r.text and '"detail"' not in r.text
+    assert c.get("/alerts/ack/" + "t" * 2000).status_code == 400

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import links, messages, store
@@ -20,6 +20,7 @@ from alerts.settings import AlertSettings
 from inventory.auth import Principal, require_role
 from inventory.db import session_scope
 from inventory.errors import Conflict, NotFound, RegistryError
+from inventory.limits import CODE_MAX, INT_MAX, NOTE_MAX, Code, IdPath, Name
 from inventory.timezone import SiteZones
 
 router = APIRouter(tags=["alerts"])
@@ -171,9 +172,9 @@ def _http_error(e: RegistryError) -> HTTPException:
 @router.get("/api/alerts")
 def list_alerts_api(
     request: Request,
-    state: str | None = None,
-    room_id: int | None = None,
-    limit: int = 200,
+    state: Annotated[str, Query(max_length=CODE_MAX)] | None = None,
+    room_id: Annotated[int, Query(ge=1, le=INT_MAX)] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     who: Principal = Depends(can_view),
 ) -> list[dict[str, Any]]:
     """Alerts newest first; ``state`` = pending|firing|acknowledged|resolved|open."""
@@ -185,7 +186,7 @@ def list_alerts_api(
 
 
 @router.get("/api/alerts/{alert_id}")
-def get_alert_api(request: Request, alert_id: int, who: Principal = Depends(can_view)) -> dict[str, Any]:
+def get_alert_api(request: Request, alert_id: IdPath, who: Principal = Depends(can_view)) -> dict[str, Any]:
     """One alert with its history."""
     try:
         with _sessions(request)() as s:
@@ -201,7 +202,7 @@ class AckBody(BaseModel):
 
 @router.post("/api/alerts/{alert_id}/ack")
 def ack_api(
-    request: Request, alert_id: int, body: AckBody | None = None, who: Principal = Depends(can_manage)
+    request: Request, alert_id: IdPath, body: AckBody | None = None, who: Principal = Depends(can_manage)
 ) -> dict[str, Any]:
     """Acknowledge a firing alert (manager or higher): reminders and escalation stop."""
     try:
@@ -216,11 +217,11 @@ def ack_api(
 
 
 class SilenceBody(BaseModel):
-    site: str = ""
-    room: str = ""
-    rule: str = ""
-    device_id: str = ""
-    ends_at: datetime | None = None
+    site: Code = ""
+    room: Code = ""
+    rule: Code = ""
+    device_id: Code = ""
+    ends_at: AwareDatetime | None = Field(None, description="with its time zone, e.g. 2026-11-30T08:00:00+07:00")
     minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 90)
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -260,7 +261,7 @@ def create_silence_api(request: Request, body: SilenceBody, who: Principal = Dep
 
 
 @router.delete("/api/silences/{silence_id}")
-def end_silence_api(request: Request, silence_id: int, who: Principal = Depends(can_manage)) -> dict[str, Any]:
+def end_silence_api(request: Request, silence_id: IdPath, who: Principal = Depends(can_manage)) -> dict[str, Any]:
     """End a silence now (it stays in the history)."""
     try:
         with session_scope(_sessions(request)) as s:
@@ -273,17 +274,19 @@ def end_silence_api(request: Request, silence_id: int, who: Principal = Depends(
 
 
 class ContactBody(BaseModel):
-    name: str
-    site: str = "*"
-    channel: str
-    address: str
-    tier: int = 1
-    language: str = "vi"
+    name: Name
+    site: Code = "*"
+    channel: Code
+    address: Annotated[str, Field(max_length=2000)]
+    tier: Annotated[int, Field(ge=1, le=9)] = 1
+    language: Code = "vi"
 
 
 @router.get("/api/alert-contacts")
 def list_contacts_api(
-    request: Request, site: str | None = None, who: Principal = Depends(can_manage)
+    request: Request,
+    site: Annotated[str, Query(max_length=CODE_MAX)] | None = None,
+    who: Principal = Depends(can_manage),
 ) -> list[dict[str, Any]]:
     """Who is notified, per site and tier."""
     with _sessions(request)() as s:
@@ -312,7 +315,7 @@ def add_contact_api(request: Request, body: ContactBody, who: Principal = Depend
 
 
 @router.delete("/api/alert-contacts/{contact_id}")
-def remove_contact_api(request: Request, contact_id: int, who: Principal = Depends(can_manage)) -> dict[str, str]:
+def remove_contact_api(request: Request, contact_id: IdPath, who: Principal = Depends(can_manage)) -> dict[str, str]:
     try:
         with session_scope(_sessions(request)) as s:
             store.remove_contact(s, contact_id)
@@ -357,7 +360,7 @@ def _link_alert(request: Request, token: str, lang: str) -> tuple[dict[str, Any]
 
 
 @router.get("/alerts/ack/{token}", response_class=HTMLResponse)
-def ack_link_page(request: Request, token: str) -> HTMLResponse:
+def ack_link_page(request: Request, token: Annotated[str, Path(max_length=1000)]) -> HTMLResponse:
     """The link in a notification: shows the alert and a confirm button (a GET never acknowledges,
     so mail scanners that open links do not use them up)."""
     lang = _lang(request)
@@ -375,7 +378,9 @@ def ack_link_page(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/alerts/ack/{token}", response_class=HTMLResponse)
-def ack_link_use(request: Request, token: str, comment: str = Form("")) -> HTMLResponse:
+def ack_link_use(
+    request: Request, token: Annotated[str, Path(max_length=1000)], comment: str = Form("", max_length=NOTE_MAX)
+) -> HTMLResponse:
     """Acknowledge through the signed link (single use)."""
     lang = _lang(request)
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from alerts import store
 from alerts.models import AckToken, Alert
+from inventory.secret_key import app_secret as inventory_secret
 
 SALT = "kho-alert-ack"
 
@@ -25,15 +26,8 @@ class LinkError(Exception):
 
 
 def app_secret(secret_key: str, state_dir: Path) -> str:
-    """The web app's secret (``kho.app`` keeps a generated one in the state dir): links must verify there."""
-    if secret_key:
-        return secret_key
-    key_file = state_dir / "secret_key"
-    if not key_file.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    """The web app's secret: links must verify where the app checks them (one provider for both)."""
+    return inventory_secret(secret_key, state_dir)
 
 
 def make_token(secret: str, alert_id: int, by: str, expires_at: float) -> str:

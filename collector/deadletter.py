@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from inventory.privatefiles import touch_private
+
 # Payloads are kept for diagnosis, not replay: the head is enough.
 MAX_PAYLOAD_KEPT = 2048
 
@@ -41,7 +43,7 @@ class DeadLetterStore:
     """SQLite file in the state directory keeping the newest ``max_items`` rejects."""
 
     def __init__(self, path: Path, max_items: int = 10000) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        touch_private(path)  # 0600, and so its -wal and -shm files
         self.path = path
         self.max_items = max_items
         self._lock = threading.Lock()

@@ -32,6 +32,7 @@ from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from collector.spool import Spool
 from collector.validate import TimePolicy
 from collector.writer import Writer
+from inventory.privatefiles import private_dir
 
 __all__ = ["CHUNK", "Collector", "smoke_hint"]
 
@@ -86,7 +87,7 @@ class Collector:
 
     def start(self) -> None:
         """Load the registry, open the spool, start threads and connect (returns at once)."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state_dir)
         self._started = time.monotonic()
         self.attribution = Attribution(self.sessions, self.cfg.max_payload_bytes)
         self.deadletters = DeadLetterStore(self.state_dir / "deadletter.db", self.cfg.deadletter_max)

@@ -7,6 +7,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from inventory.privatefiles import touch_private
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ class Spool:
     """
 
     def __init__(self, path: Path, max_bytes: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        touch_private(path)  # 0600, and so its -wal and -shm files
         self.path = path
         self.max_bytes = max_bytes
         self._lock = threading.Lock()

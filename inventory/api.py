@@ -10,17 +10,34 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from inventory import auth
 from inventory import services as sv
 from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
+from inventory.limits import (
+    CODE_MAX,
+    INT_MAX,
+    PASSWORD_MAX,
+    PHOTO_MAX_BYTES,
+    Code,
+    Count,
+    IdPath,
+    Name,
+    Note,
+    Number,
+    RefPath,
+    TextQuery,
+    Title,
+    Width,
+    valid_text,
+)
 from inventory.models import BoxEvent, Room
 from inventory.providers import latest_climate, open_alerts
 from inventory.webutil import tx
@@ -32,127 +49,130 @@ Manager = Annotated[Principal, Depends(require_role("manager"))]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
+Ref = Annotated[str, Field(max_length=CODE_MAX * 4), AfterValidator(valid_text)]  # a code, label token or URL
+
+
 class Versioned(BaseModel):
-    version: int | None = Field(None, description="box version the client saw; a stale one gives 409")
+    version: Count | None = Field(None, description="box version the client saw; a stale one gives 409")
 
 
 class PlaceIn(Versioned):
-    slot: str = Field(description="slot code, label token or label URL")
+    slot: Annotated[str, Field(max_length=CODE_MAX * 4, description="slot code, label token or label URL")]
     set_home: bool = False
-    reason: str = ""
+    reason: Note = ""
 
 
 class CheckoutIn(Versioned):
-    custodian: str
-    purpose: str = "reading_room"
+    custodian: Name
+    purpose: Code = "reading_room"
     due_back: date | None = None
-    reason: str = ""
+    reason: Note = ""
 
 
 class ReturnIn(Versioned):
-    slot: str | None = None
-    reason: str = ""
+    slot: Ref | None = None
+    reason: Note = ""
 
 
 class DamageIn(Versioned):
-    kind: str
-    note: str = ""
-    photo_base64: str | None = None
-    photo_type: str = "image/jpeg"
+    kind: Code
+    note: Note = ""
+    photo_base64: Annotated[str, Field(max_length=PHOTO_MAX_BYTES * 4 // 3 + 4)] | None = None
+    photo_type: Code = "image/jpeg"
 
 
 class NoteIn(Versioned):
-    note: str = ""
+    note: Note = ""
 
 
 class InspectIn(Versioned):
-    condition: str = "good"
-    note: str = ""
+    condition: Code = "good"
+    note: Note = ""
 
 
 class HandoverIn(Versioned):
-    recipient: str
-    reason: str = ""
+    recipient: Name
+    reason: Note = ""
 
 
 class FileModel(BaseModel):
-    number: int
-    title: str
+    number: Number
+    title: Title
     date_from: date | None = None
     date_to: date | None = None
-    retention_years: int | None = None
-    pages: int = 0
-    access: str = "open"
-    condition: str = "good"
-    notes: str = ""
+    retention_years: Annotated[int, Field(ge=0, le=1000)] | None = None
+    pages: Count = 0
+    access: Code = "open"
+    condition: Code = "good"
+    notes: Note = ""
 
 
 class BoxCreate(BaseModel):
-    fonds: str
-    catalogue: int
-    number: int
-    title: str = ""
+    fonds: Code
+    catalogue: Number
+    number: Number
+    title: Title = ""
     date_from: date | None = None
     date_to: date | None = None
-    media: str = "paper"
-    processing_state: str = "processed"
-    condition: str = "good"
-    width_m: float = 0.1
-    notes: str = ""
-    files: list[FileModel] = []
+    media: Code = "paper"
+    processing_state: Code = "processed"
+    condition: Code = "good"
+    width_m: Width = 0.1
+    notes: Note = ""
+    files: Annotated[list[FileModel], Field(max_length=10_000)] = []
 
 
 class FondsCreate(BaseModel):
-    code: str
-    name: str
-    organisation: str = ""
+    code: Code
+    name: Name
+    organisation: Name = ""
 
 
 class ShelvingCreate(BaseModel):
-    site: str
-    room: str
-    number: int
-    shelves: int = 5
-    slots_per_shelf: int = 6
-    capacity_boxes: int = 10
-    capacity_m: float = 1.0
-    code: str | None = None
-    name: str = ""
+    site: Code
+    room: Code
+    number: Number
+    shelves: Annotated[int, Field(ge=1, le=100)] = 5
+    slots_per_shelf: Annotated[int, Field(ge=1, le=100)] = 6
+    capacity_boxes: Annotated[int, Field(ge=1, le=10_000)] = 10
+    capacity_m: Width = 1.0
+    code: Code | None = None
+    name: Name = ""
 
 
 class StocktakeCreate(BaseModel):
-    shelf: str = Field(description="shelf code, label token or URL")
+    shelf: Annotated[Ref, Field(description="shelf code, label token or URL")]
 
 
 class ScanIn(BaseModel):
-    label: str
+    label: Ref
 
 
 class ScheduleCreate(BaseModel):
-    kind: str
-    recurrence: str
-    site: str | None = None
-    room: str | None = None
-    unit: str | None = None
-    assignee: str = ""
-    starts_at: datetime | None = None
-    notes: str = ""
+    kind: Code
+    recurrence: Name
+    site: Code | None = None
+    room: Code | None = None
+    unit: Code | None = None
+    assignee: Name = ""
+    starts_at: AwareDatetime | None = Field(None, description="with its time zone, e.g. 2026-01-05T08:00:00+07:00")
+    notes: Note = ""
 
 
 class TaskDone(BaseModel):
-    note: str = ""
+    note: Note = ""
 
 
 class UserCreate(BaseModel):
-    username: str
-    password: str
-    role: str = "viewer"
-    display_name: str = ""
+    username: Code
+    password: Annotated[str, Field(max_length=PASSWORD_MAX)]
+    role: Code = "viewer"
+    display_name: Name = ""
 
 
 class TokenCreate(BaseModel):
-    name: str
-    role: str = "viewer"
+    name: Name
+    role: Code = "viewer"
 
 
 def _box_json(request: Request, box_id: int) -> dict[str, Any]:
@@ -166,13 +186,19 @@ def whoami(who: Viewer) -> dict[str, str]:
 
 
 @router.get("/labels/{token}")
-def label(request: Request, token: str, who: Viewer) -> dict[str, Any]:
+def label(request: Request, token: RefPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         return asdict(sv.resolve_label(s, token))
 
 
 @router.get("/search")
-def search(request: Request, response: Response, who: Viewer, q: str = "", limit: int = 30) -> list[dict[str, Any]]:
+def search(
+    request: Request,
+    response: Response,
+    who: Viewer,
+    q: TextQuery = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 30,
+) -> list[dict[str, Any]]:
     """Hits as a list; ``X-Kho-Search-Incomplete: true`` when very common words may hide more matches."""
     with tx(request) as s:
         hits = sv.search(s, q, limit)
@@ -204,16 +230,18 @@ def create_box(request: Request, body: BoxCreate, who: Manager) -> dict[str, Any
 
 
 @router.get("/boxes/{ref}")
-def get_box(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
+def get_box(request: Request, ref: RefPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
-        box_id = sv.get_box(s, int(ref) if ref.isdigit() else ref).id
+        box_id = sv.get_box(s, _ref(ref)).id
     return _box_json(request, box_id)
 
 
 @router.get("/boxes/{ref}/events")
-def box_events(request: Request, ref: str, who: Viewer, limit: int = 200) -> list[dict[str, Any]]:
+def box_events(
+    request: Request, ref: RefPath, who: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
     with tx(request) as s:
-        box = sv.get_box(s, int(ref) if ref.isdigit() else ref)
+        box = sv.get_box(s, _ref(ref))
         evs = s.scalars(
             select(BoxEvent).where(BoxEvent.box_id == box.id).order_by(BoxEvent.id).limit(max(1, min(limit, 1000)))
         )
@@ -237,11 +265,14 @@ def box_events(request: Request, ref: str, who: Viewer, limit: int = 200) -> lis
 
 
 def _ref(ref: str) -> str | int:
-    return int(ref) if ref.isdigit() else ref
+    # An id is ASCII digits in range ("²".isdigit() is true too); anything else is a code, token or URL.
+    if ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) <= INT_MAX:
+        return int(ref)
+    return ref
 
 
 @router.post("/boxes/{ref}/place")
-def place(request: Request, ref: str, body: PlaceIn, who: Keeper) -> dict[str, Any]:
+def place(request: Request, ref: RefPath, body: PlaceIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.place_box(
@@ -258,7 +289,7 @@ def place(request: Request, ref: str, body: PlaceIn, who: Keeper) -> dict[str, A
 
 
 @router.post("/boxes/{ref}/checkout")
-def checkout(request: Request, ref: str, body: CheckoutIn, who: Keeper) -> dict[str, Any]:
+def checkout(request: Request, ref: RefPath, body: CheckoutIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.check_out(
@@ -276,7 +307,7 @@ def checkout(request: Request, ref: str, body: CheckoutIn, who: Keeper) -> dict[
 
 
 @router.post("/boxes/{ref}/return")
-def return_(request: Request, ref: str, body: ReturnIn, who: Keeper) -> dict[str, Any]:
+def return_(request: Request, ref: RefPath, body: ReturnIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.return_box(s, box, who.actor, slot_ref=body.slot, reason=body.reason, expected_version=body.version)
@@ -285,7 +316,7 @@ def return_(request: Request, ref: str, body: ReturnIn, who: Keeper) -> dict[str
 
 
 @router.post("/boxes/{ref}/damage")
-def damage(request: Request, ref: str, body: DamageIn, who: Keeper) -> dict[str, Any]:
+def damage(request: Request, ref: RefPath, body: DamageIn, who: Keeper) -> dict[str, Any]:
     photo = None
     if body.photo_base64:
         try:
@@ -310,7 +341,7 @@ def damage(request: Request, ref: str, body: DamageIn, who: Keeper) -> dict[str,
 
 
 @router.post("/boxes/{ref}/cleaned")
-def cleaned(request: Request, ref: str, body: NoteIn, who: Keeper) -> dict[str, Any]:
+def cleaned(request: Request, ref: RefPath, body: NoteIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.mark_cleaned(s, box, who.actor, note=body.note, expected_version=body.version)
@@ -319,7 +350,7 @@ def cleaned(request: Request, ref: str, body: NoteIn, who: Keeper) -> dict[str, 
 
 
 @router.post("/boxes/{ref}/inspect")
-def inspect(request: Request, ref: str, body: InspectIn, who: Keeper) -> dict[str, Any]:
+def inspect(request: Request, ref: RefPath, body: InspectIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.inspect_box(s, box, who.actor, condition=body.condition, note=body.note, expected_version=body.version)
@@ -328,7 +359,7 @@ def inspect(request: Request, ref: str, body: InspectIn, who: Keeper) -> dict[st
 
 
 @router.post("/boxes/{ref}/handover")
-def handover(request: Request, ref: str, body: HandoverIn, who: Manager) -> dict[str, Any]:
+def handover(request: Request, ref: RefPath, body: HandoverIn, who: Manager) -> dict[str, Any]:
     with tx(request) as s:
         box = sv.get_box(s, _ref(ref))
         sv.hand_over(s, box, body.recipient, who.actor, reason=body.reason, expected_version=body.version)
@@ -359,13 +390,13 @@ def create_shelving(request: Request, body: ShelvingCreate, who: Manager) -> dic
 
 
 @router.get("/slots/{ref}")
-def get_slot(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
+def get_slot(request: Request, ref: RefPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         return asdict(sv.slot_view(s, sv.get_slot(s, _ref(ref)).id))
 
 
 @router.get("/shelves/{ref}")
-def get_shelf(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
+def get_shelf(request: Request, ref: RefPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         return asdict(sv.shelf_view(s, sv.get_shelf(s, _ref(ref)).id))
 
@@ -379,13 +410,13 @@ def start_stocktake(request: Request, body: StocktakeCreate, who: Keeper) -> dic
 
 
 @router.get("/stocktakes/{st_id}")
-def get_stocktake(request: Request, st_id: int, who: Viewer) -> dict[str, Any]:
+def get_stocktake(request: Request, st_id: IdPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         return asdict(sv.stocktake_result(s, st_id))
 
 
 @router.post("/stocktakes/{st_id}/scans")
-def scan(request: Request, st_id: int, body: ScanIn, who: Keeper) -> dict[str, Any]:
+def scan(request: Request, st_id: IdPath, body: ScanIn, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         sc = sv.scan_box(s, st_id, body.label)
         known = sc.box_id is not None
@@ -394,13 +425,13 @@ def scan(request: Request, st_id: int, body: ScanIn, who: Keeper) -> dict[str, A
 
 
 @router.post("/stocktakes/{st_id}/confirm")
-def confirm(request: Request, st_id: int, who: Keeper) -> dict[str, Any]:
+def confirm(request: Request, st_id: IdPath, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         return asdict(sv.confirm_stocktake(s, st_id, who.actor))
 
 
 @router.get("/rooms/{room_id}")
-def room(request: Request, room_id: int, who: Viewer) -> dict[str, Any]:
+def room(request: Request, room_id: IdPath, who: Viewer) -> dict[str, Any]:
     with tx(request) as s:
         view = asdict(sv.room_view(s, room_id))
         tasks = [asdict(t) for t in sv.open_tasks_for_room(s, room_id)]
@@ -413,7 +444,7 @@ def room(request: Request, room_id: int, who: Viewer) -> dict[str, Any]:
 
 
 @router.post("/rooms/{room_id}/label")
-def room_label(request: Request, room_id: int, who: Manager) -> dict[str, str]:
+def room_label(request: Request, room_id: IdPath, who: Manager) -> dict[str, str]:
     with tx(request) as s:
         r = s.get(Room, room_id)
         if r is None:
@@ -446,7 +477,7 @@ def create_schedule(request: Request, body: ScheduleCreate, who: Manager) -> dic
 
 
 @router.post("/tasks/{task_id}/done")
-def task_done(request: Request, task_id: int, body: TaskDone, who: Keeper) -> dict[str, Any]:
+def task_done(request: Request, task_id: IdPath, body: TaskDone, who: Keeper) -> dict[str, Any]:
     with tx(request) as s:
         task = sv.complete_task(s, task_id, who.actor, body.note)
         return {"id": task.id, "done_at": task.done_at.isoformat() if task.done_at else None, "done_by": task.done_by}
@@ -457,6 +488,14 @@ def create_user(request: Request, body: UserCreate, who: Admin) -> dict[str, str
     with tx(request) as s:
         u = auth.create_user(s, body.username, body.password, body.role, body.display_name)
         return {"username": u.username, "role": u.role}
+
+
+@router.post("/users/{username}/logout")
+def logout_user(request: Request, username: Annotated[str, Path(max_length=64)], who: Admin) -> dict[str, Any]:
+    """End every session of a user (a lost phone, a leaving employee)."""
+    with tx(request) as s:
+        ended = auth.revoke_sessions(s, auth.get_user(s, username).id)
+    return {"username": username.strip().lower(), "ended": ended}
 
 
 @router.post("/tokens", status_code=201)

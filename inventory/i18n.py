@@ -328,6 +328,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ảnh lớn hơn {mb} MB: chụp lại với độ phân giải thấp hơn",
         "The photo is larger than {mb} MB: take it at a lower resolution",
     ),
+    "err_photo_pixels": (
+        "Ảnh có quá nhiều điểm ảnh (tối đa {mp} triệu): chụp lại với độ phân giải thấp hơn",
+        "The photo has too many pixels (at most {mp} million): take it at a lower resolution",
+    ),
     "err_damage_kind": ("Hãy chọn loại hư hỏng trong danh sách", "Choose a kind of damage from the list"),
     "err_schedule": (
         "Không hiểu lịch lặp lại: dùng «every 7d» (mỗi 7 ngày) hoặc chuỗi cron 5 trường, ví dụ «0 8 * * 1»",
@@ -739,6 +743,45 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fd_cat_title": ("Tên mục lục", "Title"),
     "fd_none": ("Chưa có phông", "No fonds yet"),
     "fd_new": ("Thêm phông", "Add a fonds"),
+    # --- security (sessions, login, resuming an action) ---
+    "session_ended": (
+        "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại: thao tác đang làm dở sẽ không bị mất.",
+        "Your session has ended. Log in again: the action you were doing is not lost.",
+    ),
+    "login_form_expired": (
+        "Biểu mẫu đăng nhập đã cũ. Hãy nhập lại mật khẩu.",
+        "The login form had expired. Please enter your password again.",
+    ),
+    "logged_out_everywhere": ("Đã đăng xuất trên mọi thiết bị", "Logged out on every device"),
+    "account": ("Tài khoản", "Account"),
+    "sessions_live": ("Các phiên đăng nhập đang mở", "Open sessions"),
+    "session_started": ("Đăng nhập lúc", "Logged in"),
+    "session_seen": ("dùng lần cuối", "last used"),
+    "session_this": ("Thiết bị này", "This device"),
+    "logout_all": ("Đăng xuất trên mọi thiết bị", "Log out everywhere"),
+    "resume_title": ("Hoàn tất thao tác", "Finish your action"),
+    "resume_text": (
+        "Phiên đăng nhập đã hết hạn khi bạn gửi thao tác này nên nó chưa được lưu. Kiểm tra lại rồi bấm «Lưu».",
+        "Your session had ended when you sent this, so it was not saved yet. Check it and press «Save».",
+    ),
+    "resume_do": ("Lưu", "Save"),
+    "resume_skip": ("Bỏ qua", "Discard"),
+    "resume_file_lost": (
+        "Phiên đăng nhập đã hết hạn nên thao tác chưa được lưu. Ảnh không giữ lại được: hãy chọn ảnh và gửi lại.",
+        "Your session had ended, so the action was not saved. The photo could not be kept: choose it and send again.",
+    ),
+    "field_slot": ("Vị trí", "Slot"),
+    "field_custodian": ("Người nhận", "To whom"),
+    "field_purpose": ("Mục đích", "Purpose"),
+    "field_due_back": ("Hạn trả", "Due back"),
+    "field_reason": ("Lý do", "Reason"),
+    "field_note": ("Ghi chú", "Note"),
+    "field_kind": ("Loại", "Kind"),
+    "field_label": ("Mã", "Code"),
+    "field_box": ("Hộp", "Box"),
+    "field_set_home": ("Đặt làm vị trí quy định", "Make it the home slot"),
+    "upload_too_large": ("Tệp gửi lên quá lớn", "The upload is too large"),
+    "invalid_input": ("Dữ liệu không hợp lệ", "Invalid input"),
 }
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -16,12 +15,14 @@ from sqlalchemy import select
 from inventory import climate_view
 from inventory import services as sv
 from inventory.admin.cleaning import recurrence_of
-from inventory.auth import LoginRateLimiter, Principal, authenticate, current_principal, login_session, require_role
+from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
 from inventory.i18n import t
+from inventory.limits import PHOTO_MAX_BYTES, IdPath, TextQuery
 from inventory.models import CleaningKind, Room, ShelvingUnit, Site, Slot, Stocktake
+from inventory.photos import media_type
 from inventory.providers import latest_climate, open_alerts
-from inventory.webutil import error_text, flash, flash_text, lang_of, redirect, render, status_of, tx
+from inventory.webutil import error_text, flash, flash_text, lang_of, redirect, render, safe_next, status_of, tx
 
 router = APIRouter(include_in_schema=False)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
@@ -33,64 +34,6 @@ Manager = Annotated[Principal, Depends(require_role("manager"))]
 def _tr(request: Request) -> Callable[..., str]:
     lang = lang_of(request)
     return lambda key, default=None, **kw: t(lang, key, default, **kw)
-
-
-def _limiter(request: Request) -> LoginRateLimiter:
-    lim = getattr(request.app.state, "login_limiter", None)
-    if lim is None:
-        lim = request.app.state.login_limiter = LoginRateLimiter()
-    return lim
-
-
-def _safe_next(nxt: str | None) -> str:
-    # Only same-site paths: a crafted ?next=https://evil must not turn login into an open redirect.
-    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or urlparse(nxt).netloc:
-        return "/"
-    return nxt
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", next=_safe_next(next))
-
-
-@router.post("/login", response_class=HTMLResponse)
-def login_submit(
-    request: Request,
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    client = request.client.host if request.client else "?"
-    uname = username.strip().lower()
-    lim = _limiter(request)
-    wait = lim.retry_after(client, uname)
-    lang = lang_of(request)
-    if wait > 0:
-        return render(
-            request,
-            "login.html",
-            status=429,
-            next=_safe_next(next),
-            username=uname,
-            error=t(lang, "login_limited", s=int(wait) + 1),
-        )
-    with tx(request) as s:
-        user = authenticate(s, uname, password)
-        if user is None:
-            lim.failed(client, uname)
-            return render(
-                request, "login.html", status=401, next=_safe_next(next), username=uname, error=t(lang, "login_failed")
-            )
-        lim.succeeded(client, uname)
-        login_session(request, user)
-    return redirect(_safe_next(next))
-
-
-@router.post("/logout")
-def logout(request: Request, who: Annotated[Principal, Depends(current_principal)]) -> Response:
-    request.session.clear()
-    return redirect("/login")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -122,7 +65,7 @@ def photo(request: Request, box_code: str, name: str, who: Viewer) -> Response:
     path = Path(request.app.state.settings.state_dir) / "photos" / box_code / name
     if not path.is_file():
         raise NotFound("no such photo")
-    return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(path, media_type=media_type(name), headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/s/{token}")
@@ -137,7 +80,7 @@ def scan(request: Request, token: str, who: Viewer) -> Response:
 
 
 @router.get("/go")
-def go(request: Request, who: Viewer, code: str = "") -> Response:
+def go(request: Request, who: Viewer, code: TextQuery = "") -> Response:
     """Manual code entry (the scanner fallback): a label code/URL opens its page, anything else searches."""
     with tx(request) as s:
         try:
@@ -150,7 +93,7 @@ def go(request: Request, who: Viewer, code: str = "") -> Response:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, who: Viewer, q: str = "", page: str = "1") -> Response:
+def search_page(request: Request, who: Viewer, q: TextQuery = "", page: str = "1") -> Response:
     """Results with their count, a page at a time; missing, misplaced, checked-out and to-be-reshelved boxes
     marked."""
     with tx(request) as s:
@@ -219,7 +162,7 @@ def _refused(request: Request, box_id: int, form: str, err: RegistryError, value
 
 
 @router.get("/box/{box_id}", response_class=HTMLResponse)
-def box_page(request: Request, box_id: int, who: Viewer) -> Response:
+def box_page(request: Request, box_id: IdPath, who: Viewer) -> Response:
     return _box_page(request, box_id)
 
 
@@ -243,7 +186,7 @@ def _moved_message(request: Request, moved: tuple[str, str, str, str, str]) -> N
 @router.post("/box/{box_id}/move")
 def box_move(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     slot: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
@@ -262,7 +205,7 @@ def box_move(
 
 
 @router.post("/box/{box_id}/carry")
-def box_carry(request: Request, box_id: int, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
+def box_carry(request: Request, box_id: IdPath, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
     """Remember the box the keeper holds; the next slot page offers "place box X here"."""
     with tx(request) as s:
         box = sv.get_box(s, box_id)
@@ -277,13 +220,13 @@ def carry_cancel(request: Request, who: Keeper, back: Annotated[str, Form()] = "
     carry = request.session.pop("carry", None)
     if carry:
         flash(request, "carry_cancelled", code=carry.get("code", ""))
-    return redirect(_safe_next(back))
+    return redirect(safe_next(back))
 
 
 @router.post("/box/{box_id}/checkout")
 def box_checkout(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     custodian: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "reading_room",
@@ -307,7 +250,7 @@ def box_checkout(
 @router.post("/box/{box_id}/return")
 def box_return(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     slot: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
@@ -329,7 +272,7 @@ def box_return(
 @router.post("/box/{box_id}/damage")
 async def box_damage(
     request: Request,
-    box_id: int,
+    box_id: IdPath,
     who: Keeper,
     kind: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
@@ -342,7 +285,7 @@ async def box_damage(
     data = None
     if photo is not None and photo.filename:
         # Read one byte past the limit: an oversized photo is refused without holding all of it in memory.
-        data = await photo.read(sv.MAX_PHOTO_BYTES + 1)
+        data = await photo.read(PHOTO_MAX_BYTES + 1)
     ctype = photo.content_type or "" if photo is not None else ""
 
     def work() -> str:
@@ -369,7 +312,9 @@ async def box_damage(
 
 
 @router.post("/box/{box_id}/cleaned")
-def box_cleaned(request: Request, box_id: int, who: Keeper, version: Annotated[int | None, Form()] = None) -> Response:
+def box_cleaned(
+    request: Request, box_id: IdPath, who: Keeper, version: Annotated[int | None, Form()] = None
+) -> Response:
     with tx(request) as s:
         box = sv.get_box(s, box_id)
         sv.mark_cleaned(s, box, who.actor)
@@ -413,7 +358,7 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/slot/{slot_id}", response_class=HTMLResponse)
-def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
+def slot_page(request: Request, slot_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.slot_view(s, slot_id)
     return render(request, "slot.html", slot=view, carry=request.session.get("carry"))
@@ -422,7 +367,7 @@ def slot_page(request: Request, slot_id: int, who: Viewer) -> Response:
 @router.post("/slot/{slot_id}/place")
 def slot_place(
     request: Request,
-    slot_id: int,
+    slot_id: IdPath,
     who: Keeper,
     box: Annotated[int, Form()],
     version: Annotated[int | None, Form()] = None,
@@ -451,14 +396,14 @@ def slot_place(
 
 
 @router.get("/shelf/{shelf_id}", response_class=HTMLResponse)
-def shelf_page(request: Request, shelf_id: int, who: Viewer) -> Response:
+def shelf_page(request: Request, shelf_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         view = sv.shelf_view(s, shelf_id)
     return render(request, "shelf.html", shelf=view)
 
 
 @router.get("/unit/{unit_id}")
-def unit_page(request: Request, unit_id: int, who: Viewer) -> Response:
+def unit_page(request: Request, unit_id: IdPath, who: Viewer) -> Response:
     with tx(request) as s:
         unit = s.get(ShelvingUnit, unit_id)
         if unit is None:
@@ -471,7 +416,7 @@ def unit_page(request: Request, unit_id: int, who: Viewer) -> Response:
 
 
 @router.post("/shelf/{shelf_id}/stocktake")
-def stocktake_start(request: Request, shelf_id: int, who: Keeper) -> Response:
+def stocktake_start(request: Request, shelf_id: IdPath, who: Keeper) -> Response:
     with tx(request) as s:
         st = sv.start_stocktake(s, shelf_id, who.actor)
         st_id = st.id
@@ -488,7 +433,7 @@ def _stocktake_context(request: Request, st_id: int) -> dict[str, Any]:
 
 
 @router.get("/stocktake/{st_id}", response_class=HTMLResponse)
-def stocktake_page(request: Request, st_id: int, who: Viewer) -> Response:
+def stocktake_page(request: Request, st_id: IdPath, who: Viewer) -> Response:
     return render(request, "stocktake.html", **_stocktake_context(request, st_id))
 
 
@@ -497,7 +442,7 @@ def _wants_json(request: Request) -> bool:
 
 
 @router.post("/stocktake/{st_id}/scan")
-def stocktake_scan(request: Request, st_id: int, who: Keeper, label: Annotated[str, Form()] = "") -> Response:
+def stocktake_scan(request: Request, st_id: IdPath, who: Keeper, label: Annotated[str, Form()] = "") -> Response:
     """One scan. The page's script posts in the background (JSON answer: the tick, the count and the result
     lists); without JavaScript the form posts and the page comes back with the same message."""
     lang = lang_of(request)
@@ -534,7 +479,7 @@ def stocktake_scan(request: Request, st_id: int, who: Keeper, label: Annotated[s
 
 
 @router.post("/stocktake/{st_id}/confirm")
-async def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Response:
+async def stocktake_confirm(request: Request, st_id: IdPath, who: Keeper) -> Response:
     """Confirm with the keeper's choice for each misplaced box: ``place-<box id>`` is "reshelve" or "here" (then
     ``place-<box id>-slot`` is the slot id on this shelf)."""
     form = await request.form()
@@ -570,7 +515,7 @@ async def stocktake_confirm(request: Request, st_id: int, who: Keeper) -> Respon
 
 
 @router.get("/room/{room_id}", response_class=HTMLResponse)
-def room_page(request: Request, room_id: int, who: Viewer, period: str = "24h") -> Response:
+def room_page(request: Request, room_id: IdPath, who: Viewer, period: str = "24h") -> Response:
     return _room_page(request, room_id, period)
 
 
@@ -598,7 +543,7 @@ def _room_page(request: Request, room_id: int, period: str = "24h", **form: Any)
 @router.post("/room/{room_id}/schedule")
 def room_schedule(
     request: Request,
-    room_id: int,
+    room_id: IdPath,
     who: Manager,
     kind: Annotated[str, Form()],
     recurrence: Annotated[str, Form()] = "",
@@ -650,17 +595,21 @@ def room_schedule(
 
 @router.post("/task/{task_id}/done")
 def task_done(
-    request: Request, task_id: int, who: Keeper, note: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+    request: Request,
+    task_id: IdPath,
+    who: Keeper,
+    note: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
 ) -> Response:
     with tx(request) as s:
         sv.complete_task(s, task_id, who.actor, note)
     flash(request, "ok_task_done")
-    return redirect(_safe_next(back))
+    return redirect(safe_next(back))
 
 
-@router.get("/room/{room_id}/label")
-def room_label(request: Request, room_id: int, who: Viewer) -> Response:
-    """Ensure the room has a label token (rooms come from the registry) and show its page."""
+@router.post("/room/{room_id}/label")
+def room_label(request: Request, room_id: IdPath, who: Manager) -> Response:
+    """Make sure the room has a label token (rooms come from the registry) and show its page (a POST: it writes)."""
     with tx(request) as s:
         room = s.get(Room, room_id)
         if room is None:

@@ -47,3 +47,24 @@ class WebSettings(BaseModel):
         ge=30,
         description="A sensor (room page) or room tile (wall) whose last reading is older than this is marked stale.",
     )
+    session_idle_s: int = Field(
+        default=2 * 3600, ge=60, description="a login session ends after this many seconds without a request"
+    )
+    session_absolute_s: int = Field(
+        default=12 * 3600, ge=60, description="a login session ends this many seconds after the login, used or not"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For names the client; "
+        "from any other peer the header is ignored",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins allowed per account and client within login_window_s"
+    )
+    login_account_max_failures: int = Field(
+        default=10, ge=1, description="failed logins allowed per account from all clients within login_window_s"
+    )
+    login_client_max_failures: int = Field(
+        default=30, ge=1, description="failed logins allowed per client for all accounts within login_window_s"
+    )
+    login_window_s: int = Field(default=300, ge=1, description="the window of the login limits, in seconds")

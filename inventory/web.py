@@ -9,32 +9,38 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from inventory import api, pages
+from inventory import api, login_pages, pages
 from inventory.auth import LoginRateLimiter
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(pages.router)
+router.include_router(login_pages.router)
 
 STATIC = Path(__file__).parent / "static"
-SESSION_MAX_AGE_S = 12 * 3600
+# The cookie outlives the login session (whose lifetimes the server enforces): it keeps the CSRF token and the
+# language, so that a form sent after the session ended can be finished after logging in again.
+COOKIE_MAX_AGE_S = 30 * 86400
 
 
 def setup_app(app: FastAPI) -> None:
-    """Signed-cookie sessions (key ``app.state.secret_key``), login rate limiter, security headers, static files
-    (the error handlers are the composition root's: ``kho.app.install_web_conventions``)."""
+    """Signed session cookies (key ``app.state.secret_key``) carrying the server-side session, the login limiter,
+    security headers, static files (the error handlers are the composition root's:
+    ``kho.app.install_web_conventions``)."""
     settings = getattr(app.state, "settings", None)
     https = bool(settings and settings.web.public_base_url.startswith("https://"))
     app.add_middleware(
         SessionMiddleware,
         secret_key=app.state.secret_key,
         session_cookie="kho_session",
-        max_age=SESSION_MAX_AGE_S,
+        max_age=COOKIE_MAX_AGE_S,
         same_site="lax",
         https_only=https,
     )
     if getattr(app.state, "login_limiter", None) is None:
-        app.state.login_limiter = LoginRateLimiter()
+        app.state.login_limiter = (
+            LoginRateLimiter.from_settings(settings.web) if settings is not None else LoginRateLimiter()
+        )
     app.mount("/static/inventory", StaticFiles(directory=STATIC), name="inventory-static")
 
     @app.middleware("http")

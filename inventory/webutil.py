@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlparse
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -124,6 +125,13 @@ def render(
     return resp
 
 
+def safe_next(nxt: str | None) -> str:
+    """``nxt`` if it is a path of this site, else ``/`` (a crafted ?next=https://evil is no open redirect)."""
+    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt or urlparse(nxt).netloc:
+        return "/"
+    return nxt
+
+
 def redirect(url: str) -> RedirectResponse:
     """303 See Other: after a form POST the browser GETs ``url``."""
     return RedirectResponse(url, status_code=303)
@@ -183,9 +191,13 @@ async def auth_error_handler(request: Request, exc: Exception) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
     if exc.status == 401:
-        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
+        if request.method == "GET":
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            # A form sent after the session ended: keep it to finish after the login (inventory.resume).
+            from inventory.resume import keep_pending_action
 
+            nxt = await keep_pending_action(request)
         return redirect(f"/login?next={quote(nxt, safe='')}")
     lang = lang_of(request)
     return render(

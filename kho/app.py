@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,14 +16,17 @@ from alerts import pages as alerts_pages
 from collector import api as collector_api
 from dashboards import wall
 from inventory import admin as inventory_admin
+from inventory import inputerrors
 from inventory import web as inventory_web
 from inventory.auth import AuthError
 from inventory.db import make_engine, make_sessionmaker
 from inventory.dbdown import install as install_dbdown
 from inventory.errors import RegistryError
+from inventory.secret_key import app_secret
 from inventory.timezone import serve_zones
 from inventory.webutil import auth_error_handler, install_error_pages, registry_error_handler
 from kho import firmware_download
+from kho.filemodes import warn_wide_modes
 from kho.settings import Settings
 
 # Each package's web module: its ``router`` is mounted and its ``setup_app(app)``, if it has one, is called.
@@ -46,6 +48,7 @@ def install_web_conventions(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, registry_error_handler)
     app.add_exception_handler(AuthError, auth_error_handler)
     install_error_pages(app)
+    inputerrors.install(app)  # bad input: a 400 page in the user's language (JSON under /api/), never a 500
     install_dbdown(app)  # the registry database unreachable: 503 "try again", never a 500
 
 
@@ -78,16 +81,9 @@ def create_app(settings: Settings, **state: Any) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.site_zones = serve_zones(app.state.sessions)
-    if not settings.web.secret_key.get_secret_value():
-        # A fresh key per start would log everyone out on restart: keep one in the state dir.
-        key_file = settings.state_dir / "secret_key"
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
-        app.state.secret_key = key_file.read_text().strip()
-    else:
-        app.state.secret_key = settings.web.secret_key.get_secret_value()
+    warn_wide_modes(settings.state_dir)
+    # A fresh key per start would log everyone out on restart: one is kept in the state dir.
+    app.state.secret_key = app_secret(settings.web.secret_key.get_secret_value(), settings.state_dir)
     for key, value in state.items():
         setattr(app.state, key, value)
     install_web_conventions(app)

@@ -18,6 +18,7 @@ from kho import db as kho_db
 from kho.app import create_service_app
 from kho.localservers import InfluxServer
 from kho.settings import load_settings
+from tests.inventory.conftest import login_csrf
 
 
 def test_service_app_wires_climate_scheduler_and_overdue_notifier(
@@ -52,7 +53,9 @@ def test_service_app_wires_climate_scheduler_and_overdue_notifier(
     with TestClient(app) as c:
         assert app.state.cleaning_scheduler.running
         r = c.post(
-            "/login", data={"username": "quanly", "password": "mat-khau-dai-1", "next": "/"}, follow_redirects=False
+            "/login",
+            data={"username": "quanly", "password": "mat-khau-dai-1", "next": "/", "csrf": login_csrf(c)},
+            follow_redirects=False,
         )
         assert r.status_code == 303, r.text
         page = c.get(f"/room/{room_id}").text

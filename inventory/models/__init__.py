@@ -1,6 +1,6 @@
 """Inventory tables. Each module holds one part of the model; import them all here for Alembic."""
 
-from inventory.models.auth import ROLE_ORDER, ApiToken, Role, User
+from inventory.models.auth import ROLE_ORDER, ApiToken, Role, User, WebSession
 from inventory.models.cleaning import CleaningKind, CleaningSchedule, CleaningTask
 from inventory.models.devices import Device, DeviceAssignment, RegistryVersion
 from inventory.models.events import BoxEvent, EventKind, Stocktake, StocktakeScan, StocktakeState
@@ -44,4 +44,5 @@ __all__ = [
     "StocktakeState",
     "User",
     "WallLink",
+    "WebSession",
 ]

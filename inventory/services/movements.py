@@ -18,13 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.db import utcnow
 from inventory.errors import Conflict, RegistryError
+from inventory.limits import PHOTO_MAX_BYTES
 from inventory.models import Box, BoxEvent, BoxStatus, EventKind, ReshelveTask, Slot
+from inventory.photos import check_photo
+from inventory.privatefiles import private_dir, write_private
 from inventory.services.shelving import get_slot, slot_usage
 
 CHECKOUT_PURPOSES = ("reading_room", "processing", "digitisation", "exhibition", "other")
 DAMAGE_KINDS = ("mould", "water", "pests", "torn", "fire", "other")
-PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_PHOTO_BYTES = PHOTO_MAX_BYTES
 CONDITIONS = ("good", "fair", "poor")
 """What an inspection or treatment can record (a damage kind is recorded with a damage report)."""
 
@@ -325,20 +327,11 @@ def return_box(
 
 
 def _save_photo(state_dir: Path, box: Box, photo: bytes, content_type: str) -> str:
-    ext = PHOTO_TYPES.get(content_type)
-    if ext is None:
-        raise RegistryError("photo must be a JPEG, PNG or WebP image", key="err_photo_type", field="photo")
-    if len(photo) > MAX_PHOTO_BYTES:
-        raise RegistryError(
-            f"photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB",
-            key="err_photo_size",
-            field="photo",
-            mb=MAX_PHOTO_BYTES // (1024 * 1024),
-        )
-    folder = state_dir / "photos" / re.sub(r"[^A-Za-z0-9_-]", "_", box.code)
-    folder.mkdir(parents=True, exist_ok=True)
+    # The bytes decide, not the type the client claims: the extension (and so the served type) is the real one.
+    ext = check_photo(photo)
+    folder = private_dir(state_dir / "photos") / re.sub(r"[^A-Za-z0-9_-]", "_", box.code)
     name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}{ext}"
-    (folder / name).write_bytes(photo)
+    write_private(folder / name, photo)
     return str((folder / name).relative_to(state_dir))
 
 

@@ -1,4 +1,5 @@
-"""Export boxes with their locations as CSV (UTF-8 with BOM, opens cleanly in Excel) or XLSX."""
+"""Export boxes with their locations as CSV (UTF-8 with BOM, opens cleanly in Excel) or XLSX; text that could start
+a formula is neutralised (``inventory.spreadsheet.cells``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from inventory.errors import RegistryError
 from inventory.models import Box, Catalogue, File, Fonds, Room, Shelf, ShelvingUnit, Site, Slot
+from inventory.spreadsheet.cells import safe_cell
 
 # (key, Vietnamese header, English header)
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -137,7 +139,9 @@ def export_boxes(
             for rec in iter_boxes(session, fonds):
                 w.writerow(
                     [
-                        "" if rec[k] is None else (rec[k].isoformat() if hasattr(rec[k], "isoformat") else rec[k])
+                        ""
+                        if rec[k] is None
+                        else (rec[k].isoformat() if hasattr(rec[k], "isoformat") else safe_cell(rec[k]))
                         for k in keys
                     ]
                 )
@@ -149,7 +153,7 @@ def export_boxes(
         ws = wb.create_sheet("Hộp" if lang != "en" else "Boxes")
         ws.append(headers(lang))
         for rec in iter_boxes(session, fonds):
-            ws.append([rec[k] for k in keys])
+            ws.append([safe_cell(rec[k]) for k in keys])
             n += 1
             if progress is not None and n % 1000 == 0:
                 progress(1000)

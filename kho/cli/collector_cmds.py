@@ -71,11 +71,13 @@ def collect(
     no_health: bool = typer.Option(False, "--no-health", help="do not serve /healthz"),
 ) -> None:
     """Run the collector service (bộ thu thập): MQTT → validate → rooms → InfluxDB, until Ctrl-C / SIGTERM."""
+    from kho.filemodes import warn_wide_modes
     from kho.wiring import build_collector, health_server
 
     c = ctx_of(ctx)
     st = c.settings
     _check_registry(c)
+    warn_wide_modes(st.state_dir)
     run = build_collector(st, c.sessions).start()
     collector = run.collector
     server = None

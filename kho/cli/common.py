@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.db import make_engine, make_sessionmaker
+from inventory.privatefiles import private_dir
 from kho.settings import Settings, load_settings
 
 console = Console()
@@ -32,7 +33,7 @@ class CliContext:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config_file)
-            self._settings.state_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self._settings.state_dir)
             try:
                 logging.getLogger().setLevel(self._settings.log_level.upper())
             except ValueError:

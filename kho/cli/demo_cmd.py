@@ -32,6 +32,7 @@ from inventory import demo_data
 from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
+from inventory.privatefiles import private_dir, touch_private, write_private
 from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
@@ -79,7 +80,7 @@ def choose_ports(state_dir: Path, web_default: int, web_explicit: bool = False) 
         if port and (name in saved or (name == "web" and web_explicit)):
             notes.append(f"cổng {port} ({name}) đang bận / port {port} for {name} is taken: using {new}")
         ports[name] = new
-    path.write_text(json.dumps(ports, indent=1) + "\n")
+    write_private(path, (json.dumps(ports, indent=1) + "\n").encode())
     return ports, notes
 
 
@@ -228,7 +229,7 @@ def _lock_state_dir(state_dir: Path) -> Any:
     """An exclusive lock on the state directory: two demos on the same data would corrupt it."""
     import fcntl
 
-    f = (state_dir / "demo.lock").open("a+")
+    f = touch_private(state_dir / "demo.lock").open("a+")
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -268,8 +269,7 @@ def demo(
     if rate <= 0:
         fail("--rate must be > 0 / tần suất phải > 0")
     base = c.settings
-    state_dir = base.state_dir.resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir = private_dir(base.state_dir.resolve())
     lock = _lock_state_dir(state_dir)  # held until the process ends
     ports, notes = choose_ports(state_dir, base.web.port, "port" in base.web.model_fields_set)
     for note in notes:
@@ -322,7 +322,9 @@ def demo(
             tls = {"ssl_certfile": str(settings.web.tls_cert), "ssl_keyfile": str(settings.web.tls_key)}
         if phone is not None:
             _serve_ca(app, phone)
-        web = ThreadedServer(app, settings.web.host, ports["web"], name="kho-web", access_log=False, **tls)
+        web = ThreadedServer(
+            app, settings.web.host, ports["web"], name="kho-web", access_log=False, proxy_headers=False, **tls
+        )
         if not web.start(30):
             raise RuntimeError(f"the web app did not start on port {ports['web']}")
         stack.callback(web.stop)

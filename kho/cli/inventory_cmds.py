@@ -95,6 +95,14 @@ def user_disable(ctx: typer.Context, username: str) -> None:
     console.print(f"[green]{username} disabled[/]")
 
 
+@users_app.command("logout")
+def user_logout(ctx: typer.Context, username: str) -> None:
+    """End every session of a user, on every device."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        ended = auth.revoke_sessions(s, auth.get_user(s, username).id)
+    console.print(f"[green]{ended} session(s) of {username} ended[/]")
+
+
 @tokens_app.command("create")
 def token_create(
     ctx: typer.Context,

@@ -55,4 +55,6 @@ def serve(
         access_log=False,
         ssl_certfile=cert,
         ssl_keyfile=key,
+        # kho reads X-Forwarded-For itself, only from KHO_WEB__TRUSTED_PROXIES (inventory.auth)
+        proxy_headers=False,
     )

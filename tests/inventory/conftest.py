@@ -98,8 +98,19 @@ def client_factory(app_settings: Settings, world: World) -> Iterator[Callable[..
     app.state.engine.dispose()
 
 
+def login_csrf(client: TestClient) -> str:
+    """The CSRF token of the login form (the login page sets it in the client's session cookie)."""
+    import re
+
+    m = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert m, "no CSRF token on the login form"
+    return m.group(1)
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    r = client.post("/login", data={"username": username, "password": password, "next": "/"})
+    r = client.post(
+        "/login", data={"username": username, "password": password, "next": "/", "csrf": login_csrf(client)}
+    )
     assert r.status_code == 303, r.text
 
 
@@ -111,3 +122,14 @@ def csrf_of(client: TestClient) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', page)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+def tiny_image(fmt: str = "JPEG", size: tuple[int, int] = (8, 6)) -> bytes:
+    """A real image (Pillow) of a few pixels, for photo uploads."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (120, 90, 60)).save(buf, format=fmt)
+    return buf.getvalue()

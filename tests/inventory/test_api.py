@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import auth
 from inventory.models import BoxEvent, CleaningTask
 from inventory.services import ensure_task
-from tests.inventory.conftest import World
+from tests.inventory.conftest import World, tiny_image
 
 API = "/api/inventory"
 
@@ -75,7 +75,7 @@ def test_box_lifecycle_and_history(
     r = c.post(f"{API}/boxes/{ref}/return", json={}, headers=keeper)
     b = r.json()
     assert b["status"] == "in_place" and b["current"]["code"] == "K1-G01-T1-V03" and not b["misplaced"]
-    photo = base64.b64encode(b"\x89PNG\r\n\x1a\n fake png body").decode()
+    photo = base64.b64encode(tiny_image("PNG")).decode()
     r = c.post(
         f"{API}/boxes/{ref}/damage",
         headers=keeper,

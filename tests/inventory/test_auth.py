@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import auth
 from inventory.errors import Conflict, RegistryError
-from tests.inventory.conftest import PASSWORD, World, csrf_of, login
+from tests.inventory.conftest import PASSWORD, World, csrf_of, login, login_csrf
 
 
 def test_password_is_hashed_and_checked(sessions: sessionmaker[Session]) -> None:
@@ -42,7 +42,9 @@ def test_label_url_needs_login_then_opens_the_box(
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Fs%2F")
     r = c.get(f"/api/inventory/labels/{token}")
     assert r.status_code == 401
-    r = c.post("/login", data={"username": "viewer", "password": PASSWORD, "next": f"/s/{token}"})
+    r = c.post(
+        "/login", data={"username": "viewer", "password": PASSWORD, "next": f"/s/{token}", "csrf": login_csrf(c)}
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/s/{token}"
     r = c.get(f"/s/{token}")
     assert r.status_code == 303 and r.headers["location"] == f"/box/{world.box_ids['P12-ML3-H001']}"
@@ -53,21 +55,26 @@ def test_login_rejects_open_redirect_and_wrong_password(
     client_factory: Callable[..., TestClient], world: World
 ) -> None:
     c = client_factory()
-    r = c.post("/login", data={"username": "keeper", "password": "nope-nope", "next": "/"})
+    r = c.post("/login", data={"username": "keeper", "password": "nope-nope", "next": "/", "csrf": login_csrf(c)})
     assert r.status_code == 401 and "Sai tên đăng nhập" in r.text
-    r = c.post("/login", data={"username": "keeper", "password": PASSWORD, "next": "//evil.example/x"})
+    r = c.post(
+        "/login", data={"username": "keeper", "password": PASSWORD, "next": "//evil.example/x", "csrf": login_csrf(c)}
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
 def test_login_is_rate_limited(client_factory: Callable[..., TestClient], world: World) -> None:
     c = client_factory()
     for _ in range(5):
-        assert c.post("/login", data={"username": "keeper", "password": "bad-password"}).status_code == 401
-    r = c.post("/login", data={"username": "keeper", "password": PASSWORD})
+        assert (
+            c.post("/login", data={"username": "keeper", "password": "bad-password", "csrf": login_csrf(c)}).status_code
+            == 401
+        )
+    r = c.post("/login", data={"username": "keeper", "password": PASSWORD, "csrf": login_csrf(c)})
     assert r.status_code == 429, "the right password must not get through while the limit holds"
     assert "Thử lại sau" in r.text
     # Another user from the same client is not locked out by keeper's failures.
-    assert c.post("/login", data={"username": "viewer", "password": PASSWORD}).status_code == 303
+    assert c.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf": login_csrf(c)}).status_code == 303
 
 
 def test_rate_limiter_window_expires() -> None:

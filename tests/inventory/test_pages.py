@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import services as sv
-from tests.inventory.conftest import World, csrf_of
+from tests.inventory.conftest import World, csrf_of, tiny_image
+
+_JPEG = tiny_image("JPEG")
 
 MAX_PAGE = 100 * 1024
 
@@ -112,7 +114,7 @@ def test_move_check_out_return_damage_clean_by_forms(
     r = c.post(
         f"/box/{box}/damage",
         data={"csrf": tok, "kind": "water", "note": "dột mái"},
-        files={"photo": ("p.jpg", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")},
+        files={"photo": ("p.jpg", _JPEG, "image/jpeg")},
     )
     assert r.status_code == 303
     r = c.post(
@@ -124,7 +126,7 @@ def test_move_check_out_return_damage_clean_by_forms(
     assert "Ngấm nước" in page and "dột mái" in page
     photo_url = re.search(r'href="(/photos/P12-ML3-H001/[^"]+\.jpg)"', page).group(1)  # type: ignore[union-attr]
     r = c.get(photo_url)
-    assert r.status_code == 200 and r.content == b"\xff\xd8\xff\xe0 jpeg"
+    assert r.status_code == 200 and r.content == _JPEG
     assert c.get("/photos/P12-ML3-H001/..%2F..%2Fsecret_key").status_code == 404
     assert c.get("/photos/P12-ML3-H001/nope.jpg").status_code == 404
     with sessions() as s:

@@ -3,7 +3,7 @@
 One row per box, deleted when the box is put away; the box page, search and the home page list them.
 
 Revision ID: i0009
-Revises: i0007
+Revises: i0008
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import inventory.db
 
 revision = "i0009"
-down_revision = "i0007"
+down_revision = "i0008"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from alerts.settings import AlertSettings
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from dashboards.settings import GrafanaSettings
 from firmware_configs.settings import FirmwareSettings
+from inventory.archival.settings import ArchivalSettings
 from inventory.settings import DatabaseSettings, WebSettings
 
 
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     firmware: FirmwareSettings = Field(default_factory=FirmwareSettings)
+    archival: ArchivalSettings = Field(default_factory=ArchivalSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("inventory.web", "router"),
     ("alerts.api", "router"),
     ("collector.api", "router"),
+    ("inventory.archival.web", "router"),
 ]
 
 

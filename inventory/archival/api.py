@@ -1,0 +1,267 @@
+"""JSON API under ``/api/archival``: organisations, the due list, transfer batches (scanning, closing, documents)
+and reorganisations. Errors as the inventory API: ``{"detail": …}`` with 400/403/404/409."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from inventory.archival import documents as docs
+from inventory.archival import orgs
+from inventory.archival import reorganisation as ro
+from inventory.archival import transfers as tr
+from inventory.archival.due import due_files, due_summary
+from inventory.archival.models import TransferBatch
+from inventory.archival.settings import ArchivalSettings
+from inventory.auth import Principal, require_role
+from inventory.webutil import tx
+
+router = APIRouter(prefix="/api/archival", tags=["archival"])
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
+Keeper = Annotated[Principal, Depends(require_role("keeper"))]
+Manager = Annotated[Principal, Depends(require_role("manager"))]
+
+
+def archival_settings(request: Request) -> ArchivalSettings:
+    settings = getattr(request.app.state, "settings", None)
+    cfg = getattr(settings, "archival", None)
+    return cfg if isinstance(cfg, ArchivalSettings) else ArchivalSettings()
+
+
+def batch_json(s: Any, b: TransferBatch) -> dict[str, Any]:
+    rep = tr.batch_report(s, b)
+    totals = tr.batch_totals(s, b)
+    return {
+        "code": b.code,
+        "kind": b.kind,
+        "state": b.state,
+        "sender": b.sender.code,
+        "receiver": b.receiver.code,
+        "title": b.title,
+        "legal_basis": b.legal_basis,
+        "sender_rep": b.sender_rep,
+        "sender_rep_position": b.sender_rep_position,
+        "receiver_rep": b.receiver_rep,
+        "receiver_rep_position": b.receiver_rep_position,
+        "condition": b.condition,
+        "digital": {k: getattr(b, k) for k in tr.DIGITAL_FIELDS}
+        | {"received_at": b.digital_received_at.isoformat() if b.digital_received_at else None},
+        "counts": rep.counts(),
+        "missing": rep.missing,
+        "unexpected": rep.unexpected,
+        "declared_missing": rep.declared_missing,
+        "can_close": rep.can_close,
+        "totals": {"boxes": totals.boxes, "files": totals.files, "metres": totals.metres},
+        "closed_at": b.closed_at.isoformat() if b.closed_at else None,
+    }
+
+
+@router.get("/organisations")
+def organisations(request: Request, who: Viewer) -> list[dict[str, Any]]:
+    with tx(request) as s:
+        return [
+            {"code": o.code, "name": o.name, "kind": o.kind, "transfer_source": o.transfer_source}
+            for o in orgs.list_organisations(s)
+        ]
+
+
+@router.get("/due")
+def due(request: Request, who: Viewer, org: str, year: int | None = None) -> dict[str, Any]:
+    """Files of ``org`` due for transfer by the end of ``year`` (default: this year)."""
+    today = date.today()
+    with tx(request) as s:
+        o = orgs.get_organisation(s, org)
+        files = due_files(s, o, year or today.year, today, archival_settings(request))
+        return {
+            "organisation": o.code,
+            "year": year or today.year,
+            "summary": due_summary(files),
+            "files": [asdict(f) for f in files],
+        }
+
+
+class BatchIn(BaseModel):
+    sender: str
+    receiver: str
+    fonds: str | None = None
+    catalogue: int | None = None
+    boxes: list[str] = Field(default_factory=list, description="box codes, label tokens or URLs")
+    title: str = ""
+    legal_basis: str = ""
+    sender_rep: str = ""
+    sender_rep_position: str = ""
+    receiver_rep: str = ""
+    receiver_rep_position: str = ""
+    condition: str = ""
+
+
+@router.post("/batches", status_code=201)
+def create(request: Request, body: BatchIn, who: Keeper) -> dict[str, Any]:
+    details = body.model_dump(exclude={"sender", "receiver", "fonds", "catalogue", "boxes"})
+    with tx(request) as s:
+        b = tr.create_batch(s, body.sender, body.receiver, who.actor, **details)
+        if body.fonds or body.boxes:
+            tr.select_boxes(s, b, who.actor, fonds=body.fonds, catalogue=body.catalogue, box_codes=body.boxes or None)
+        return batch_json(s, b)
+
+
+@router.get("/batches")
+def batches(request: Request, who: Viewer, state: str | None = None) -> list[dict[str, Any]]:
+    with tx(request) as s:
+        return [
+            {"code": b.code, "state": b.state, "sender": b.sender.code, "receiver": b.receiver.code, "title": b.title}
+            for b in tr.batches_for(s, who.actor, state=state)
+        ]
+
+
+def _visible(s: Any, code: str, who: Principal) -> TransferBatch:
+    b = tr.get_batch(s, code)
+    tr.ensure_party(s, b, who.actor)
+    return b
+
+
+@router.get("/batches/{code}")
+def batch(request: Request, code: str, who: Viewer) -> dict[str, Any]:
+    with tx(request) as s:
+        b = _visible(s, code, who)
+        out = batch_json(s, b)
+        out["problems"] = [asdict(p) for p in tr.check_batch(s, b)]
+        return out
+
+
+class ScanIn(BaseModel):
+    side: str = Field(description="out (sender) or in (receiver)")
+    codes: list[str] = Field(min_length=1, max_length=5000)
+    slot: str | None = Field(None, description="slot where the boxes go (scan in, one code only)")
+
+
+@router.post("/batches/{code}/scan")
+def scan(request: Request, code: str, body: ScanIn, who: Keeper) -> dict[str, Any]:
+    with tx(request) as s:
+        b = tr.get_batch(s, code)
+        if body.slot is not None or len(body.codes) == 1:
+            res = tr.scan(s, b, body.side, body.codes[0], who.actor, slot=body.slot)
+            counts = {"ok": 0, "again": 0, "unexpected": 0} | {res.status: 1}
+        else:
+            counts = tr.scan_many(s, b, body.side, body.codes, who.actor)
+        return {"scans": counts, "batch": batch_json(s, b)}
+
+
+class BoxRef(BaseModel):
+    box: str
+    note: str = ""
+
+
+@router.post("/batches/{code}/missing")
+def missing(request: Request, code: str, body: BoxRef, who: Keeper) -> dict[str, Any]:
+    with tx(request) as s:
+        b = tr.get_batch(s, code)
+        tr.declare_missing(s, b, body.box, who.actor, body.note)
+        return batch_json(s, b)
+
+
+class UnexpectedIn(BaseModel):
+    box: str
+    accept: bool
+
+
+@router.post("/batches/{code}/unexpected")
+def unexpected(request: Request, code: str, body: UnexpectedIn, who: Keeper) -> dict[str, Any]:
+    with tx(request) as s:
+        b = tr.get_batch(s, code)
+        tr.resolve_unexpected(s, b, body.box, body.accept, who.actor)
+        return batch_json(s, b)
+
+
+class DetailsIn(BaseModel):
+    values: dict[str, str | int | None]
+
+
+@router.patch("/batches/{code}")
+def details(request: Request, code: str, body: DetailsIn, who: Keeper) -> dict[str, Any]:
+    """Fill in the biên bản fields and the digital registration fields (request_code, files_registered, …)."""
+    with tx(request) as s:
+        b = tr.get_batch(s, code)
+        tr.set_details(s, b, who.actor, **body.values)
+        return batch_json(s, b)
+
+
+@router.post("/batches/{code}/close")
+def close(request: Request, code: str, who: Keeper) -> dict[str, Any]:
+    with tx(request) as s:
+        b = tr.get_batch(s, code)
+        tr.close_batch(s, b, who.actor)
+        return batch_json(s, b)
+
+
+DOCS = {
+    "bien-ban.pdf": ("application/pdf", docs.bien_ban_pdf),
+    "muc-luc.pdf": ("application/pdf", docs.muc_luc_pdf),
+    "muc-luc.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", docs.muc_luc_xlsx),
+}
+
+
+def document_response(request: Request, code: str, name: str, who: Principal) -> Response:
+    kind = DOCS.get(name)
+    if kind is None:
+        from inventory.errors import NotFound
+
+        raise NotFound(f"no document {name}")
+    with tx(request) as s:
+        b = _visible(s, code, who)
+        body = kind[1](s, b)
+        filename = f"{b.code}-{name}"
+    return Response(body, media_type=kind[0], headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/batches/{code}/{name}")
+def document(request: Request, code: str, name: str, who: Viewer) -> Response:
+    return document_response(request, code, name, who)
+
+
+class ReorgIn(BaseModel):
+    decision: str
+    decided_on: date
+    kind: str = Field(description="chia | tach | sap_nhap | hop_nhat | giai_the | ket_thuc")
+    ended: list[str]
+    receiving: list[str] = Field(default_factory=list)
+
+
+@router.post("/reorganisations", status_code=201)
+def reorganise(request: Request, body: ReorgIn, who: Manager) -> dict[str, Any]:
+    with tx(request) as s:
+        r = ro.register_reorganisation(
+            s, body.decision, body.decided_on, body.kind, body.ended, body.receiving, who.actor
+        )
+        return {"id": r.id, "boxes_before": r.boxes_before}
+
+
+class HandoverIn(BaseModel):
+    merger_receiver: str | None = None
+    overrides: dict[str, str] = Field(default_factory=dict, description="box code → receiving organisation code")
+
+
+@router.post("/reorganisations/{reorg_id}/handover")
+def handover(request: Request, reorg_id: int, body: HandoverIn, who: Manager) -> dict[str, Any]:
+    with tx(request) as s:
+        r = ro.get_reorganisation(s, reorg_id)
+        bs = ro.start_handover(s, r, who.actor, merger_receiver=body.merger_receiver, overrides=body.overrides)
+        return {"batches": [{"code": b.code, "sender": b.sender.code, "receiver": b.receiver.code} for b in bs]}
+
+
+@router.get("/reorganisations/{reorg_id}")
+def reconciliation(request: Request, reorg_id: int, who: Viewer) -> dict[str, Any]:
+    with tx(request) as s:
+        rec = ro.reconcile(s, ro.get_reorganisation(s, reorg_id))
+        return {
+            "decision": rec.decision,
+            "boxes_before": rec.boxes_before,
+            "boxes_now": rec.boxes_now,
+            "complete": rec.complete,
+            "open_batches": rec.open_batches,
+            "fonds": [asdict(f) | {"balanced": f.balanced} for f in rec.fonds],
+        }

@@ -1,0 +1,189 @@
+"""Archival pages: the overview (organisations, batches), the due list (desk), a batch with two-sided scanning
+(phone), its documents, and a reorganisation's reconciliation. Server-rendered; scanning errors come back as a
+message on the batch page with the typed code kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from inventory.archival import orgs
+from inventory.archival import reorganisation as ro
+from inventory.archival import transfers as tr
+from inventory.archival.api import archival_settings, document_response
+from inventory.archival.due import due_files, due_summary
+from inventory.auth import Principal, require_role
+from inventory.errors import RegistryError
+from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
+Keeper = Annotated[Principal, Depends(require_role("keeper"))]
+
+
+@router.get("/archival", response_class=HTMLResponse)
+def index(request: Request, who: Viewer) -> Response:
+    with tx(request) as s:
+        organisations = orgs.list_organisations(s)
+        mine = orgs.organisation_of_actor(s, who.actor)
+        batches = [
+            (b.id, b.code, b.state, b.sender.name, b.receiver.name, b.title) for b in tr.batches_for(s, who.actor)
+        ]
+        org_rows = [(o.code, o.name, o.kind) for o in organisations]
+    return render(
+        request, "archival/index.html", organisations=org_rows, batches=batches, mine=mine, year=date.today().year
+    )
+
+
+@router.get("/archival/due", response_class=HTMLResponse)
+def due_page(request: Request, who: Viewer, org: str = "", year: int | None = None) -> Response:
+    today = date.today()
+    year = year or today.year
+    with tx(request) as s:
+        organisations = [(o.code, o.name) for o in orgs.list_organisations(s)]
+        files = []
+        name = ""
+        if org:
+            o = orgs.get_organisation(s, org)
+            name = o.name
+            files = due_files(s, o, year, today, archival_settings(request))
+    return render(
+        request,
+        "archival/due.html",
+        organisations=organisations,
+        org=org.upper(),
+        org_name=name,
+        year=year,
+        files=files[:2000],
+        summary=due_summary(files),
+    )
+
+
+@router.post("/archival/batches")
+def create_batch(
+    request: Request,
+    who: Keeper,
+    sender: Annotated[str, Form()],
+    receiver: Annotated[str, Form()],
+    fonds: Annotated[str, Form()] = "",
+    catalogue: Annotated[str, Form()] = "",
+    boxes: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    legal_basis: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with tx(request) as s:
+            b = tr.create_batch(s, sender, receiver, who.actor, title=title, legal_basis=legal_basis)
+            codes = [c for c in boxes.split() if c.strip()]
+            if fonds.strip() or codes:
+                cat = int(catalogue) if catalogue.strip().isdigit() else None
+                n = tr.select_boxes(s, b, who.actor, fonds=fonds or None, catalogue=cat, box_codes=codes or None)
+                flash(request, "ar_added", n=n)
+            bid = b.id
+    except RegistryError as e:
+        flash_text(request, str(e))
+        return redirect("/archival")
+    return redirect(f"/archival/batches/{bid}")
+
+
+def _batch_page(request: Request, batch_id: int, who: Principal, **extra: object) -> Response:
+    with tx(request) as s:
+        b = tr.get_batch(s, batch_id)
+        tr.ensure_party(s, b, who.actor)
+        mine = orgs.organisation_of_actor(s, who.actor)
+        ctx: dict[str, Any] = {
+            **extra,
+            "b": b,
+            "sender": b.sender.name,
+            "receiver": b.receiver.name,
+            "rep": tr.batch_report(s, b),
+            "totals": tr.batch_totals(s, b),
+            "problems": tr.check_batch(s, b)[:200],
+            "can_out": mine in (None, b.sender_id),
+            "can_in": mine in (None, b.receiver_id),
+        }
+        return render(request, "archival/batch.html", **ctx)
+
+
+@router.get("/archival/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(request: Request, batch_id: int, who: Viewer) -> Response:
+    return _batch_page(request, batch_id, who)
+
+
+@router.post("/archival/batches/{batch_id}/scan")
+def batch_scan(
+    request: Request,
+    batch_id: int,
+    who: Keeper,
+    side: Annotated[str, Form()],
+    label: Annotated[str, Form()] = "",
+    slot: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with tx(request) as s:
+            res = tr.scan(s, tr.get_batch(s, batch_id), side, label, who.actor, slot=slot.strip() or None)
+    except RegistryError as e:
+        # Keep what was typed: the keeper corrects the code instead of scanning again.
+        flash_text(request, str(e))
+        return _batch_page(request, batch_id, who, typed=label, typed_slot=slot, typed_side=side)
+    kind = {"ok": "ok", "again": "warn", "unexpected": "error"}[res.status]
+    flash(request, f"ar_scan_{res.status}", kind, code=res.box_code)
+    return redirect(f"/archival/batches/{batch_id}#scan-{side}")
+
+
+@router.post("/archival/batches/{batch_id}/unexpected")
+def batch_unexpected(
+    request: Request, batch_id: int, who: Keeper, box: Annotated[str, Form()], accept: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        with tx(request) as s:
+            tr.resolve_unexpected(s, tr.get_batch(s, batch_id), box, accept == "1", who.actor)
+        flash(request, "ok_saved")
+    except RegistryError as e:
+        flash_text(request, str(e))
+    return redirect(f"/archival/batches/{batch_id}")
+
+
+@router.post("/archival/batches/{batch_id}/missing")
+def batch_missing(
+    request: Request, batch_id: int, who: Keeper, box: Annotated[str, Form()], note: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        with tx(request) as s:
+            tr.declare_missing(s, tr.get_batch(s, batch_id), box, who.actor, note)
+        flash(request, "ok_saved")
+    except RegistryError as e:
+        flash_text(request, str(e))
+    return redirect(f"/archival/batches/{batch_id}")
+
+
+@router.post("/archival/batches/{batch_id}/close")
+def batch_close(request: Request, batch_id: int, who: Keeper) -> Response:
+    try:
+        with tx(request) as s:
+            b = tr.get_batch(s, batch_id)
+            tr.close_batch(s, b, who.actor)
+            code = b.code
+        flash(request, "ar_closed_ok", code=code)
+    except RegistryError as e:
+        flash_text(request, str(e))
+    return redirect(f"/archival/batches/{batch_id}")
+
+
+@router.get("/archival/batches/{batch_id}/{name}")
+def batch_document(request: Request, batch_id: int, name: str, who: Viewer) -> Response:
+    with tx(request) as s:
+        code = tr.get_batch(s, batch_id).code
+    return document_response(request, code, name, who)
+
+
+@router.get("/archival/reorganisations/{reorg_id}", response_class=HTMLResponse)
+def reorg_page(request: Request, reorg_id: int, who: Viewer) -> Response:
+    with tx(request) as s:
+        r = ro.get_reorganisation(s, reorg_id)
+        rec = ro.reconcile(s, r)
+        decided = r.decided_on
+    return render(request, "archival/reorganisation.html", rec=rec, decided=decided, lang_=lang_of(request))

@@ -223,6 +223,7 @@ class FondsReconciliation:
     in_place: int = 0
     missing_searched: int = 0
     unaccounted: list[str] = field(default_factory=list)
+    transferred_earlier: int = 0  # left with an earlier transfer: not part of this reorganisation
 
     @property
     def balanced(self) -> bool:
@@ -274,11 +275,14 @@ def reconcile(session: Session, reorg: Reorganisation) -> Reconciliation:
     for fonds in _fonds_of(session, ended):
         row = session.get(FondsArchival, fonds.id)
         fr = FondsReconciliation(fonds.code, row.status if row else FondsStatus.OPEN.value)
-        for bid, code, status, custody in session.execute(
-            select(Box.id, Box.code, Box.status, BoxArchival.organisation_id)
+        for bid, code, status, custody, since in session.execute(
+            select(Box.id, Box.code, Box.status, BoxArchival.organisation_id, BoxArchival.since)
             .outerjoin(BoxArchival, BoxArchival.box_id == Box.id)
             .where(Box.fonds_id == fonds.id)
         ):
+            if bid not in closed and custody is not None and custody not in ended and since < reorg.created_at:
+                fr.transferred_earlier += 1
+                continue
             fr.total += 1
             if bid in closed:
                 fr.received += 1

@@ -81,6 +81,7 @@ ARCHIVAL_TEXTS: dict[str, tuple[str, str]] = {
     "ar_complete": ("Đã đối soát đủ, không thiếu hộp nào", "Fully reconciled: no box unaccounted for"),
     "ar_incomplete": ("Chưa hoàn tất", "Not complete yet"),
     "ar_fonds_closed": ("Phông đã khóa", "Fonds closed"),
+    "ar_transferred_earlier": ("{n} hộp đã giao nộp trước đó", "{n} boxes transferred earlier"),
     "ar_org": ("Cơ quan", "Organisation"),
     "ar_show": ("Xem", "Show"),
     "ar_code": ("Mã", "Code"),

@@ -47,6 +47,7 @@ def _register_optional() -> None:
         "firmware_cmds",
         "demo_cmd",
         "serve_cmd",
+        "archival_cmds",
     ):
         try:
             mod = importlib.import_module(f"kho.cli.{name}")

@@ -1,0 +1,303 @@
+"""`kho archival …`: organisations, fonds open/closed, the due list, transfer batches, reorganisations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from inventory.archival import documents as docs
+from inventory.archival import orgs
+from inventory.archival import reorganisation as ro
+from inventory.archival import transfers as tr
+from inventory.archival.due import due_files, due_summary
+from inventory.db import session_scope
+from inventory.services import get_fonds
+from kho.cli.common import console, ctx_of, fail
+
+archival_app = typer.Typer(
+    help="Archival duties: organisations, transfers (giao nộp), reorganisations (chia, tách, sáp nhập…).",
+    no_args_is_help=True,
+)
+org_app = typer.Typer(help="Organisations sharing this kho (cơ quan, tổ chức).", no_args_is_help=True)
+batch_app = typer.Typer(help="Transfer batches (lô giao nhận).", no_args_is_help=True)
+reorg_app = typer.Typer(
+    help="Reorganisation handovers (chia, tách, sáp nhập, hợp nhất, giải thể).", no_args_is_help=True
+)
+archival_app.add_typer(org_app, name="org")
+archival_app.add_typer(batch_app, name="batch")
+archival_app.add_typer(reorg_app, name="reorg")
+
+CLI_ACTOR = "cli"
+
+
+@org_app.command("add")
+def org_add(
+    ctx: typer.Context,
+    code: str,
+    name: str,
+    kind: str = typer.Option("agency", "--kind", help="agency | superior | historical_archive | commune"),
+    parent: str | None = typer.Option(None, "--parent", help="code of the direct superior body"),
+    historical_archive: str | None = typer.Option(None, "--historical-archive", help="code of its historical archive"),
+    transfer_source: bool = typer.Option(True, "--transfer-source/--not-transfer-source", help="nguồn nộp lưu"),
+) -> None:
+    """Register an organisation."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        o = orgs.create_organisation(
+            s, code, name, kind, parent=parent, historical_archive=historical_archive, transfer_source=transfer_source
+        )
+        console.print(f"[green]organisation {o.code} added[/] ({o.kind})")
+
+
+@org_app.command("list")
+def org_list(ctx: typer.Context) -> None:
+    """List organisations with the boxes each keeps."""
+    table = Table("code", "name", "kind", "transfer source", "boxes kept")
+    with session_scope(ctx_of(ctx).sessions) as s:
+        for o in orgs.list_organisations(s):
+            table.add_row(
+                o.code, o.name, o.kind, "yes" if o.transfer_source else "no", str(orgs.boxes_kept_by(s, o.id))
+            )
+    console.print(table)
+
+
+@org_app.command("fonds")
+def org_fonds(
+    ctx: typer.Context,
+    fonds: str,
+    org: str,
+    rule: str | None = typer.Option(None, "--rule", help="5y | 30y | 2011: when permanent files are due"),
+) -> None:
+    """Make a fonds belong to an organisation."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        orgs.assign_fonds(s, get_fonds(s, fonds), orgs.get_organisation(s, org), transfer_rule=rule)
+    console.print(f"[green]fonds {fonds.upper()} belongs to {org.upper()}[/]")
+
+
+@org_app.command("close-fonds")
+def close_fonds(
+    ctx: typer.Context,
+    fonds: str,
+    on: str = typer.Option(..., "--on", help="date the body ended, YYYY-MM-DD"),
+    reason: str = typer.Option(..., "--reason", help="chia | tach | sap_nhap | hop_nhat | giai_the | ket_thuc"),
+    successor: list[str] = typer.Option([], "--successor", help="fonds that takes over (repeatable)"),
+) -> None:
+    """Close a fonds (khóa phông): it accepts no new boxes or files."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        orgs.close_fonds(s, get_fonds(s, fonds), _date(on), reason, [get_fonds(s, c) for c in successor])
+    console.print(f"[green]fonds {fonds.upper()} closed from {on}[/]")
+
+
+@org_app.command("user")
+def org_user(
+    ctx: typer.Context,
+    username: str,
+    org: str | None = typer.Argument(None, help="organisation code; leave out for every organisation"),
+) -> None:
+    """Tie a user to an organisation: their role then applies to its boxes only."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        orgs.set_user_organisation(s, username, orgs.get_organisation(s, org) if org else None)
+    console.print(f"[green]{username} acts for {org.upper() if org else 'every organisation'}[/]")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"not a date (YYYY-MM-DD): {text!r}")
+
+
+@archival_app.command("due")
+def due(
+    ctx: typer.Context,
+    org: str,
+    year: int = typer.Option(date.today().year, "--year", help="due by the end of this year"),
+    limit: int = typer.Option(200, "--limit", help="rows to print"),
+) -> None:
+    """Files an organisation must transfer by the end of a year; overdue ones first, in red."""
+    c = ctx_of(ctx)
+    with session_scope(c.sessions) as s:
+        o = orgs.get_organisation(s, org)
+        files = due_files(s, o, year, date.today(), c.settings.archival)
+    table = Table("box", "file", "title", "into", "due", "")
+    for d in files[:limit]:
+        table.add_row(
+            d.box_code,
+            str(d.number),
+            d.title[:60],
+            d.stage,
+            str(d.due_year or "?"),
+            "[red]quá hạn / overdue[/]" if d.overdue else (d.in_batch or ""),
+        )
+    console.print(table)
+    sm = due_summary(files)
+    console.print(
+        f"{sm['files']} hồ sơ / files in {sm['boxes']} hộp / boxes · [red]{sm['overdue']} quá hạn / overdue[/] · "
+        f"{sm['in_batch']} in a batch · {sm['no_year']} without an end year"
+    )
+
+
+@batch_app.command("create")
+def batch_create(
+    ctx: typer.Context,
+    sender: str,
+    receiver: str,
+    fonds: str | None = typer.Option(None, "--fonds"),
+    catalogue: int | None = typer.Option(None, "--catalogue"),
+    box: list[str] = typer.Option([], "--box", help="box code (repeatable)"),
+    title: str = typer.Option("", "--title", help="name of the records (tên tài liệu)"),
+    legal_basis: str = typer.Option("", "--legal-basis"),
+) -> None:
+    """Open a transfer batch and put boxes on its list."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        b = tr.create_batch(s, sender, receiver, CLI_ACTOR, title=title, legal_basis=legal_basis)
+        n = tr.select_boxes(s, b, CLI_ACTOR, fonds=fonds, catalogue=catalogue, box_codes=box or None)
+        problems = tr.check_batch(s, b)
+        console.print(f"[green]batch {b.code}[/]: {n} boxes on the list")
+        for p in problems[:50]:
+            console.print(f"[yellow]check[/] {p.box_code} {p.file_number or ''}: {p.what}")
+
+
+def _print_report(rep: tr.BatchReport) -> None:
+    table = Table("", "boxes")
+    for k, v in rep.counts().items():
+        table.add_row(k, str(v))
+    console.print(table)
+    if rep.missing:
+        console.print(f"[red]not received:[/] {', '.join(rep.missing[:50])}")
+    if rep.unexpected:
+        console.print(f"[red]unexpected:[/] {', '.join(rep.unexpected)}")
+
+
+@batch_app.command("show")
+def batch_show(ctx: typer.Context, code: str) -> None:
+    """Where every box of a batch stands, at each end."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        b = tr.get_batch(s, code)
+        console.print(f"[bold]{b.code}[/] {b.state}: {b.sender.name} → {b.receiver.name}")
+        _print_report(tr.batch_report(s, b))
+
+
+@batch_app.command("scan")
+def batch_scan(
+    ctx: typer.Context,
+    code: str,
+    side: str = typer.Option(..., "--side", help="out (sender) | in (receiver)"),
+    codes: list[str] = typer.Argument(None, help="box codes or label URLs"),
+    file: Path | None = typer.Option(None, "--file", help="a text file of scanned codes, one per line"),
+) -> None:
+    """Record scans from a scanner's list."""
+    raws = [*(codes or []), *(file.read_text().split() if file else [])]
+    if not raws:
+        fail("give codes or --file")
+    totals = {"ok": 0, "again": 0, "unexpected": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as pr:
+        task = pr.add_task("Đang ghi nhận / scanning", total=len(raws))
+        for i in range(0, len(raws), 500):
+            with session_scope(ctx_of(ctx).sessions) as s:
+                got = tr.scan_many(s, tr.get_batch(s, code), side, raws[i : i + 500], CLI_ACTOR)
+            for k, v in got.items():
+                totals[k] += v
+            pr.advance(task, len(raws[i : i + 500]))
+    console.print(f"ok {totals['ok']} · again {totals['again']} · [red]unexpected {totals['unexpected']}[/]")
+
+
+@batch_app.command("missing")
+def batch_missing(ctx: typer.Context, code: str, box: str, note: str = typer.Option("", "--note")) -> None:
+    """Declare a box of the list missing (a search task is opened)."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        tr.declare_missing(s, tr.get_batch(s, code), box, CLI_ACTOR, note)
+    console.print(f"[yellow]{box} declared missing; a search task is open[/]")
+
+
+@batch_app.command("unexpected")
+def batch_unexpected(
+    ctx: typer.Context, code: str, box: str, accept: bool = typer.Option(..., "--accept/--send-back")
+) -> None:
+    """Accept an unexpected box into the batch, or send it back."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        tr.resolve_unexpected(s, tr.get_batch(s, code), box, accept, CLI_ACTOR)
+    console.print(f"[green]{box} {'accepted' if accept else 'sent back'}[/]")
+
+
+@batch_app.command("close")
+def batch_close(ctx: typer.Context, code: str) -> None:
+    """Close a batch once every box is accounted for."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        rep = tr.close_batch(s, tr.get_batch(s, code), CLI_ACTOR)
+    console.print(f"[green]batch {code.upper()} closed[/]: {len(rep.received)} boxes handed over")
+
+
+@batch_app.command("documents")
+def batch_documents(ctx: typer.Context, code: str, out: Path = typer.Option(Path("."), "--out")) -> None:
+    """Write the biên bản giao nhận (PDF) and the mục lục hồ sơ (PDF, XLSX) of a batch."""
+    out.mkdir(parents=True, exist_ok=True)
+    with session_scope(ctx_of(ctx).sessions) as s:
+        b = tr.get_batch(s, code)
+        for name, render in (
+            ("bien-ban.pdf", docs.bien_ban_pdf),
+            ("muc-luc.pdf", docs.muc_luc_pdf),
+            ("muc-luc.xlsx", docs.muc_luc_xlsx),
+        ):
+            path = out / f"{b.code}-{name}"
+            path.write_bytes(render(s, b))
+            console.print(f"[green]✓[/] {path}")
+
+
+@reorg_app.command("register")
+def reorg_register(
+    ctx: typer.Context,
+    decision: str = typer.Option(..., "--decision", help="e.g. 'Quyết định 123/QĐ-UBND'"),
+    on: str = typer.Option(..., "--on", help="decision date, YYYY-MM-DD"),
+    kind: str = typer.Option(..., "--kind", help="chia | tach | sap_nhap | hop_nhat | giai_the | ket_thuc"),
+    ended: list[str] = typer.Option(..., "--ended", help="organisation that ends (repeatable)"),
+    receiving: list[str] = typer.Option([], "--receiving", help="organisation that receives (repeatable)"),
+) -> None:
+    """Register a reorganisation decision: the ended bodies' fonds close from its date."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        r = ro.register_reorganisation(s, decision, _date(on), kind, ended, receiving, CLI_ACTOR)
+        console.print(f"[green]reorganisation {r.id}[/]: {r.boxes_before} boxes to account for; fonds closed")
+
+
+@reorg_app.command("handover")
+def reorg_handover(
+    ctx: typer.Context,
+    reorg_id: int,
+    merger_receiver: str | None = typer.Option(None, "--merger-receiver", help="receiver chosen for a merger"),
+) -> None:
+    """Open the handover batches the rules propose."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        for b in ro.start_handover(s, ro.get_reorganisation(s, reorg_id), CLI_ACTOR, merger_receiver=merger_receiver):
+            console.print(f"[green]{b.code}[/] {b.sender.code} → {b.receiver.code}: {len(b.items)} boxes")
+
+
+@reorg_app.command("report")
+def reorg_report(ctx: typer.Context, reorg_id: int) -> None:
+    """The reconciliation: every box of every ended fonds accounted for."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        rec = ro.reconcile(s, ro.get_reorganisation(s, reorg_id))
+    table = Table("fonds", "status", "boxes", "received", "in place", "missing (searched)", "unaccounted", "earlier")
+    for f in rec.fonds:
+        table.add_row(
+            f.fonds_code,
+            f.status,
+            str(f.total),
+            str(f.received),
+            str(f.in_place),
+            str(f.missing_searched),
+            ", ".join(f.unaccounted[:10]) or "0",
+            str(f.transferred_earlier),
+        )
+    console.print(table)
+    console.print(
+        f"before {rec.boxes_before} · now {rec.boxes_now} · open batches {', '.join(rec.open_batches) or '-'}"
+    )
+    console.print("[green]complete[/]" if rec.complete else "[yellow]not complete[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``kho archival`` on the root app."""
+    app.add_typer(archival_app, name="archival")

@@ -67,4 +67,7 @@ def create_service_app(settings: Settings, **state: Any) -> FastAPI:
     if getattr(app.state, "overdue_notifier", None) is None:
         app.state.overdue_notifier = OverdueCleaningNotifier(app.state.sessions)
     install_cleaning(app)
+    from alerts.transfer_reminder import install as install_transfer_reminder
+
+    install_transfer_reminder(app, settings.archival)
     return app

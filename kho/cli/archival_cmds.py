@@ -298,6 +298,18 @@ def reorg_report(ctx: typer.Context, reorg_id: int) -> None:
     console.print("[green]complete[/]" if rec.complete else "[yellow]not complete[/]")
 
 
+@archival_app.command("remind")
+def remind(
+    ctx: typer.Context, force: bool = typer.Option(False, "--force", help="send even outside the reminder month")
+) -> None:
+    """Queue this year's due-transfer reminders to the heads of archive (once a year per contact)."""
+    from alerts.transfer_reminder import DueTransferReminder
+
+    c = ctx_of(ctx)
+    n = DueTransferReminder(c.sessions, c.settings.archival).run(date.today(), force=force)
+    console.print(f"[green]{n} reminder(s) queued[/]")
+
+
 def register(app: typer.Typer) -> None:
     """Mount ``kho archival`` on the root app."""
     app.add_typer(archival_app, name="archival")

@@ -223,3 +223,69 @@ class SearchTask(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewState(StrEnum):
+    """Steps of a destruction (tiêu hủy) of files whose retention has expired."""
+
+    REVIEW = "review"  # the council reviews the list and votes
+    REJECTED = "rejected"  # no majority for destruction
+    DECIDED = "decided"  # appraisal recorded, the head decided: the record is due within 15 days
+    HANDED = "handed"  # handed over to the destroyer
+    DESTROYED = "destroyed"  # destruction record signed
+
+
+class DestructionReview(Base):
+    """One destruction file (hồ sơ hủy tài liệu): the list, the council's votes, the appraisal, the head's decision,
+    the handover to the destroyer and the destruction record."""
+
+    __tablename__ = "destruction_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=ReviewState.REVIEW.value)
+    year: Mapped[int] = mapped_column(Integer)  # retention expired by this year
+    explanation: Mapped[str] = mapped_column(Text, default="")  # bản thuyết minh
+    appraisal_by: Mapped[str] = mapped_column(String(300), default="")  # the competent body
+    appraisal_opinion: Mapped[str] = mapped_column(Text, default="")
+    appraisal_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decision_number: Mapped[str] = mapped_column(String(100), default="")
+    decision_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    record_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    destroyer: Mapped[str] = mapped_column(String(300), default="")
+    handed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    record_number: Mapped[str] = mapped_column(String(100), default="")
+    record_signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    members: Mapped[list[CouncilMember]] = relationship(order_by="CouncilMember.id", cascade="all, delete-orphan")
+
+
+class CouncilMember(Base):
+    """A member of the value-appraisal council (Hội đồng xác định giá trị tài liệu) and their vote."""
+
+    __tablename__ = "destruction_council"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("destruction_reviews.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # chair | secretary | unit_leader | expert | member
+    vote: Mapped[str] = mapped_column(String(8), default="")  # approve | reject | "" (not yet)
+    dissent: Mapped[str] = mapped_column(Text, default="")  # written in the minutes
+    voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DestructionFile(Base):
+    """A file on a destruction list; ``kept`` when the council took it off (it stays); ``destroyed_on`` once gone."""
+
+    __tablename__ = "destruction_files"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("destruction_reviews.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    kept: Mapped[bool] = mapped_column(Boolean, default=False)
+    destroyed_on: Mapped[date | None] = mapped_column(Date, nullable=True)

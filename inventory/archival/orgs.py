@@ -20,7 +20,7 @@ from inventory.archival.models import (
     UserOrganisation,
 )
 from inventory.errors import Conflict, NotFound, RegistryError
-from inventory.models import Box, Fonds, User
+from inventory.models import Box, BoxStatus, Fonds, User
 
 _CODE_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
@@ -171,7 +171,10 @@ def keeper_of_box(session: Session, box: Box) -> int | None:
 
 
 def ensure_may_handle(session: Session, box: Box, actor: str) -> None:
-    """RegistryError unless ``actor`` acts for the organisation keeping ``box`` (or for every organisation)."""
+    """RegistryError unless ``actor`` acts for the organisation keeping ``box`` (or for every organisation);
+    Conflict for a destroyed box, which stays in the registry but can no longer move."""
+    if box.status == BoxStatus.DESTROYED:
+        raise Conflict(f"box {box.code} was destroyed: it stays in the registry and cannot move")
     mine = organisation_of_actor(session, actor)
     if mine is None:
         return

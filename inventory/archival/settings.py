@@ -44,6 +44,13 @@ class ArchivalSettings(BaseModel):
         default="Thông tư 06/2025/TT-BNV Điều 39–40 (chưa xác nhận: trường hợp sáp nhập theo quyết định)",
         description="source of the reorganisation rules; the merger case follows the decision, the user chooses",
     )
+    destruction_record_days: int = Field(
+        default=15, description="days after the head's decision within which the destruction record is signed"
+    )
+    destruction_warn_days: int = Field(
+        default=5, description="warn this many days before the destruction record's deadline"
+    )
+    destruction_source: str = Field(default="Thông tư 06/2025/TT-BNV", description="source of the destruction deadline")
     reminder_month: int = Field(
         default=1,
         ge=1,

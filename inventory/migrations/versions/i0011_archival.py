@@ -142,10 +142,65 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
     )
     op.create_index("ix_search_tasks_box_id", "search_tasks", ["box_id"])
+    op.create_table(
+        "destruction_reviews",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("code", sa.String(32), nullable=False, unique=True),
+        sa.Column(
+            "organisation_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False
+        ),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("appraisal_by", sa.String(300), nullable=False),
+        sa.Column("appraisal_opinion", sa.Text(), nullable=False),
+        sa.Column("appraisal_on", sa.Date(), nullable=True),
+        sa.Column("decision_number", sa.String(100), nullable=False),
+        sa.Column("decision_on", sa.Date(), nullable=True),
+        sa.Column("decided_by", sa.String(200), nullable=False),
+        sa.Column("record_due", sa.Date(), nullable=True),
+        sa.Column("destroyer", sa.String(300), nullable=False),
+        sa.Column("handed_on", sa.Date(), nullable=True),
+        sa.Column("record_number", sa.String(100), nullable=False),
+        sa.Column("record_signed_on", sa.Date(), nullable=True),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_destruction_reviews_organisation_id", "destruction_reviews", ["organisation_id"])
+    op.create_table(
+        "destruction_council",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "review_id", sa.Integer(), sa.ForeignKey("destruction_reviews.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("vote", sa.String(8), nullable=False),
+        sa.Column("dissent", sa.Text(), nullable=False),
+        sa.Column("voted_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_destruction_council_review_id", "destruction_council", ["review_id"])
+    op.create_table(
+        "destruction_files",
+        sa.Column(
+            "review_id",
+            sa.Integer(),
+            sa.ForeignKey("destruction_reviews.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("file_id", sa.Integer(), sa.ForeignKey("files.id", ondelete="RESTRICT"), primary_key=True),
+        sa.Column("kept", sa.Boolean(), nullable=False),
+        sa.Column("destroyed_on", sa.Date(), nullable=True),
+    )
+    op.create_index("ix_destruction_files_file_id", "destruction_files", ["file_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "destruction_files",
+        "destruction_council",
+        "destruction_reviews",
         "user_organisations",
         "search_tasks",
         "box_archival",

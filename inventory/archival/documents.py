@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
-from inventory.archival.models import TransferBatch
+from inventory.archival.models import DestructionReview, TransferBatch
 from inventory.archival.transfers import BatchTotals, ListedFile, batch_files, batch_totals
 from inventory.labels.pdf import FONT_BOLD, FONT_REGULAR, _require_fonts
 
@@ -196,4 +196,58 @@ def bien_ban_pdf(session: Session, batch: TransferBatch, on: date | None = None)
     pdf = _Pdf(f"Biên bản giao nhận {batch.code}")
     for copy in (1, 2):
         _bien_ban_page(pdf, batch, totals, copy, day)
+    return pdf.output_bytes()
+
+
+def destruction_record_pdf(session: Session, review: DestructionReview) -> bytes:
+    """The destruction record (biên bản hủy tài liệu): decision, council result, destroyer, the list of files;
+    signatures of the storage side and of the destroyer."""
+    from inventory.archival.destruction import council_result, destroyed_files_of
+
+    files = destroyed_files_of(session, review)
+    res = council_result(session, review)
+    org = review.organisation
+    pdf = _Pdf(f"Biên bản hủy tài liệu {review.code}")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 10)
+    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    y = pdf.get_y()
+    pdf.multi_cell(half, 5, org.name.upper(), align="C")
+    pdf.set_xy(pdf.l_margin + half, y)
+    pdf.multi_cell(half, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc", align="C")
+    pdf.ln(8)
+    pdf.line_text("BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ", 14, "B", "C", 8)
+    if review.record_number:
+        pdf.line_text(f"Số: {review.record_number}", 10.5, "", "C")
+    pdf.ln(2)
+    signed = review.record_signed_on
+    when = f"ngày {signed.day:02d} tháng {signed.month:02d} năm {signed.year}" if signed else "ngày … tháng … năm …"
+    decided = _d(review.decision_on) or "…"
+    for line in (
+        f"Căn cứ Quyết định số {review.decision_number or '…'} ngày {decided} của {review.decided_by or '…'} "
+        "về việc hủy tài liệu hết giá trị;",
+        f"Hội đồng xác định giá trị tài liệu: {res.approve}/{res.members} thành viên đồng ý"
+        + (f", {res.reject} không đồng ý" if res.reject else "")
+        + ";",
+        f"Ý kiến thẩm định: {review.appraisal_by or '…'} — {review.appraisal_opinion or '…'};",
+        f"Hôm nay, {when}, {org.name} giao cho {review.destroyer or '…'} hủy {len(files)} hồ sơ sau:",
+    ):
+        pdf.line_text(line, 10.5)
+    for name, text in res.dissent:
+        pdf.line_text(f"Ý kiến khác của {name}: {text}", 9.5)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 9)
+    with pdf.table(col_widths=(30, 14, 110, 26), line_height=4.8, text_align="LEFT") as table:
+        table.row(["Hộp", "Hồ sơ số", "Tiêu đề hồ sơ", "Ngày hủy"])
+        for code, num, title, on in files:
+            table.row([code, str(num), title, _d(on)])
+    pdf.ln(4)
+    if review.late:
+        pdf.line_text(f"Ghi chú: biên bản ký sau thời hạn ({_d(review.record_due)}).", 10, "B")
+    pdf.ln(6)
+    y = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.multi_cell(half, 5.5, "ĐẠI DIỆN BÊN GIAO TÀI LIỆU\n(Ký, ghi rõ họ tên)", align="C")
+    pdf.set_xy(pdf.l_margin + half, y)
+    pdf.multi_cell(half, 5.5, "ĐẠI DIỆN BÊN HỦY TÀI LIỆU\n(Ký, ghi rõ họ tên)", align="C")
     return pdf.output_bytes()

@@ -4,6 +4,7 @@ head's decision, the 15-day deadline warned before it runs out, a late record, d
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -127,3 +128,35 @@ def test_no_majority_rejects(sessions: sessionmaker[Session]) -> None:
         assert r.state == "rejected"
         # rejected lists free their files for a later review
         assert len(de.expired_files(s, orgs.get_organisation(s, "STC"), 2025)) == 3
+
+
+def test_destruction_record_pdf(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    import subprocess
+
+    from inventory.archival.documents import destruction_record_pdf
+
+    with sessions() as s:
+        _world(s)
+        r = de.open_review(s, "STC", 2025, "ketoan")
+        for name, ok in (("Trần Văn Chủ", True), ("Lê Thị Thư", True), ("Hoàng Chuyên", False)):
+            m = de.add_member(s, r, name, "member", "ketoan")
+            de.vote(s, r, m.id, ok, "ketoan", dissent="" if ok else "Còn giá trị tra cứu")
+        de.record_appraisal(s, r, "Sở Nội vụ", "Đồng ý hủy", date(2026, 1, 2), "ketoan")
+        de.decide(s, r, "QĐ 9/QĐ-STC", date(2026, 1, 5), "Giám đốc Sở Tài chính", "ketoan", CFG)
+        de.hand_to_destroyer(s, r, "Công ty Môi trường Xanh", date(2026, 1, 6), "ketoan")
+        de.sign_record(s, r, "01/BB-HTL", date(2026, 1, 25), "ketoan")
+        pdf = tmp_path / "huy.pdf"
+        pdf.write_bytes(destruction_record_pdf(s, r))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "huy")], check=True)
+    assert (tmp_path / "huy-1.png").stat().st_size > 2000
+    for words in (
+        "BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ",
+        "Quyết định số QĐ 9/QĐ-STC ngày 05/01/2026",
+        "2/3 thành viên đồng ý, 1 không đồng ý",
+        "Ý kiến khác của Hoàng Chuyên: Còn giá trị tra cứu",
+        "Chứng từ kế toán quý II",
+        "biên bản ký sau thời hạn (20/01/2026)",
+        "ngày 25 tháng 01 năm 2026",
+    ):
+        assert words in text, words

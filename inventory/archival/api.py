@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from inventory.archival import destruction as de
 from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
@@ -18,6 +19,7 @@ from inventory.archival.due import due_files, due_summary
 from inventory.archival.models import TransferBatch
 from inventory.archival.settings import ArchivalSettings
 from inventory.auth import Principal, require_role
+from inventory.errors import NotFound, RegistryError
 from inventory.webutil import tx
 
 router = APIRouter(prefix="/api/archival", tags=["archival"])
@@ -208,8 +210,6 @@ DOCS = {
 def document_response(request: Request, code: str, name: str, who: Principal) -> Response:
     kind = DOCS.get(name)
     if kind is None:
-        from inventory.errors import NotFound
-
         raise NotFound(f"no document {name}")
     with tx(request) as s:
         b = _visible(s, code, who)
@@ -265,3 +265,129 @@ def reconciliation(request: Request, reorg_id: int, who: Viewer) -> dict[str, An
             "open_batches": rec.open_batches,
             "fonds": [asdict(f) | {"balanced": f.balanced} for f in rec.fonds],
         }
+
+
+# ---- destruction (tiêu hủy) ---------------------------------------------------------------------------------------
+
+
+def review_json(s: Any, r: Any) -> dict[str, Any]:
+    res = de.council_result(s, r)
+    return {
+        "code": r.code,
+        "id": r.id,
+        "organisation": r.organisation.code,
+        "state": r.state,
+        "year": r.year,
+        "files": len(de.destroyed_files_of(s, r)),
+        "council": {
+            "members": [
+                {"id": m.id, "name": m.name, "role": m.role, "vote": m.vote, "dissent": m.dissent} for m in r.members
+            ],
+            "approve": res.approve,
+            "reject": res.reject,
+            "pending": res.pending,
+            "majority": res.majority,
+        },
+        "appraisal": {"by": r.appraisal_by, "opinion": r.appraisal_opinion, "on": r.appraisal_on},
+        "decision": {"number": r.decision_number, "on": r.decision_on, "by": r.decided_by},
+        "record_due": r.record_due,
+        "destroyer": r.destroyer,
+        "record": {"number": r.record_number, "signed_on": r.record_signed_on, "late": r.late},
+    }
+
+
+@router.get("/expired")
+def expired(request: Request, who: Viewer, org: str, year: int | None = None) -> dict[str, Any]:
+    """Files of ``org`` whose retention has expired by ``year`` (never permanent ones)."""
+    with tx(request) as s:
+        files = de.expired_files(s, orgs.get_organisation(s, org), year or date.today().year)
+        return {"files": [asdict(f) for f in files]}
+
+
+class ReviewIn(BaseModel):
+    org: str
+    year: int
+    explanation: str = ""
+
+
+@router.post("/destructions", status_code=201)
+def destruction_open(request: Request, body: ReviewIn, who: Manager) -> dict[str, Any]:
+    with tx(request) as s:
+        return review_json(s, de.open_review(s, body.org, body.year, who.actor, body.explanation))
+
+
+class StepIn(BaseModel):
+    """One step of a destruction: ``step`` member | keep | vote | appraisal | decide | handover | record."""
+
+    step: str
+    name: str = ""
+    role: str = "member"
+    file_id: int | None = None
+    member_id: int | None = None
+    approve: bool = False
+    dissent: str = ""
+    by: str = ""
+    opinion: str = ""
+    number: str = ""
+    on: date | None = None
+
+
+@router.post("/destructions/{ref}")
+def destruction_step(request: Request, ref: str, body: StepIn, who: Manager) -> dict[str, Any]:
+
+    with tx(request) as s:
+        r = de.get_review(s, int(ref) if ref.isdigit() else ref)
+        apply_step(s, r, body, who.actor, archival_settings(request))
+        s.flush()
+        s.refresh(r)
+        return review_json(s, r)
+
+
+def apply_step(s: Any, r: Any, body: StepIn, actor: str, cfg: ArchivalSettings) -> None:
+    """Carry out one step of a destruction (shared by the API and the page's forms)."""
+    on = body.on or date.today()
+    if body.step == "member":
+        de.add_member(s, r, body.name, body.role, actor)
+    elif body.step == "keep" and body.file_id is not None:
+        de.keep_file(s, r, body.file_id, actor)
+    elif body.step == "vote" and body.member_id is not None:
+        de.vote(s, r, body.member_id, body.approve, actor, body.dissent)
+    elif body.step == "appraisal":
+        de.record_appraisal(s, r, body.by, body.opinion, on, actor)
+    elif body.step == "decide":
+        de.decide(s, r, body.number, on, body.by, actor, cfg)
+    elif body.step == "handover":
+        de.hand_to_destroyer(s, r, body.name, on, actor)
+    elif body.step == "record":
+        de.sign_record(s, r, body.number, on, actor)
+    else:
+        raise RegistryError(f"unknown or incomplete step {body.step!r}")
+
+
+@router.get("/destructions/{ref}")
+def destruction_show(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
+    with tx(request) as s:
+        r = de.get_review(s, int(ref) if ref.isdigit() else ref)
+        de.ensure_own(s, r, who.actor)
+        return review_json(s, r)
+
+
+@router.get("/destruction-deadlines")
+def destruction_deadlines(request: Request, who: Viewer) -> list[dict[str, Any]]:
+    """Destruction records due within the warning period, or late."""
+    with tx(request) as s:
+        return [asdict(w) for w in de.record_deadlines(s, date.today(), archival_settings(request))]
+
+
+@router.get("/destructions/{ref}/record.pdf")
+def destruction_pdf(request: Request, ref: str, who: Viewer) -> Response:
+    with tx(request) as s:
+        r = de.get_review(s, int(ref) if ref.isdigit() else ref)
+        de.ensure_own(s, r, who.actor)
+        body = docs.destruction_record_pdf(s, r)
+        code = r.code
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{code}-bien-ban-huy.pdf"'},
+    )

@@ -38,7 +38,8 @@ class NotYourReview(RegistryError):
     http_status = 403
 
 
-def _mine(session: Session, review: DestructionReview, actor: str) -> None:
+def ensure_own(session: Session, review: DestructionReview, actor: str) -> None:
+    """NotYourReview unless ``actor`` acts for the review's organisation (or for every organisation)."""
     org = organisation_of_actor(session, actor)
     if org is not None and org != review.organisation_id:
         raise NotYourReview(f"destruction {review.code} belongs to another organisation")
@@ -130,7 +131,7 @@ def _state(review: DestructionReview, *states: ReviewState) -> None:
 
 
 def add_member(session: Session, review: DestructionReview, name: str, role: str, actor: str) -> CouncilMember:
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.REVIEW)
     if role not in ROLES:
         raise RegistryError(f"unknown council role {role!r}: use {', '.join(ROLES)}")
@@ -145,7 +146,7 @@ def add_member(session: Session, review: DestructionReview, name: str, role: str
 
 def keep_file(session: Session, review: DestructionReview, file_id: int, actor: str) -> None:
     """The council takes a file off the list: it is kept."""
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.REVIEW)
     row = session.get(DestructionFile, (review.id, file_id))
     if row is None:
@@ -158,7 +159,7 @@ def vote(
     session: Session, review: DestructionReview, member_id: int, approve: bool, actor: str, dissent: str = ""
 ) -> None:
     """Record a member's vote; a vote against should carry the member's dissent for the minutes."""
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.REVIEW)
     m = session.get(CouncilMember, member_id)
     if m is None or m.review_id != review.id:
@@ -196,7 +197,7 @@ def council_result(session: Session, review: DestructionReview) -> CouncilResult
 
 def record_appraisal(session: Session, review: DestructionReview, by: str, opinion: str, on: date, actor: str) -> None:
     """The competent body's appraisal opinion (thẩm định)."""
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.REVIEW)
     if not by.strip() or not opinion.strip():
         raise RegistryError("say who appraised and what their opinion is")
@@ -216,7 +217,7 @@ def decide(
     """The head's decision to destroy; needs the appraisal and the council's majority. Returns the date by which
     the destruction record must be signed, or None when the council had no majority: the list is then rejected
     (its files may go on a later list)."""
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.REVIEW)
     res = council_result(session, review)
     if res.pending:
@@ -237,7 +238,7 @@ def decide(
 
 
 def hand_to_destroyer(session: Session, review: DestructionReview, destroyer: str, on: date, actor: str) -> None:
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.DECIDED)
     if not destroyer.strip():
         raise RegistryError("name who destroys the records")
@@ -249,7 +250,7 @@ def sign_record(session: Session, review: DestructionReview, number: str, signed
     """The destruction record is signed: the listed files are marked destroyed, boxes left with no live file are
     marked destroyed and leave their slots. A record signed after the deadline is kept, flagged late. Returns the
     number of boxes destroyed."""
-    _mine(session, review, actor)
+    ensure_own(session, review, actor)
     _state(review, ReviewState.HANDED)
     if not number.strip():
         raise RegistryError("give the destruction record's number")

@@ -9,19 +9,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
+from inventory.archival import destruction as de
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
-from inventory.archival.api import archival_settings, document_response
+from inventory.archival.api import StepIn, apply_step, archival_settings, document_response
+from inventory.archival.api import destruction_pdf as api_destruction_pdf
 from inventory.archival.due import due_files, due_summary
+from inventory.archival.models import DestructionReview
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
+from inventory.i18n import t
 from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Keeper = Annotated[Principal, Depends(require_role("keeper"))]
+Manager = Annotated[Principal, Depends(require_role("manager"))]
 
 
 @router.get("/archival", response_class=HTMLResponse)
@@ -33,8 +39,21 @@ def index(request: Request, who: Viewer) -> Response:
             (b.id, b.code, b.state, b.sender.name, b.receiver.name, b.title) for b in tr.batches_for(s, who.actor)
         ]
         org_rows = [(o.code, o.name, o.kind) for o in organisations]
+        deadlines = de.record_deadlines(s, date.today(), archival_settings(request))
+        reviews = [
+            (r.id, r.code, r.state, r.organisation.name)
+            for r in s.scalars(select(DestructionReview).order_by(DestructionReview.id.desc()).limit(50))
+            if mine is None or r.organisation_id == mine
+        ]
     return render(
-        request, "archival/index.html", organisations=org_rows, batches=batches, mine=mine, year=date.today().year
+        request,
+        "archival/index.html",
+        organisations=org_rows,
+        batches=batches,
+        mine=mine,
+        year=date.today().year,
+        deadlines=deadlines,
+        reviews=reviews,
     )
 
 
@@ -187,3 +206,82 @@ def reorg_page(request: Request, reorg_id: int, who: Viewer) -> Response:
         rec = ro.reconcile(s, r)
         decided = r.decided_on
     return render(request, "archival/reorganisation.html", rec=rec, decided=decided, lang_=lang_of(request))
+
+
+# ---- destruction ---------------------------------------------------------------------------------------------------
+
+
+@router.post("/archival/destructions")
+def destruction_open(
+    request: Request, who: Manager, org: Annotated[str, Form()], year: Annotated[int, Form()]
+) -> Response:
+    try:
+        with tx(request) as s:
+            rid = de.open_review(s, org, year, who.actor).id
+    except RegistryError as e:
+        flash_text(request, str(e))
+        return redirect("/archival")
+    return redirect(f"/archival/destructions/{rid}")
+
+
+@router.get("/archival/destructions/{review_id}", response_class=HTMLResponse)
+def destruction_page(request: Request, review_id: int, who: Viewer) -> Response:
+    today = date.today()
+    with tx(request) as s:
+        r = de.get_review(s, review_id)
+        de.ensure_own(s, r, who.actor)
+        days_left = (r.record_due - today).days if r.record_due and r.record_signed_on is None else None
+        return render(
+            request,
+            "archival/destruction.html",
+            r=r,
+            org=r.organisation.name,
+            members=list(r.members),
+            res=de.council_result(s, r),
+            files=de.destroyed_files_of(s, r),
+            days_left=days_left,
+            warn=days_left is not None and days_left <= archival_settings(request).destruction_warn_days,
+            today=today.isoformat(),
+        )
+
+
+@router.post("/archival/destructions/{review_id}/step")
+def destruction_step(
+    request: Request,
+    review_id: int,
+    who: Manager,
+    step: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "member",
+    member_id: Annotated[str, Form()] = "",
+    approve: Annotated[str, Form()] = "",
+    dissent: Annotated[str, Form()] = "",
+    by: Annotated[str, Form()] = "",
+    opinion: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    on: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        body = StepIn(
+            step=step,
+            name=name,
+            role=role,
+            member_id=int(member_id) if member_id.isdigit() else None,
+            approve=approve == "1",
+            dissent=dissent,
+            by=by,
+            opinion=opinion,
+            number=number,
+            on=date.fromisoformat(on) if on else None,
+        )
+        with tx(request) as s:
+            apply_step(s, de.get_review(s, review_id), body, who.actor, archival_settings(request))
+        flash(request, "ok_saved")
+    except (RegistryError, ValueError) as e:
+        flash_text(request, str(e) if isinstance(e, RegistryError) else t(lang_of(request), "ar_bad_date"))
+    return redirect(f"/archival/destructions/{review_id}")
+
+
+@router.get("/archival/destructions/{review_id}/record.pdf")
+def destruction_pdf(request: Request, review_id: int, who: Viewer) -> Response:
+    return api_destruction_pdf(request, str(review_id), who)

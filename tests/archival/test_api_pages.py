@@ -4,9 +4,12 @@ documents, role checks across organisations, Vietnamese first."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import services as sv
 from tests.archival.conftest import BOXES, csrf_of
 
 Clients = Callable[[str | None], TestClient]
@@ -98,3 +101,48 @@ def test_pages_in_vietnamese_first(client_factory: Clients) -> None:
     en = giao.get(url, params={"lang": "en"})
     assert "Scan out (sender)" in en.text and "Expected" in en.text
     assert client_factory("khac").get(url).status_code == 403
+
+
+def test_destruction_through_the_pages(client_factory: Clients, sessions: sessionmaker[Session]) -> None:
+    with sessions() as s:
+        files = [sv.FileIn(1, "Chứng từ thu chi năm 2014", date(2014, 1, 1), date(2014, 12, 31), 10, 60)]
+        sv.create_box(s, sv.BoxIn("P02", 1, 2, files=files), "seed")
+        s.commit()
+    khac, giao = client_factory("khac"), client_factory("giao")
+    r = khac.post("/archival/destructions", data={"csrf": csrf_of(khac), "org": "STC", "year": "2025"})
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    page = khac.get(url)
+    assert "Chứng từ thu chi năm 2014" in page.text and "Hội đồng đang xem xét" in page.text
+    assert giao.get(url).status_code == 403  # another organisation's destruction file
+
+    def step(**data: str) -> str:
+        resp = khac.post(f"{url}/step", data={"csrf": csrf_of(khac, url), **data})
+        assert resp.status_code == 303
+        return khac.get(url).text
+
+    for name, role in (("Trần Chủ Tịch", "chair"), ("Lê Thư Ký", "secretary"), ("Phạm Chuyên Gia", "expert")):
+        step(step="member", name=name, role=role)
+    page = step(step="decide", number="QĐ 1", by="GĐ", on="2026-01-05")
+    assert "have not voted yet" in page
+    with sessions() as s:
+        from inventory.archival import destruction as de
+
+        ids = [m.id for m in de.get_review(s, int(url.rsplit("/", 1)[1])).members]
+    step(step="vote", member_id=str(ids[0]), approve="1")
+    step(step="vote", member_id=str(ids[1]), approve="1")
+    page = step(step="vote", member_id=str(ids[2]), approve="0", dissent="Nên giữ thêm 5 năm")
+    assert "Đồng ý 2/3 · Không đồng ý 1" in page and "Nên giữ thêm 5 năm" in page
+    step(step="appraisal", by="Sở Nội vụ", opinion="Đồng ý", on="2026-01-02")
+    assert "Ngày không hợp lệ" in step(step="decide", number="QĐ 1", by="GĐ", on="05/01/2026")
+    today = date.today()
+    page = step(step="decide", number="QĐ 12/QĐ-STC", by="Giám đốc", on=(today - timedelta(days=12)).isoformat())
+    assert "Đã có quyết định hủy" in page and "còn 3 ngày" in page  # warned before the 15 days run out
+    assert "còn 3 ngày" in khac.get("/archival").text
+    step(step="handover", name="Công ty Môi trường", on=today.isoformat())
+    page = step(step="record", number="BB 1", on=(today + timedelta(days=4)).isoformat())
+    assert "Đã hủy" in page and "ký sau thời hạn" in page
+    pdf = khac.get(f"{url}/record.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    api = khac.get(f"/api/archival/destructions/{url.rsplit('/', 1)[1]}").json()
+    assert api["record"]["late"] is True and api["council"]["majority"] is True

@@ -1,7 +1,10 @@
-"""The yearly due-transfer reminder: in the configured month, each organisation's heads of archive (its alert
+"""Reminders of the archival deadlines.
+
+The yearly due-transfer reminder: in the configured month, each organisation's heads of archive (its alert
 contacts of tier ≥ 2: contacts whose site is the organisation's code, or ``*``) hear how many files it must
-transfer this year and how many are overdue. Queued in the delivery outbox once per organisation, year and
-contact (the dedupe key), so running it daily or twice is harmless."""
+transfer this year and how many are overdue. The same contacts are warned when a destruction record is due
+within the warning period, and again when it is late. Messages go to the delivery outbox once per organisation
+and year (or record and phase) and contact, by their dedupe key, so running the checks often is harmless."""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import store
 from alerts.models import Delivery
+from inventory.archival.destruction import record_deadlines
 from inventory.archival.due import due_files, due_summary
-from inventory.archival.models import OrgKind
+from inventory.archival.models import DestructionReview, Organisation, OrgKind
 from inventory.archival.orgs import list_organisations
 from inventory.archival.settings import ArchivalSettings
 from inventory.db import session_scope
@@ -76,11 +80,41 @@ class DueTransferReminder:
                     queued += 1
         return queued
 
+    def warn_destruction_deadlines(self, today: date) -> int:
+        """Queue a warning when a destruction record is due within the warning period, and again once it is late
+        (one message each per record and contact)."""
+        queued = 0
+        now = datetime.now(UTC)
+        with session_scope(self.sessions) as s:
+            for w in record_deadlines(s, today, self.cfg):
+                org_code = s.scalar(
+                    select(Organisation.code)
+                    .join(DestructionReview, DestructionReview.organisation_id == Organisation.id)
+                    .where(DestructionReview.code == w.code)
+                )
+                phase = "late" if w.days_left < 0 else "soon"
+                for c in [c for c in store.contacts_for(s, org_code or "") if c.tier >= HEAD_TIER]:
+                    key = f"destruction-deadline:{w.code}:{phase}:{c.id}"
+                    if s.scalar(select(Delivery.id).where(Delivery.dedupe_key == key)) is not None:
+                        continue
+                    due = w.record_due.strftime("%d/%m/%Y")
+                    if c.language == "en":
+                        subject = f"Destruction record {w.code}: " + ("late" if phase == "late" else "due soon")
+                        text = f"The destruction record {w.code} of {w.organisation} must be signed by {due}."
+                    else:
+                        subject = f"Biên bản hủy {w.code}: " + ("quá hạn" if phase == "late" else "sắp hết hạn")
+                        text = f"Biên bản hủy tài liệu {w.code} của {w.organisation} phải ký trước {due}."
+                    payload = {"kind": "destruction_deadline", "code": w.code, "days_left": w.days_left}
+                    store.enqueue_delivery(s, key, None, c, "destruction", subject, text, payload, now)
+                    queued += 1
+        return queued
+
     def start(self, interval_s: float = 3600.0) -> None:
         def loop() -> None:
             while not self._stop.wait(interval_s):
                 try:
                     self.run(date.today())
+                    self.warn_destruction_deadlines(date.today())
                 except Exception:
                     log.warning("due-transfer reminder failed", exc_info=True)
 

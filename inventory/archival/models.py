@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import inventory.models  # noqa: F401  (the fonds, boxes, users and slots these tables refer to)
@@ -289,3 +289,26 @@ class DestructionFile(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="RESTRICT"), primary_key=True, index=True)
     kept: Mapped[bool] = mapped_column(Boolean, default=False)
     destroyed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class BacklogKind(StrEnum):
+    REGISTERED = "registered"  # unarranged holdings found and measured
+    ARRANGED = "arranged"  # metres arranged (chỉnh lý) into catalogued files and boxes
+
+
+class BacklogEntry(Base):
+    """A measurement of a fonds' backlog (tài liệu tồn đọng chưa chỉnh lý): metres registered, or metres arranged;
+    the backlog at a date is what was registered minus what was arranged up to it."""
+
+    __tablename__ = "backlog_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fonds_id: Mapped[int] = mapped_column(ForeignKey("fonds.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    metres: Mapped[float] = mapped_column(Numeric(10, 3, asdecimal=False))
+    bundles: Mapped[int] = mapped_column(Integer, default=0)  # bó, measured by their stack height
+    measured_on: Mapped[date] = mapped_column(Date)
+    catalogue_id: Mapped[int | None] = mapped_column(ForeignKey("catalogues.id", ondelete="SET NULL"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

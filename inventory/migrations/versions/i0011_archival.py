@@ -1,6 +1,6 @@
 """archival: organisations; the archival side of fonds (organisation, open/closed, transfer rule), of boxes
 (custody, year into the current archive) and of users (organisation); transfer batches and their boxes,
-reorganisations, search tasks
+reorganisations, search tasks, destruction files (council, votes, files), backlog measurements
 
 Revision ID: i0011
 Revises: i0007
@@ -194,10 +194,25 @@ def upgrade() -> None:
         sa.Column("destroyed_on", sa.Date(), nullable=True),
     )
     op.create_index("ix_destruction_files_file_id", "destruction_files", ["file_id"])
+    op.create_table(
+        "backlog_entries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("fonds_id", sa.Integer(), sa.ForeignKey("fonds.id", ondelete="RESTRICT"), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("metres", sa.Numeric(10, 3, asdecimal=False), nullable=False),
+        sa.Column("bundles", sa.Integer(), nullable=False),
+        sa.Column("measured_on", sa.Date(), nullable=False),
+        sa.Column("catalogue_id", sa.Integer(), sa.ForeignKey("catalogues.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_backlog_entries_fonds_id", "backlog_entries", ["fonds_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "backlog_entries",
         "destruction_files",
         "destruction_council",
         "destruction_reviews",

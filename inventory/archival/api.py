@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
 from inventory.archival import documents as docs
 from inventory.archival import orgs
@@ -391,3 +392,45 @@ def destruction_pdf(request: Request, ref: str, who: Viewer) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{code}-bien-ban-huy.pdf"'},
     )
+
+
+# ---- backlog (tồn đọng) ---------------------------------------------------------------------------------------------
+
+
+def burn_down_json(b: bl.BurnDown) -> dict[str, Any]:
+    return asdict(b) | {"by_year": {str(y): {"unarranged": u, "arranged": a} for y, (u, a) in b.by_year.items()}}
+
+
+@router.get("/backlog")
+def backlog(request: Request, who: Viewer) -> dict[str, Any]:
+    """Metres unarranged and arranged per organisation and for the province, with the rate each deadline needs."""
+    with tx(request) as s:
+        per, province = bl.burn_down(s, date.today(), archival_settings(request))
+        return {"organisations": [burn_down_json(b) for b in per], "province": burn_down_json(province)}
+
+
+class BacklogIn(BaseModel):
+    fonds: str
+    kind: str = Field(description="registered | arranged")
+    on: date | None = None
+    metres: float | None = None
+    stack_heights_cm: list[float] = Field(default_factory=list, max_length=10000)
+    catalogue: int | None = Field(None, description="arranged: the catalogue the arrangement produced")
+    note: str = ""
+
+
+@router.post("/backlog", status_code=201)
+def backlog_add(request: Request, body: BacklogIn, who: Keeper) -> dict[str, Any]:
+    on = body.on or date.today()
+    with tx(request) as s:
+        if body.kind == "registered":
+            e = bl.register_backlog(
+                s, body.fonds, on, who.actor, metres=body.metres, stack_heights_cm=body.stack_heights_cm, note=body.note
+            )
+        elif body.kind == "arranged":
+            e = bl.record_arranged(
+                s, body.fonds, on, who.actor, metres=body.metres, catalogue=body.catalogue, note=body.note
+            )
+        else:
+            raise RegistryError("kind must be 'registered' or 'arranged'")
+        return {"id": e.id, "metres": e.metres, "bundles": e.bundles}

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
@@ -22,6 +23,7 @@ from inventory.archival.models import DestructionReview
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
 from inventory.i18n import t
+from inventory.models import Fonds
 from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
 
 router = APIRouter(include_in_schema=False)
@@ -285,3 +287,55 @@ def destruction_step(
 @router.get("/archival/destructions/{review_id}/record.pdf")
 def destruction_pdf(request: Request, review_id: int, who: Viewer) -> Response:
     return api_destruction_pdf(request, str(review_id), who)
+
+
+# ---- backlog -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/archival/backlog", response_class=HTMLResponse)
+def backlog_page(request: Request, who: Viewer) -> Response:
+    with tx(request) as s:
+        per, province = bl.burn_down(s, date.today(), archival_settings(request))
+        fonds = [f for f in s.scalars(select(Fonds.code).order_by(Fonds.code).limit(500))]
+    peak = max([u for b in [*per, province] for u, _ in b.by_year.values()] + [1.0])
+    return render(
+        request,
+        "archival/backlog.html",
+        per=per,
+        province=province,
+        peak=peak,
+        fonds=fonds,
+        today=date.today().isoformat(),
+    )
+
+
+@router.post("/archival/backlog")
+def backlog_add(
+    request: Request,
+    who: Keeper,
+    fonds: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+    metres: Annotated[str, Form()] = "",
+    heights: Annotated[str, Form()] = "",
+    catalogue: Annotated[str, Form()] = "",
+    on: Annotated[str, Form()] = "",
+) -> Response:
+    lang = lang_of(request)
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+        m = float(metres.replace(",", ".")) if metres.strip() else None
+        hs = [float(h.replace(",", ".")) for h in heights.split()] if heights.strip() else None
+        cat = int(catalogue) if catalogue.strip() else None
+    except ValueError:
+        flash_text(request, t(lang, "ar_bad_number"))
+        return redirect("/archival/backlog")
+    try:
+        with tx(request) as s:
+            if kind == "arranged":
+                bl.record_arranged(s, fonds, day, who.actor, metres=m, catalogue=cat)
+            else:
+                bl.register_backlog(s, fonds, day, who.actor, metres=m, stack_heights_cm=hs)
+        flash(request, "ok_saved")
+    except RegistryError as e:
+        flash_text(request, str(e))
+    return redirect("/archival/backlog")

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from inventory.archival import backlog as bl
 from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
@@ -308,6 +309,58 @@ def remind(
     c = ctx_of(ctx)
     n = DueTransferReminder(c.sessions, c.settings.archival).run(date.today(), force=force)
     console.print(f"[green]{n} reminder(s) queued[/]")
+
+
+@archival_app.command("backlog")
+def backlog(ctx: typer.Context) -> None:
+    """The unarranged backlog per organisation and for the province: metres left, the deadline, the rate needed."""
+    c = ctx_of(ctx)
+    with session_scope(c.sessions) as s:
+        per, province = bl.burn_down(s, date.today(), c.settings.archival)
+    table = Table("organisation", "unarranged m", "arranged m", "deadline", "needed m/year", "last 12 months", "")
+    for b in [*per, province]:
+        table.add_row(
+            b.name,
+            f"{b.unarranged:.2f}",
+            f"{b.arranged:.2f}",
+            b.deadline.isoformat() if b is not province else "",
+            f"{b.needed_per_year:.2f}",
+            f"{b.recent_per_year:.2f}" if b is not province else "",
+            "[green]kịp hạn / on track[/]" if b.on_track else "[red]chậm / behind[/]",
+        )
+    console.print(table)
+
+
+@archival_app.command("backlog-add")
+def backlog_add(
+    ctx: typer.Context,
+    fonds: str,
+    metres: float | None = typer.Option(None, "--metres", help="estimated metres"),
+    bundle: list[float] = typer.Option([], "--bundle", help="a bundle's stack height in cm (repeatable)"),
+    on: str | None = typer.Option(None, "--on", help="date measured, YYYY-MM-DD (default today)"),
+) -> None:
+    """Register unarranged holdings of a fonds."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        e = bl.register_backlog(
+            s, fonds, _date(on) if on else date.today(), CLI_ACTOR, metres=metres, stack_heights_cm=bundle or None
+        )
+        console.print(f"[green]{e.metres:.2f} m registered[/] ({e.bundles} bundles)")
+
+
+@archival_app.command("backlog-arranged")
+def backlog_arranged(
+    ctx: typer.Context,
+    fonds: str,
+    metres: float | None = typer.Option(None, "--metres"),
+    catalogue: int | None = typer.Option(None, "--catalogue", help="the catalogue the arrangement produced"),
+    on: str | None = typer.Option(None, "--on", help="YYYY-MM-DD (default today)"),
+) -> None:
+    """Record metres arranged (chỉnh lý) of a fonds' backlog."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        e = bl.record_arranged(
+            s, fonds, _date(on) if on else date.today(), CLI_ACTOR, metres=metres, catalogue=catalogue
+        )
+        console.print(f"[green]{e.metres:.2f} m arranged[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -116,3 +116,66 @@ def test_two_sided_scanning_on_phones(
         assert box.current_slot is not None and box.current_slot.code == "K2-G01-T1-V01"
         assert sv.get_box(s, "P01-ML1-H009").current_slot is not None  # sent back: still on the sender's shelf
         assert BOXES == 12
+
+
+def test_desk_pages_on_a_phone(server: str, sessions: sessionmaker[Session], request: pytest.FixtureRequest) -> None:
+    """The overview, due list, backlog, destruction and reconciliation pages at 360 px: no sideways scrolling."""
+    from datetime import date, timedelta
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from inventory.archival import backlog as bl
+    from inventory.archival import destruction as de
+    from inventory.archival import reorganisation as ro
+    from inventory.archival.settings import ArchivalSettings
+
+    shots = ARTIFACTS / request.node.callspec.params.get("db_url", "db")
+    shots.mkdir(parents=True, exist_ok=True)
+    today = date.today()
+    with sessions() as s:
+        files = [
+            sv.FileIn(1, "Chứng từ thu chi năm 2014 của văn phòng Sở", date(2014, 1, 1), date(2014, 12, 31), 10, 60)
+        ]
+        sv.create_box(s, sv.BoxIn("P02", 1, 2, files=files), "seed")
+        r = de.open_review(s, "STC", today.year, "tinh")
+        for name, role, ok in (
+            ("Trần Văn Chủ", "chair", True),
+            ("Lê Thị Thư", "secretary", True),
+            ("Hoàng Chuyên", "expert", False),
+        ):
+            m = de.add_member(s, r, name, role, "tinh")
+            de.vote(s, r, m.id, ok, "tinh", dissent="" if ok else "Nên giữ thêm để tra cứu")
+        de.record_appraisal(s, r, "Sở Nội vụ", "Đồng ý hủy", today - timedelta(days=13), "tinh")
+        de.decide(s, r, "QĐ 12/QĐ-STC", today - timedelta(days=12), "Giám đốc Sở Tài chính", "tinh", ArchivalSettings())
+        bl.register_backlog(s, "P01", date(today.year - 2, 3, 1), "tinh", stack_heights_cm=[25.0] * 40)
+        bl.record_arranged(s, "P01", date(today.year - 1, 6, 1), "tinh", metres=2.5)
+        bl.register_backlog(s, "P02", date(today.year - 1, 5, 1), "tinh", metres=4.0)
+        reorg = ro.register_reorganisation(s, "Quyết định 1234/QĐ-UBND", today, "sap_nhap", ["STC"], ["SNV"], "tinh")
+        ro.start_handover(s, reorg, "tinh")
+        s.commit()
+        rid, reorg_id = r.id, reorg.id
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+            page = ctx.new_page()
+            page.goto(f"{server}/login?next=/archival")
+            page.fill("input[name=username]", "tinh")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator(".deadline")).to_contain_text("còn 3 ngày")
+            for name, path, check in (
+                ("10-overview", "/archival", "#batches"),
+                ("11-due", "/archival/due?org=SNV&year=2021", "#due-files"),
+                ("12-backlog", "/archival/backlog", ".province"),
+                ("13-destruction", f"/archival/destructions/{rid}", "#council"),
+                ("14-reconciliation", f"/archival/reorganisations/{reorg_id}", "#reconciliation"),
+            ):
+                page.goto(f"{server}{path}")
+                expect(page.locator(check)).to_be_visible()
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path}: sideways scrolling"
+                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+            expect(page.locator("#reconciliation")).to_contain_text("Chưa hoàn tất")
+        finally:
+            browser.close()

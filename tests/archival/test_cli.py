@@ -61,5 +61,10 @@ def test_archival_commands(migrated_url: str, tmp_path: Path) -> None:
     assert "1 boxes to account for" in out  # the missing box is still the agency's
     out = run("reorg", "report", "1")
     assert "closed" in out and "complete" in out and "not complete" not in out  # the missing one is searched for
+    out = run("backlog-add", "P01", "--bundle", "30", "--bundle", "20", "--on", "2025-01-10")
+    assert "0.50 m registered (2 bundles)" in out
+    assert "0.20 m arranged" in run("backlog-arranged", "P01", "--metres", "0.2", "--on", "2025-06-01")
+    out = run("backlog")
+    assert "Sở Nội vụ" in out and "0.30" in out and "Toàn tỉnh" in out
     out = run("org", "close-fonds", "P01", "--on", "nope", "--reason", "chia", code=1)
     assert "not a date" in out

@@ -16,6 +16,7 @@ from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
+from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
 from inventory.archival.models import TransferBatch
 from inventory.archival.settings import ArchivalSettings
@@ -109,6 +110,27 @@ def create(request: Request, body: BatchIn, who: Keeper) -> dict[str, Any]:
         b = tr.create_batch(s, body.sender, body.receiver, who.actor, **details)
         if body.fonds or body.boxes:
             tr.select_boxes(s, b, who.actor, fonds=body.fonds, catalogue=body.catalogue, box_codes=body.boxes or None)
+        return batch_json(s, b)
+
+
+@router.post("/batches/import", status_code=201)
+async def import_file(request: Request, who: Keeper) -> dict[str, Any]:
+    """A batch from a sender without kho: multipart form with ``sender``, ``receiver``, ``title`` and ``file`` (the
+    mục lục hồ sơ XLSX in kho's export format)."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise RegistryError("attach the mục lục hồ sơ (XLSX) as 'file'")
+    data = await upload.read()
+    with tx(request) as s:
+        b = import_batch(
+            s,
+            str(form.get("sender", "")),
+            str(form.get("receiver", "")),
+            data,
+            who.actor,
+            title=str(form.get("title", "")),
+        )
         return batch_json(s, b)
 
 

@@ -18,6 +18,7 @@ from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
 from inventory.archival.api import StepIn, apply_step, archival_settings, document_response
 from inventory.archival.api import destruction_pdf as api_destruction_pdf
+from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
 from inventory.archival.models import DestructionReview
 from inventory.auth import Principal, require_role
@@ -103,6 +104,30 @@ def create_batch(
                 cat = int(catalogue) if catalogue.strip().isdigit() else None
                 n = tr.select_boxes(s, b, who.actor, fonds=fonds or None, catalogue=cat, box_codes=codes or None)
                 flash(request, "ar_added", n=n)
+            bid = b.id
+    except RegistryError as e:
+        flash_text(request, str(e))
+        return redirect("/archival")
+    return redirect(f"/archival/batches/{bid}")
+
+
+@router.post("/archival/batches/import")
+async def import_batch_page(request: Request, who: Keeper) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise RegistryError(t(lang_of(request), "ar_attach_file"))
+        data = await upload.read()
+        with tx(request) as s:
+            b = import_batch(
+                s,
+                str(form.get("sender", "")),
+                str(form.get("receiver", "")),
+                data,
+                who.actor,
+                title=str(form.get("title", "")),
+            )
             bid = b.id
     except RegistryError as e:
         flash_text(request, str(e))

@@ -150,6 +150,10 @@ ARCHIVAL_TEXTS: dict[str, tuple[str, str]] = {
         "or the catalogue produced (measured by box thickness)",
     ),
     "ar_m": ("{m} m", "{m} m"),
+    "ar_attach_file": ("Hãy chọn tệp mục lục hồ sơ (XLSX)", "Choose the file list (XLSX)"),
+    "ar_import_batch": ("Nhận lô từ tệp mục lục (bên giao chưa dùng kho)", "Receive a batch from a file list"),
+    "ar_file": ("Tệp mục lục hồ sơ (XLSX)", "File list (XLSX)"),
+    "ar_import": ("Nhập", "Import"),
     "st_destroyed": ("Đã hủy", "Destroyed"),
     "e_destroyed": ("Hủy tài liệu", "Destroyed"),
 }

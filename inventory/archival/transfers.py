@@ -71,6 +71,7 @@ def create_batch(
     *,
     kind: str = BatchKind.TRANSFER.value,
     reorganisation_id: int | None = None,
+    by_receiver: bool = False,
     **details: str,
 ) -> TransferBatch:
     """Open a batch from ``sender`` to ``receiver`` (organisation codes or ids); ``details`` are the biên bản's
@@ -80,7 +81,8 @@ def create_batch(
         raise RegistryError("sender and receiver are the same organisation")
     mine = organisation_of_actor(session, actor)
     # A reorganisation's handover may be opened by the receiving side too: the ended body may have no staff left.
-    allowed = {s_org.id, r_org.id} if reorganisation_id is not None else {s_org.id}
+    # (and so may a batch the receiver imports from a sender that has no kho).
+    allowed = {s_org.id, r_org.id} if reorganisation_id is not None or by_receiver else {s_org.id}
     if mine is not None and mine not in allowed:
         raise NotYourBatch(f"only staff of {s_org.name} can open a transfer from it")
     unknown = set(details) - set(DETAIL_FIELDS)
@@ -141,11 +143,13 @@ def select_boxes(
     catalogue: int | None = None,
     box_codes: list[str] | None = None,
     box_ids: list[int] | None = None,
+    for_sender: bool = False,
 ) -> int:
     """Put the sender's boxes on the batch's list: by fonds (and catalogue), by codes or ids. Returns how many were
-    added; boxes already on it are skipped, boxes kept by another organisation refused."""
+    added; boxes already on it are skipped, boxes kept by another organisation refused. ``for_sender``: the
+    receiver lists them on the sender's behalf (an imported batch)."""
     _open(batch)
-    ensure_party(session, batch, actor, OUT)
+    ensure_party(session, batch, actor, None if for_sender else OUT)
     kept_by = func.coalesce(BoxArchival.organisation_id, FondsArchival.organisation_id)
     q = (
         select(Box.id, Box.code, kept_by, Box.status)

@@ -162,6 +162,22 @@ def batch_create(
             console.print(f"[yellow]check[/] {p.box_code} {p.file_number or ''}: {p.what}")
 
 
+@batch_app.command("import")
+def batch_import(
+    ctx: typer.Context,
+    sender: str,
+    receiver: str,
+    file: Path = typer.Argument(..., help="the mục lục hồ sơ (XLSX) in kho's export format"),
+    title: str = typer.Option("", "--title"),
+) -> None:
+    """Receive a batch from a sender without kho: its boxes are registered and listed as scanned out."""
+    from inventory.archival.batch_import import import_batch
+
+    with session_scope(ctx_of(ctx).sessions) as s:
+        b = import_batch(s, sender, receiver, file.read_bytes(), CLI_ACTOR, title=title)
+        console.print(f"[green]batch {b.code}[/]: {len(b.items)} boxes listed; scan them in as they arrive")
+
+
 def _print_report(rep: tr.BatchReport) -> None:
     table = Table("", "boxes")
     for k, v in rep.counts().items():

@@ -146,3 +146,45 @@ def test_destruction_through_the_pages(client_factory: Clients, sessions: sessio
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     api = khac.get(f"/api/archival/destructions/{url.rsplit('/', 1)[1]}").json()
     assert api["record"]["late"] is True and api["council"]["majority"] is True
+
+
+def test_import_a_batch_file_through_the_page_and_api(client_factory: Clients, sessions: sessionmaker[Session]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    with sessions() as s:
+        from tests.archival.conftest import make_org
+
+        make_org(s, "UBX", "UBND xã Gio Linh", "commune")
+        s.commit()
+    nhan = client_factory("nhan")
+    giao = client_factory("giao")
+    r = giao.post(
+        "/api/archival/batches", json={"sender": "SNV", "receiver": "LTLS", "fonds": "P01"}, headers=_api(giao)
+    )
+    xlsx = giao.get(f"/api/archival/batches/{r.json()['code']}/muc-luc.xlsx").content
+    wb = load_workbook(io.BytesIO(xlsx))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_row=4):
+            row[0].value = "X09"
+    buf = io.BytesIO()
+    wb.save(buf)
+    files = {"file": ("muc-luc.xlsx", buf.getvalue(), "application/octet-stream")}
+    r = nhan.post(
+        "/archival/batches/import",
+        data={"csrf": csrf_of(nhan), "sender": "UBX", "receiver": "LTLS", "title": "Tài liệu xã"},
+        files=files,
+    )
+    assert r.status_code == 303 and "/archival/batches/" in r.headers["location"]
+    page = nhan.get(r.headers["location"]).text
+    assert "UBND xã Gio Linh" in page and "Đã quét giao" in page
+    r = nhan.post(
+        "/api/archival/batches/import",
+        data={"sender": "UBX", "receiver": "LTLS"},
+        files={"file": ("x.xlsx", b"not a workbook", "application/octet-stream")},
+        headers=_api(nhan),
+    )
+    assert r.status_code == 400 and "not an XLSX" in r.json()["detail"]
+    r = nhan.post("/archival/batches/import", data={"csrf": csrf_of(nhan), "sender": "UBX", "receiver": "LTLS"})
+    assert r.status_code == 303 and "Hãy chọn tệp" in nhan.get("/archival").text

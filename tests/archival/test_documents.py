@@ -7,9 +7,11 @@ import io
 import subprocess
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory import services as sv
 from inventory.archival import documents as docs
 from inventory.archival import transfers as tr
 from tests.archival.conftest import bulk_boxes, make_fonds, make_org
@@ -75,3 +77,64 @@ def test_muc_luc_pdf_and_xlsx_list_permanent_and_limited_apart(sessions: session
     assert len(rows) == 40 and rows[0][:5] == ("P01", 1, "P01-ML1-H002", 2, 1)
     assert {r[9] for r in rows} == {"Vĩnh viễn"}
     assert len(list(wb["Có thời hạn"].iter_rows(min_row=4, values_only=True))) == 40
+
+
+def test_receiver_imports_a_batch_from_a_sender_without_kho(sessions: sessionmaker[Session]) -> None:
+    """The mục lục kho exports, as a sender without kho fills it in, imported by the receiver: boxes created,
+    the list counted as scanned out, the receiver scans in; a bad row rejects the whole file, naming the row."""
+    from openpyxl import Workbook
+
+    from inventory.archival.batch_import import ImportRejected, import_batch
+    from inventory.archival.orgs import organisation_of_actor
+    from tests.archival.conftest import make_user
+
+    with sessions() as s:
+        b = _batch(s)  # a kho export to use as the template
+        xlsx = docs.muc_luc_xlsx(s, b)
+        hist = make_org(s, "LTLX", "Lưu trữ lịch sử tỉnh (khác)", "historical_archive")
+        make_org(s, "UBX", "UBND xã Gio Linh", "commune")
+        make_user(s, "nhan2", "keeper", hist)
+        assert organisation_of_actor(s, "nhan2") == hist.id
+        # the commune fills the same layout with its own fonds
+        wb = load_workbook(io.BytesIO(xlsx))
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(min_row=4):
+                row[0].value = "X09"
+                row[2].value = ""
+        buf = io.BytesIO()
+        wb.save(buf)
+        batch = import_batch(s, "UBX", "LTLX", buf.getvalue(), "nhan2", title="Tài liệu xã Gio Linh")
+        rep = tr.batch_report(s, batch)
+        assert len(rep.expected) == 40 and len(rep.scanned_out) == 40 and rep.received == []
+        assert sv.get_box(s, "X09-ML1-H002").files[0].title == "Hồ sơ 2.1 về quản lý đất đai"
+        assert sv.get_box(s, "X09-ML1-H001").files[0].retention_years == 10
+        tr.scan_many(s, batch, "in", rep.expected, "nhan2")
+        assert tr.close_batch(s, batch, "nhan2").state == "closed"
+
+        bad = Workbook()
+        ws = bad.active
+        assert ws is not None
+        ws.append(["MỤC LỤC HỒ SƠ"])
+        ws.append([""])
+        ws.append(
+            [
+                "Phông",
+                "Mục lục",
+                "Mã hộp",
+                "Hộp số",
+                "Hồ sơ số",
+                "Tiêu đề hồ sơ",
+                "Bắt đầu",
+                "Kết thúc",
+                "Số tờ",
+                "Thời hạn",
+            ]
+        )
+        ws.append(["X10", 1, "", 1, 1, "Sổ hộ tịch", "01/01/2010", "31/12/2010", 40, "Vĩnh viễn"])
+        ws.append(["X10", 1, "", "hai", 1, "Sổ địa chính", "01/01/2010", "31/12/2010", 40, "10 năm"])
+        buf = io.BytesIO()
+        bad.save(buf)
+        with pytest.raises(ImportRejected, match="Sheet row 5"):
+            import_batch(s, "UBX", "LTLX", buf.getvalue(), "nhan2")
+        with pytest.raises(ImportRejected, match="not an XLSX"):
+            import_batch(s, "UBX", "LTLX", b"hello", "nhan2")

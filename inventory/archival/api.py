@@ -9,16 +9,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
 from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
+from inventory.archival import retention as rt
 from inventory.archival import transfers as tr
 from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
-from inventory.archival.models import TransferBatch
+from inventory.archival.models import RetentionRule, TransferBatch
 from inventory.archival.settings import ArchivalSettings
 from inventory.auth import Principal, require_role
 from inventory.errors import NotFound, RegistryError
@@ -456,3 +458,50 @@ def backlog_add(request: Request, body: BacklogIn, who: Keeper) -> dict[str, Any
         else:
             raise RegistryError("kind must be 'registered' or 'arranged'")
         return {"id": e.id, "metres": e.metres, "bundles": e.bundles}
+
+
+# ---- retention tables ------------------------------------------------------------------------------------------------
+
+
+@router.post("/retention", status_code=201)
+async def retention_import(request: Request, who: Manager) -> dict[str, Any]:
+    """Import (replace) a retention table: multipart ``table``, optional ``organisation``, ``file`` (XLSX or CSV)."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise RegistryError("attach the table (XLSX or CSV) as 'file'")
+    data = await upload.read()
+    with tx(request) as s:
+        n = rt.import_retention_table(
+            s,
+            str(form.get("table", "")),
+            data,
+            upload.filename or "",
+            organisation=str(form.get("organisation") or "") or None,
+        )
+    return {"rules": n}
+
+
+@router.get("/retention")
+def retention_list(request: Request, who: Viewer, table: str) -> list[dict[str, Any]]:
+    with tx(request) as s:
+        return [
+            {"code": r.code, "title": r.title, "years": r.years}
+            for r in s.scalars(
+                select(RetentionRule).where(RetentionRule.table_name == table).order_by(RetentionRule.code)
+            )
+        ]
+
+
+class RetentionSetIn(BaseModel):
+    box: str
+    file: int
+    table: str
+    code: str
+
+
+@router.post("/retention/apply")
+def retention_apply(request: Request, body: RetentionSetIn, who: Keeper) -> dict[str, Any]:
+    with tx(request) as s:
+        years = rt.set_file_retention(s, body.box, body.file, body.table, body.code, who.actor)
+    return {"retention_years": years}

@@ -312,3 +312,20 @@ class BacklogEntry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RetentionRule(Base):
+    """One row of a retention table (bảng thời hạn lưu trữ, e.g. Thông tư 10/2022/TT-BNV or an organisation's own):
+    a group of files and how long it is kept (``years`` None = permanent)."""
+
+    __tablename__ = "retention_rules"
+    __table_args__ = (UniqueConstraint("table_name", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    years: Mapped[int | None] = mapped_column(Integer, nullable=True)

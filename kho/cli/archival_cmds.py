@@ -379,6 +379,37 @@ def backlog_arranged(
         console.print(f"[green]{e.metres:.2f} m arranged[/]")
 
 
+retention_app = typer.Typer(help="Retention tables (bảng thời hạn lưu trữ).", no_args_is_help=True)
+archival_app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("import")
+def retention_import(
+    ctx: typer.Context,
+    table: str = typer.Argument(..., help="table name, e.g. 'Thông tư 10/2022/TT-BNV'"),
+    file: Path = typer.Argument(..., help="XLSX or CSV: code, title, retention ('Vĩnh viễn' or years)"),
+    org: str | None = typer.Option(None, "--org", help="an organisation's own table (default: shared)"),
+) -> None:
+    """Import (replace) a retention table."""
+    from inventory.archival import retention as rt
+
+    with session_scope(ctx_of(ctx).sessions) as s:
+        n = rt.import_retention_table(s, table, file.read_bytes(), file.name, organisation=org)
+    console.print(f"[green]{n} rules imported into {table}[/]")
+
+
+@retention_app.command("set")
+def retention_set(ctx: typer.Context, box: str, file_number: int, table: str, code: str) -> None:
+    """Set a file's retention from a rule of a table."""
+    from inventory.archival import retention as rt
+
+    with session_scope(ctx_of(ctx).sessions) as s:
+        years = rt.set_file_retention(s, box, file_number, table, code, CLI_ACTOR)
+    console.print(
+        f"[green]{box} / {file_number}: {'vĩnh viễn / permanent' if years is None else f'{years} năm / years'}[/]"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Mount ``kho archival`` on the root app."""
     app.add_typer(archival_app, name="archival")

@@ -188,3 +188,25 @@ def test_import_a_batch_file_through_the_page_and_api(client_factory: Clients, s
     assert r.status_code == 400 and "not an XLSX" in r.json()["detail"]
     r = nhan.post("/archival/batches/import", data={"csrf": csrf_of(nhan), "sender": "UBX", "receiver": "LTLS"})
     assert r.status_code == 303 and "Hãy chọn tệp" in nhan.get("/archival").text
+
+
+def test_retention_table_through_the_api(client_factory: Clients) -> None:
+    tinh, giao = client_factory("tinh"), client_factory("giao")
+    csv_data = "Mã,Tên,Thời hạn\n1.5,Sổ đăng ký văn bản đi,20 năm\n".encode()
+    r = tinh.post(
+        "/api/archival/retention",
+        data={"table": "TT 10/2022"},
+        files={"file": ("bang.csv", csv_data, "text/csv")},
+        headers=_api(tinh),
+    )
+    assert r.status_code == 201 and r.json() == {"rules": 1}
+    assert tinh.get("/api/archival/retention", params={"table": "TT 10/2022"}).json()[0]["years"] == 20
+    r = giao.post(
+        "/api/archival/retention/apply",
+        json={"box": "P01-ML1-H001", "file": 1, "table": "TT 10/2022", "code": "1.5"},
+        headers=_api(giao),
+    )
+    assert r.json() == {"retention_years": 20}
+    # 2015 + 20: not expired yet, and no longer due in the historical archive (not permanent)
+    due = giao.get("/api/archival/due", params={"org": "SNV", "year": 2021}).json()
+    assert "P01-ML1-H001" not in {f["box_code"] for f in due["files"]} and due["summary"]["files"] == BOXES - 1

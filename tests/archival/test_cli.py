@@ -66,5 +66,8 @@ def test_archival_commands(migrated_url: str, tmp_path: Path) -> None:
     assert "0.20 m arranged" in run("backlog-arranged", "P01", "--metres", "0.2", "--on", "2025-06-01")
     out = run("backlog")
     assert "Sở Nội vụ" in out and "0.30" in out and "Toàn tỉnh" in out
+    table = tmp_path / "bang.csv"
+    table.write_text("Mã,Tên,Thời hạn\n5.1,Hồ sơ tổ chức,Vĩnh viễn\n")
+    assert "1 rules imported" in run("retention", "import", "TT 10/2022", str(table))
     out = run("org", "close-fonds", "P01", "--on", "nope", "--reason", "chia", code=1)
     assert "not a date" in out

@@ -1,6 +1,7 @@
 """archival: organisations; the archival side of fonds (organisation, open/closed, transfer rule), of boxes
 (custody, year into the current archive) and of users (organisation); transfer batches and their boxes,
-reorganisations, search tasks, destruction files (council, votes, files), backlog measurements
+reorganisations, search tasks, destruction files (council, votes, files), backlog measurements,
+retention tables
 
 Revision ID: i0011
 Revises: i0007
@@ -208,10 +209,24 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_backlog_entries_fonds_id", "backlog_entries", ["fonds_id"])
+    op.create_table(
+        "retention_rules",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("table_name", sa.String(100), nullable=False),
+        sa.Column(
+            "organisation_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=True
+        ),
+        sa.Column("code", sa.String(32), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("years", sa.Integer(), nullable=True),
+        sa.UniqueConstraint("table_name", "code"),
+    )
+    op.create_index("ix_retention_rules_organisation_id", "retention_rules", ["organisation_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "retention_rules",
         "backlog_entries",
         "destruction_files",
         "destruction_council",

@@ -20,6 +20,7 @@ from inventory.archival.api import StepIn, apply_step, archival_settings, docume
 from inventory.archival.api import destruction_pdf as api_destruction_pdf
 from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
+from inventory.archival.messages import localise
 from inventory.archival.models import DestructionReview
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
@@ -106,7 +107,7 @@ def create_batch(
                 flash(request, "ar_added", n=n)
             bid = b.id
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
         return redirect("/archival")
     return redirect(f"/archival/batches/{bid}")
 
@@ -130,7 +131,7 @@ async def import_batch_page(request: Request, who: Keeper) -> Response:
             )
             bid = b.id
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
         return redirect("/archival")
     return redirect(f"/archival/batches/{bid}")
 
@@ -173,7 +174,7 @@ def batch_scan(
             res = tr.scan(s, tr.get_batch(s, batch_id), side, label, who.actor, slot=slot.strip() or None)
     except RegistryError as e:
         # Keep what was typed: the keeper corrects the code instead of scanning again.
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
         return _batch_page(request, batch_id, who, typed=label, typed_slot=slot, typed_side=side)
     kind = {"ok": "ok", "again": "warn", "unexpected": "error"}[res.status]
     flash(request, f"ar_scan_{res.status}", kind, code=res.box_code)
@@ -189,7 +190,7 @@ def batch_unexpected(
             tr.resolve_unexpected(s, tr.get_batch(s, batch_id), box, accept == "1", who.actor)
         flash(request, "ok_saved")
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
     return redirect(f"/archival/batches/{batch_id}")
 
 
@@ -202,7 +203,7 @@ def batch_missing(
             tr.declare_missing(s, tr.get_batch(s, batch_id), box, who.actor, note)
         flash(request, "ok_saved")
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
     return redirect(f"/archival/batches/{batch_id}")
 
 
@@ -215,7 +216,7 @@ def batch_close(request: Request, batch_id: int, who: Keeper) -> Response:
             code = b.code
         flash(request, "ar_closed_ok", code=code)
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
     return redirect(f"/archival/batches/{batch_id}")
 
 
@@ -246,7 +247,7 @@ def destruction_open(
         with tx(request) as s:
             rid = de.open_review(s, org, year, who.actor).id
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
         return redirect("/archival")
     return redirect(f"/archival/destructions/{rid}")
 
@@ -305,7 +306,10 @@ def destruction_step(
             apply_step(s, de.get_review(s, review_id), body, who.actor, archival_settings(request))
         flash(request, "ok_saved")
     except (RegistryError, ValueError) as e:
-        flash_text(request, str(e) if isinstance(e, RegistryError) else t(lang_of(request), "ar_bad_date"))
+        flash_text(
+            request,
+            localise(str(e), lang_of(request)) if isinstance(e, RegistryError) else t(lang_of(request), "ar_bad_date"),
+        )
     return redirect(f"/archival/destructions/{review_id}")
 
 
@@ -362,5 +366,5 @@ def backlog_add(
                 bl.register_backlog(s, fonds, day, who.actor, metres=m, stack_heights_cm=hs)
         flash(request, "ok_saved")
     except RegistryError as e:
-        flash_text(request, str(e))
+        flash_text(request, localise(str(e), lang_of(request)))
     return redirect("/archival/backlog")

@@ -21,7 +21,7 @@ from inventory.archival.api import destruction_pdf as api_destruction_pdf
 from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
 from inventory.archival.messages import localise
-from inventory.archival.models import DestructionReview
+from inventory.archival.models import DestructionReview, Reorganisation, TransferBatch
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
 from inventory.i18n import t
@@ -44,6 +44,10 @@ def index(request: Request, who: Viewer) -> Response:
         ]
         org_rows = [(o.code, o.name, o.kind) for o in organisations]
         deadlines = de.record_deadlines(s, date.today(), archival_settings(request))
+        reorgs = [
+            (r.id, r.decision, r.decided_on, r.kind)
+            for r in s.scalars(select(Reorganisation).order_by(Reorganisation.id.desc()).limit(50))
+        ]
         reviews = [
             (r.id, r.code, r.state, r.organisation.name)
             for r in s.scalars(select(DestructionReview).order_by(DestructionReview.id.desc()).limit(50))
@@ -58,6 +62,7 @@ def index(request: Request, who: Viewer) -> Response:
         year=date.today().year,
         deadlines=deadlines,
         reviews=reviews,
+        reorgs=reorgs,
     )
 
 
@@ -227,13 +232,70 @@ def batch_document(request: Request, batch_id: int, name: str, who: Viewer) -> R
     return document_response(request, code, name, who)
 
 
+@router.post("/archival/reorganisations")
+async def reorg_register(request: Request, who: Manager) -> Response:
+    form = await request.form()
+    try:
+        on = date.fromisoformat(str(form.get("decided_on", "")))
+    except ValueError:
+        flash_text(request, t(lang_of(request), "ar_bad_date"))
+        return redirect("/archival")
+    try:
+        with tx(request) as s:
+            r = ro.register_reorganisation(
+                s,
+                str(form.get("decision", "")),
+                on,
+                str(form.get("kind", "")),
+                [str(v) for v in form.getlist("ended")],
+                [str(v) for v in form.getlist("receiving")],
+                who.actor,
+            )
+            rid = r.id
+    except RegistryError as e:
+        flash_text(request, localise(str(e), lang_of(request)))
+        return redirect("/archival")
+    return redirect(f"/archival/reorganisations/{rid}")
+
+
+@router.post("/archival/reorganisations/{reorg_id}/handover")
+def reorg_handover(
+    request: Request, reorg_id: int, who: Manager, merger_receiver: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        with tx(request) as s:
+            ro.start_handover(s, ro.get_reorganisation(s, reorg_id), who.actor, merger_receiver=merger_receiver or None)
+        flash(request, "ok_saved")
+    except RegistryError as e:
+        flash_text(request, localise(str(e), lang_of(request)))
+    return redirect(f"/archival/reorganisations/{reorg_id}")
+
+
 @router.get("/archival/reorganisations/{reorg_id}", response_class=HTMLResponse)
 def reorg_page(request: Request, reorg_id: int, who: Viewer) -> Response:
     with tx(request) as s:
         r = ro.get_reorganisation(s, reorg_id)
         rec = ro.reconcile(s, r)
         decided = r.decided_on
-    return render(request, "archival/reorganisation.html", rec=rec, decided=decided, lang_=lang_of(request))
+        batches = [
+            (b.id, b.code, b.state, b.sender.name, b.receiver.name, len(b.items))
+            for b in s.scalars(
+                select(TransferBatch).where(TransferBatch.reorganisation_id == r.id).order_by(TransferBatch.id)
+            )
+        ]
+        receivers = [
+            (o.code, o.name) for o in orgs.list_organisations(s) if str(o.id) in r.receiving_org_ids.split(",")
+        ]
+    return render(
+        request,
+        "archival/reorganisation.html",
+        rec=rec,
+        decided=decided,
+        reorg_id=reorg_id,
+        kind=r.kind,
+        batches=batches,
+        receivers=receivers,
+    )
 
 
 # ---- destruction ---------------------------------------------------------------------------------------------------

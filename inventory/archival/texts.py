@@ -154,6 +154,26 @@ ARCHIVAL_TEXTS: dict[str, tuple[str, str]] = {
     "ar_import_batch": ("Nhận lô từ tệp mục lục (bên giao chưa dùng kho)", "Receive a batch from a file list"),
     "ar_file": ("Tệp mục lục hồ sơ (XLSX)", "File list (XLSX)"),
     "ar_import": ("Nhập", "Import"),
+    "ar_k_chia": ("Chia", "Split"),
+    "ar_k_tach": ("Tách", "Separation"),
+    "ar_k_sap_nhap": ("Sáp nhập", "Merger"),
+    "ar_k_hop_nhat": ("Hợp nhất", "Consolidation"),
+    "ar_k_giai_the": ("Giải thể", "Dissolution"),
+    "ar_k_ket_thuc": ("Kết thúc hoạt động", "Ended"),
+    "ar_new_reorg": ("Đăng ký quyết định tổ chức lại", "Register a reorganisation decision"),
+    "ar_decision_name": ("Số, ký hiệu quyết định", "Decision (number and symbol)"),
+    "ar_kind": ("Hình thức", "Kind"),
+    "ar_ended": ("Cơ quan chấm dứt hoạt động", "Bodies that end"),
+    "ar_receiving": ("Cơ quan tiếp nhận", "Receiving bodies"),
+    "ar_register_reorg": ("Đăng ký và khóa phông", "Register and close the fonds"),
+    "ar_start_handover": ("Lập các lô bàn giao theo đề xuất", "Open the proposed handover batches"),
+    "ar_merger_receiver": ("Cơ quan tiếp nhận theo quyết định", "Receiver named by the decision"),
+    "ar_handover_rules": (
+        "Đề xuất: hồ sơ vĩnh viễn → Lưu trữ lịch sử; cơ quan bị chia, giải thể → cơ quan cấp trên trực tiếp; "
+        "đơn vị tách ra → cơ quan còn hoạt động; sáp nhập, hợp nhất → theo quyết định.",
+        "Proposed: permanent files → the historical archive; a body split or dissolved → its direct superior; "
+        "a separated unit → the continuing body; merger, consolidation → as the decision says.",
+    ),
     "st_destroyed": ("Đã hủy", "Destroyed"),
     "e_destroyed": ("Hủy tài liệu", "Destroyed"),
 }

@@ -212,3 +212,26 @@ def test_retention_table_through_the_api(client_factory: Clients) -> None:
     # 2015 + 20: not expired yet, and no longer due in the historical archive (not permanent)
     due = giao.get("/api/archival/due", params={"org": "SNV", "year": 2021}).json()
     assert "P01-ML1-H001" not in {f["box_code"] for f in due["files"]} and due["summary"]["files"] == BOXES - 1
+
+
+def test_reorganisation_through_the_pages(client_factory: Clients) -> None:
+    tinh = client_factory("tinh")
+    form = {"csrf": csrf_of(tinh), "decision": "Quyết định 77/QĐ-UBND", "decided_on": "2025-07-01", "kind": "sap_nhap"}
+    r = tinh.post("/archival/reorganisations", data={**form, "decided_on": "01/07/2025", "ended": "STC"})
+    assert r.status_code == 303 and "Ngày không hợp lệ" in tinh.get("/archival").text
+    r = tinh.post(
+        "/archival/reorganisations", data={**form, "csrf": csrf_of(tinh), "ended": ["STC"], "receiving": ["SNV"]}
+    )
+    assert r.status_code == 303
+    url = r.headers["location"]
+    page = tinh.get(url).text
+    assert "Quyết định 77/QĐ-UBND" in page and "Sáp nhập" in page and "Phông đã khóa" in page
+    assert "Trước: 1 hộp · Hiện nay: 1 hộp" in page and "Chưa hoàn tất" in page
+    r = tinh.post(f"{url}/handover", data={"csrf": csrf_of(tinh, url), "merger_receiver": "SNV"})
+    assert r.status_code == 303
+    page = tinh.get(url).text
+    assert "Sở Tài chính → Sở Nội vụ · 1 hộp" in page
+    assert "Quyết định 77/QĐ-UBND" in tinh.get("/archival").text
+    # the closed fonds refuses a new box through the JSON API too
+    r = tinh.post("/api/inventory/boxes", json={"fonds": "P02", "catalogue": 1, "number": 9}, headers=_api(tinh))
+    assert r.status_code == 409 and "is closed since 01/07/2025" in r.json()["detail"]

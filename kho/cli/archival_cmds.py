@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from inventory.archival import backlog as bl
+from inventory.archival import destruction as de
 from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
@@ -408,6 +409,123 @@ def retention_set(ctx: typer.Context, box: str, file_number: int, table: str, co
     console.print(
         f"[green]{box} / {file_number}: {'vĩnh viễn / permanent' if years is None else f'{years} năm / years'}[/]"
     )
+
+
+destruction_app = typer.Typer(
+    help="Destruction of expired records (tiêu hủy tài liệu hết giá trị).", no_args_is_help=True
+)
+archival_app.add_typer(destruction_app, name="destruction")
+
+
+@destruction_app.command("expired")
+def destruction_expired(ctx: typer.Context, org: str, year: int = typer.Option(date.today().year, "--year")) -> None:
+    """Files whose retention has expired by a year (never permanent ones)."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        files = de.expired_files(s, orgs.get_organisation(s, org), year)
+    table = Table("box", "file", "title", "ended", "retention", "expired")
+    for f in files:
+        table.add_row(
+            f.box_code, str(f.number), f.title[:60], str(f.year_ended), str(f.retention_years), str(f.expired_in)
+        )
+    console.print(table)
+    console.print(f"{len(files)} hồ sơ / files")
+
+
+@destruction_app.command("open")
+def destruction_open(ctx: typer.Context, org: str, year: int = typer.Option(date.today().year, "--year")) -> None:
+    """Start a destruction file with every expired file on its list."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        r = de.open_review(s, org, year, CLI_ACTOR)
+        console.print(f"[green]{r.code}[/] (id {r.id}): {len(de.destroyed_files_of(s, r))} files listed")
+
+
+@destruction_app.command("member")
+def destruction_member(
+    ctx: typer.Context, ref: str, name: str, role: str = typer.Option("member", "--role", help=", ".join(de.ROLES))
+) -> None:
+    """Add a council member."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        m = de.add_member(s, de.get_review(s, ref), name, role, CLI_ACTOR)
+        console.print(f"[green]member {m.id}[/] {m.name} ({m.role})")
+
+
+@destruction_app.command("vote")
+def destruction_vote(
+    ctx: typer.Context,
+    ref: str,
+    member_id: int,
+    approve: bool = typer.Option(..., "--approve/--reject"),
+    dissent: str = typer.Option("", "--dissent", help="the member's opinion, for the minutes"),
+) -> None:
+    """Record a council member's vote."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        r = de.get_review(s, ref)
+        de.vote(s, r, member_id, approve, CLI_ACTOR, dissent)
+        res = de.council_result(s, r)
+    console.print(f"approve {res.approve} · reject {res.reject} · not voted {res.pending} of {res.members}")
+
+
+@destruction_app.command("appraisal")
+def destruction_appraisal(
+    ctx: typer.Context, ref: str, by: str, opinion: str, on: str = typer.Option(..., "--on", help="YYYY-MM-DD")
+) -> None:
+    """Record the competent body's appraisal opinion."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        de.record_appraisal(s, de.get_review(s, ref), by, opinion, _date(on), CLI_ACTOR)
+    console.print("[green]appraisal recorded[/]")
+
+
+@destruction_app.command("decide")
+def destruction_decide(
+    ctx: typer.Context, ref: str, number: str, head: str, on: str = typer.Option(..., "--on", help="YYYY-MM-DD")
+) -> None:
+    """The head's decision; prints the date by which the destruction record must be signed."""
+    c = ctx_of(ctx)
+    with session_scope(c.sessions) as s:
+        due = de.decide(s, de.get_review(s, ref), number, _date(on), head, CLI_ACTOR, c.settings.archival)
+    if due is None:
+        console.print("[red]no majority of the council: the list is rejected[/]")
+    else:
+        console.print(f"[green]decided[/]: sign the destruction record by {due:%d/%m/%Y}")
+
+
+@destruction_app.command("handover")
+def destruction_handover(ctx: typer.Context, ref: str, destroyer: str, on: str = typer.Option(..., "--on")) -> None:
+    """Hand the records over to the destroyer."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        de.hand_to_destroyer(s, de.get_review(s, ref), destroyer, _date(on), CLI_ACTOR)
+    console.print("[green]handed over[/]")
+
+
+@destruction_app.command("record")
+def destruction_record(
+    ctx: typer.Context,
+    ref: str,
+    number: str,
+    on: str = typer.Option(..., "--on"),
+    out: Path | None = typer.Option(None, "--out", help="write the destruction record PDF here"),
+) -> None:
+    """The destruction record is signed: files and emptied boxes are marked destroyed."""
+    with session_scope(ctx_of(ctx).sessions) as s:
+        r = de.get_review(s, ref)
+        n = de.sign_record(s, r, number, _date(on), CLI_ACTOR)
+        late = r.late
+        if out is not None:
+            out.write_bytes(docs.destruction_record_pdf(s, de.get_review(s, ref)))
+    console.print(f"[green]destroyed[/]: {n} boxes left their slots" + (" · [red]signed late[/]" if late else ""))
+
+
+@destruction_app.command("deadlines")
+def destruction_deadlines(ctx: typer.Context) -> None:
+    """Destruction records due soon or late."""
+    c = ctx_of(ctx)
+    with session_scope(c.sessions) as s:
+        warnings = de.record_deadlines(s, date.today(), c.settings.archival)
+    for w in warnings:
+        colour = "red" if w.days_left < 0 else "yellow"
+        console.print(f"[{colour}]{w.code}[/] {w.organisation}: due {w.record_due:%d/%m/%Y} ({w.days_left} days left)")
+    if not warnings:
+        console.print("nothing due")
 
 
 def register(app: typer.Typer) -> None:

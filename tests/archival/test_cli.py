@@ -4,10 +4,13 @@ reorganisation report; bad input is one line, never a traceback."""
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from inventory import services as sv
+from inventory.db import make_engine, make_sessionmaker
 from inventory.errors import RegistryError
 from kho.cli import app
 
@@ -69,5 +72,35 @@ def test_archival_commands(migrated_url: str, tmp_path: Path) -> None:
     table = tmp_path / "bang.csv"
     table.write_text("Mã,Tên,Thời hạn\n5.1,Hồ sơ tổ chức,Vĩnh viễn\n")
     assert "1 rules imported" in run("retention", "import", "TT 10/2022", str(table))
+    res = CliRunner().invoke(app, ["boxes", "add", "P01", "2", "1"], env=env)
+    assert isinstance(res.exception, RegistryError) and "closed since 01/07/2025" in str(res.exception)
+    # destruction from the shell: a 10-year file of 2010 expired by 2020
+    run("org", "add", "STC", "Sở Tài chính")
+    kho("fonds", "add", "P02", "Phông Sở Tài chính")
+    run("org", "fonds", "P02", "STC")
+    engine = make_engine(migrated_url)
+    with make_sessionmaker(engine)() as s:
+        files = [sv.FileIn(1, "Chứng từ kế toán 2010", date(2010, 1, 1), date(2010, 12, 31), 10, 30)]
+        sv.create_box(s, sv.BoxIn("P02", 1, 1, files=files), "t")
+        s.commit()
+    engine.dispose()
+    assert "1 hồ sơ" in run("destruction", "expired", "STC", "--year", "2020")
+    out = run("destruction", "open", "STC", "--year", "2020")
+    ref = out.split()[0]
+    assert "1 files listed" in out
+    m1 = run("destruction", "member", ref, "Trần Văn Chủ", "--role", "chair").split()[1]
+    m2 = run("destruction", "member", ref, "Lê Thị Thư", "--role", "secretary").split()[1]
+    m3 = run("destruction", "member", ref, "Hoàng Chuyên", "--role", "expert").split()[1]
+    run("destruction", "vote", ref, m1, "--approve")
+    run("destruction", "vote", ref, m2, "--approve")
+    assert "reject 1" in run("destruction", "vote", ref, m3, "--reject", "--dissent", "Còn giá trị")
+    run("destruction", "appraisal", ref, "Sở Nội vụ", "Đồng ý", "--on", "2026-01-02")
+    assert "by 20/01/2026" in run("destruction", "decide", ref, "QĐ 9", "Giám đốc", "--on", "2026-01-05")
+    run("destruction", "handover", ref, "Công ty Môi trường", "--on", "2026-01-06")
+    huy = tmp_path / "huy.pdf"
+    out = run("destruction", "record", ref, "BB 1", "--on", "2026-01-19", "--out", str(huy))
+    assert "1 boxes left their slots" in out and "late" not in out
+    text = subprocess.run(["pdftotext", str(huy), "-"], capture_output=True, text=True, check=True).stdout
+    assert "BIÊN BẢN HỦY TÀI LIỆU HẾT GIÁ TRỊ" in text and "Chứng từ kế toán 2010" in text
     out = run("org", "close-fonds", "P01", "--on", "nope", "--reason", "chia", code=1)
     assert "not a date" in out

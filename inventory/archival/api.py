@@ -96,6 +96,7 @@ class BatchIn(BaseModel):
     fonds: str | None = None
     catalogue: int | None = None
     boxes: list[str] = Field(default_factory=list, description="box codes, label tokens or URLs")
+    due_year: int | None = Field(None, description="the boxes holding files due by the end of this year")
     title: str = ""
     legal_basis: str = ""
     sender_rep: str = ""
@@ -107,11 +108,20 @@ class BatchIn(BaseModel):
 
 @router.post("/batches", status_code=201)
 def create(request: Request, body: BatchIn, who: Keeper) -> dict[str, Any]:
-    details = body.model_dump(exclude={"sender", "receiver", "fonds", "catalogue", "boxes"})
+    details = body.model_dump(exclude={"sender", "receiver", "fonds", "catalogue", "boxes", "due_year"})
     with tx(request) as s:
         b = tr.create_batch(s, body.sender, body.receiver, who.actor, **details)
-        if body.fonds or body.boxes:
-            tr.select_boxes(s, b, who.actor, fonds=body.fonds, catalogue=body.catalogue, box_codes=body.boxes or None)
+        if body.fonds or body.boxes or body.due_year:
+            tr.select_boxes(
+                s,
+                b,
+                who.actor,
+                fonds=body.fonds,
+                catalogue=body.catalogue,
+                box_codes=body.boxes or None,
+                due_year=body.due_year,
+                cfg=archival_settings(request),
+            )
         return batch_json(s, b)
 
 

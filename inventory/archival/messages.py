@@ -32,6 +32,7 @@ _VI: list[tuple[re.Pattern[str], str]] = [
             "Hộp {box} không phải hộp ngoài danh sách của lô {b}",
         ),
         (rf"^box {_BOX} was received$", "Hộp {box} đã được nhận"),
+        (rf"^box {_BOX} is already in open batch {_B}$", "Hộp {box} đã có trong lô {b} đang giao nhận"),
         (
             rf"^box {_BOX} was destroyed: .*$",
             "Hộp {box} đã bị hủy: vẫn lưu trong sổ đăng ký nhưng không di chuyển được",
@@ -47,7 +48,7 @@ _VI: list[tuple[re.Pattern[str], str]] = [
         (r"^only staff of (?P<org>.+) can open a transfer from it$", "Chỉ cán bộ của {org} được lập lô giao nộp"),
         (r"^only staff of (?P<org>.+) can propose destroying its files$", "Chỉ cán bộ của {org} được đề nghị hủy"),
         (r"^sender and receiver are the same organisation$", "Bên giao và bên nhận là cùng một cơ quan"),
-        (r"^choose boxes: a fonds, or box codes$", "Hãy chọn phông hoặc nhập mã hộp"),
+        (r"^choose boxes: a fonds, box codes or a due year$", "Hãy chọn phông, nhập mã hộp hoặc năm đến hạn"),
         (r"^(?P<n>\d+) council member\(s\) have not voted yet$", "Còn {n} thành viên hội đồng chưa biểu quyết"),
         (r"^record the appraisal opinion first$", "Cần ghi ý kiến thẩm định trước"),
         (r"^destruction (?P<c>\S+) is at step \w+: not possible now$", "Hồ sơ hủy {c}: chưa thể làm bước này"),

@@ -99,6 +99,7 @@ def create_batch(
     fonds: Annotated[str, Form()] = "",
     catalogue: Annotated[str, Form()] = "",
     boxes: Annotated[str, Form()] = "",
+    due_year: Annotated[str, Form()] = "",
     title: Annotated[str, Form()] = "",
     legal_basis: Annotated[str, Form()] = "",
 ) -> Response:
@@ -106,9 +107,19 @@ def create_batch(
         with tx(request) as s:
             b = tr.create_batch(s, sender, receiver, who.actor, title=title, legal_basis=legal_basis)
             codes = [c for c in boxes.split() if c.strip()]
-            if fonds.strip() or codes:
+            due = int(due_year) if due_year.strip().isdigit() else None
+            if fonds.strip() or codes or due:
                 cat = int(catalogue) if catalogue.strip().isdigit() else None
-                n = tr.select_boxes(s, b, who.actor, fonds=fonds or None, catalogue=cat, box_codes=codes or None)
+                n = tr.select_boxes(
+                    s,
+                    b,
+                    who.actor,
+                    fonds=fonds or None,
+                    catalogue=cat,
+                    box_codes=codes or None,
+                    due_year=due,
+                    cfg=archival_settings(request),
+                )
                 flash(request, "ar_added", n=n)
             bid = b.id
     except RegistryError as e:

@@ -174,6 +174,7 @@ ARCHIVAL_TEXTS: dict[str, tuple[str, str]] = {
         "Proposed: permanent files → the historical archive; a body split or dissolved → its direct superior; "
         "a separated unit → the continuing body; merger, consolidation → as the decision says.",
     ),
+    "ar_due_by": ("Hồ sơ đến hạn giao nộp đến hết năm", "Files due by the end of"),
     "st_destroyed": ("Đã hủy", "Destroyed"),
     "e_destroyed": ("Hủy tài liệu", "Destroyed"),
 }

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from inventory.archival.due import due_files
 from inventory.archival.models import (
     BatchKind,
     BatchState,
@@ -26,6 +27,7 @@ from inventory.archival.models import (
     TransferItem,
 )
 from inventory.archival.orgs import get_organisation, organisation_of_actor
+from inventory.archival.settings import ArchivalSettings
 from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import Box, BoxEvent, BoxStatus, Catalogue, EventKind, File, Fonds
@@ -143,13 +145,18 @@ def select_boxes(
     catalogue: int | None = None,
     box_codes: list[str] | None = None,
     box_ids: list[int] | None = None,
+    due_year: int | None = None,
+    cfg: ArchivalSettings | None = None,
     for_sender: bool = False,
 ) -> int:
-    """Put the sender's boxes on the batch's list: by fonds (and catalogue), by codes or ids. Returns how many were
-    added; boxes already on it are skipped, boxes kept by another organisation refused. ``for_sender``: the
-    receiver lists them on the sender's behalf (an imported batch)."""
+    """Put the sender's boxes on the batch's list: by fonds (and catalogue), by codes or ids, and/or those holding
+    files due by ``due_year``. Returns how many were added; boxes already on it are skipped, boxes kept by another
+    organisation refused. ``for_sender``: the receiver lists them on the sender's behalf (an imported batch)."""
     _open(batch)
     ensure_party(session, batch, actor, None if for_sender else OUT)
+    if due_year is not None:
+        due = {d.box_id for d in due_files(session, batch.sender, due_year, date.today(), cfg or ArchivalSettings())}
+        box_ids = sorted(due & set(box_ids)) if box_ids is not None else sorted(due)
     kept_by = func.coalesce(BoxArchival.organisation_id, FondsArchival.organisation_id)
     q = (
         select(Box.id, Box.code, kept_by, Box.status)
@@ -169,12 +176,26 @@ def select_boxes(
     if box_ids is not None:
         q = q.where(Box.id.in_(box_ids))
     elif not fonds:
-        raise RegistryError("choose boxes: a fonds, or box codes")
+        raise RegistryError("choose boxes: a fonds, box codes or a due year")
     on_list = set(session.scalars(select(TransferItem.box_id).where(TransferItem.batch_id == batch.id)))
+    elsewhere = dict(
+        session.execute(
+            select(TransferItem.box_id, TransferBatch.code)
+            .join(TransferBatch, TransferBatch.id == TransferItem.batch_id)
+            .where(
+                TransferBatch.state == BatchState.OPEN.value,
+                TransferBatch.id != batch.id,
+                TransferItem.expected.is_(True),
+                TransferItem.outcome.not_in([WITHDRAWN, REJECTED]),
+            )
+        ).all()
+    )
     rows = []
     for bid, code, keeper, status in session.execute(q):
         if bid in on_list:
             continue
+        if bid in elsewhere:
+            raise Conflict(f"box {code} is already in open batch {elsewhere[bid]}")
         if keeper != batch.sender_id:
             raise Conflict(f"box {code} is not kept by the sender")
         if status in (BoxStatus.HANDOVER, BoxStatus.MISSING):

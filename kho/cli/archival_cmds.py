@@ -150,13 +150,24 @@ def batch_create(
     fonds: str | None = typer.Option(None, "--fonds"),
     catalogue: int | None = typer.Option(None, "--catalogue"),
     box: list[str] = typer.Option([], "--box", help="box code (repeatable)"),
+    due_year: int | None = typer.Option(None, "--due-year", help="boxes holding files due by the end of this year"),
     title: str = typer.Option("", "--title", help="name of the records (tên tài liệu)"),
     legal_basis: str = typer.Option("", "--legal-basis"),
 ) -> None:
     """Open a transfer batch and put boxes on its list."""
-    with session_scope(ctx_of(ctx).sessions) as s:
+    c = ctx_of(ctx)
+    with session_scope(c.sessions) as s:
         b = tr.create_batch(s, sender, receiver, CLI_ACTOR, title=title, legal_basis=legal_basis)
-        n = tr.select_boxes(s, b, CLI_ACTOR, fonds=fonds, catalogue=catalogue, box_codes=box or None)
+        n = tr.select_boxes(
+            s,
+            b,
+            CLI_ACTOR,
+            fonds=fonds,
+            catalogue=catalogue,
+            box_codes=box or None,
+            due_year=due_year,
+            cfg=c.settings.archival,
+        )
         problems = tr.check_batch(s, b)
         console.print(f"[green]batch {b.code}[/]: {n} boxes on the list")
         for p in problems[:50]:

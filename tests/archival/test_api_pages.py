@@ -37,6 +37,14 @@ def test_transfer_through_the_api(client_factory: Clients) -> None:
     code = r.json()["code"]
     assert r.json()["counts"]["expected"] == BOXES and r.json()["totals"]["metres"] == 1.5
     assert khac.get(f"/api/archival/batches/{code}").status_code == 403  # not a party
+    r = giao.post(
+        "/api/archival/batches", json={"sender": "SNV", "receiver": "LTLS", "due_year": 2021}, headers=_api(giao)
+    )
+    assert r.status_code == 409 and "already in open batch" in r.json()["detail"]  # a box is in one batch at a time
+    r = giao.post(
+        "/api/archival/batches", json={"sender": "SNV", "receiver": "LTLS", "due_year": 2020}, headers=_api(giao)
+    )
+    assert r.status_code == 201 and r.json()["counts"]["expected"] == 0  # nothing due by 2020
     codes = [f"P01-ML1-H{i:03d}" for i in range(1, BOXES + 1)]
     r = nhan.post(f"/api/archival/batches/{code}/scan", json={"side": "out", "codes": codes}, headers=_api(nhan))
     assert r.status_code == 403

@@ -223,6 +223,29 @@ def batch_missing(
     return redirect(f"/archival/batches/{batch_id}")
 
 
+@router.post("/archival/batches/{batch_id}/details")
+async def batch_details(request: Request, batch_id: int, who: Keeper) -> Response:
+    """The biên bản's fields and the digital registration fields, from the batch page's form."""
+    form = await request.form()
+    fields = (*tr.DETAIL_FIELDS, *tr.DIGITAL_FIELDS)
+    values: dict[str, str | int | None] = {k: str(form[k]) for k in fields if k in form}
+    try:
+        for k in ("files_registered", "files_approved", "files_received", "rounds"):
+            if k in values:
+                text = str(values[k]).strip()
+                values[k] = int(text) if text else 0
+    except ValueError:
+        flash_text(request, t(lang_of(request), "ar_bad_number"))
+        return redirect(f"/archival/batches/{batch_id}")
+    try:
+        with tx(request) as s:
+            tr.set_details(s, tr.get_batch(s, batch_id), who.actor, **values)
+        flash(request, "ok_saved")
+    except RegistryError as e:
+        flash_text(request, localise(str(e), lang_of(request)))
+    return redirect(f"/archival/batches/{batch_id}")
+
+
 @router.post("/archival/batches/{batch_id}/close")
 def batch_close(request: Request, batch_id: int, who: Keeper) -> Response:
     try:

@@ -106,6 +106,19 @@ def test_pages_in_vietnamese_first(client_factory: Clients) -> None:
     ok = giao.post(f"{url}/scan", data={"csrf": csrf_of(giao, url), "side": "out", "label": "P01-ML1-H001"})
     assert ok.status_code == 303
     assert "Hộp P01-ML1-H001: đã ghi nhận" in giao.get(url).text
+    r = giao.post(
+        f"{url}/details",
+        data={
+            "csrf": csrf_of(giao, url),
+            "sender_rep": "Nguyễn Thị Hằng",
+            "request_code": "YC-7",
+            "files_registered": "12",
+        },
+    )
+    page = giao.get(url).text
+    assert r.status_code == 303 and 'value="Nguyễn Thị Hằng"' in page and 'value="YC-7"' in page
+    giao.post(f"{url}/details", data={"csrf": csrf_of(giao, url), "rounds": "hai"})
+    assert "Số không hợp lệ" in giao.get(url).text
     en = giao.get(url, params={"lang": "en"})
     assert "Scan out (sender)" in en.text and "Expected" in en.text
     en = giao.post(f"{url}/scan", data={"csrf": csrf_of(giao, url), "side": "out", "label": "P01-ML1-H999"})

@@ -286,7 +286,8 @@ class DestructionFile(Base):
     __tablename__ = "destruction_files"
 
     review_id: Mapped[int] = mapped_column(ForeignKey("destruction_reviews.id", ondelete="CASCADE"), primary_key=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    # No foreign key: files are never deleted by kho, and one would forbid maintenance's TRUNCATE of files.
+    file_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
     kept: Mapped[bool] = mapped_column(Boolean, default=False)
     destroyed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 

@@ -190,7 +190,7 @@ def upgrade() -> None:
             sa.ForeignKey("destruction_reviews.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column("file_id", sa.Integer(), sa.ForeignKey("files.id", ondelete="RESTRICT"), primary_key=True),
+        sa.Column("file_id", sa.Integer(), primary_key=True),
         sa.Column("kept", sa.Boolean(), nullable=False),
         sa.Column("destroyed_on", sa.Date(), nullable=True),
     )

@@ -172,7 +172,7 @@ def status_of(err: RegistryError) -> int:
         return 404
     if isinstance(err, Conflict):
         return 409
-    return 400
+    return int(getattr(err, "http_status", 400))
 
 
 async def registry_error_handler(request: Request, exc: Exception) -> Response:

@@ -18,6 +18,7 @@ from dashboards import wall
 from inventory import admin as inventory_admin
 from inventory import inputerrors
 from inventory import web as inventory_web
+from inventory.archival import web as archival_web
 from inventory.auth import AuthError
 from inventory.db import make_engine, make_sessionmaker
 from inventory.dbdown import install as install_dbdown
@@ -38,6 +39,7 @@ ROUTERS: list[ModuleType] = [
     alerts_pages,
     wall,
     collector_api,
+    archival_web,
 ]
 
 
@@ -115,4 +117,7 @@ def create_service_app(settings: Settings, **state: Any) -> FastAPI:
     from kho.backup_schedule import install as install_backup
 
     install_backup(app, settings)
+    from alerts.transfer_reminder import install as install_transfer_reminder
+
+    install_transfer_reminder(app, settings.archival)
     return app

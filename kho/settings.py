@@ -21,6 +21,7 @@ from alerts.settings import AlertSettings
 from collector.settings import CollectorSettings, InfluxSettings, MqttSettings
 from dashboards.settings import GrafanaSettings, WallSettings
 from firmware_configs.settings import FirmwareSettings
+from inventory.archival.settings import ArchivalSettings
 from inventory.settings import DatabaseSettings, WebSettings
 from kho.backup_settings import BackupSettings
 
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     wall: WallSettings = Field(default_factory=WallSettings)
     firmware: FirmwareSettings = Field(default_factory=FirmwareSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    archival: ArchivalSettings = Field(default_factory=ArchivalSettings)
 
     @classmethod
     def settings_customise_sources(

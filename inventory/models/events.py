@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     COUNTED = "counted"
     MISSING = "missing"
     HANDED_OVER = "handed_over"
+    DESTROYED = "destroyed"
 
 
 class BoxEvent(Base):

@@ -23,6 +23,7 @@ class BoxStatus(StrEnum):
     CHECKED_OUT = "checked_out"
     MISSING = "missing"  # expected in a stocktake, not found
     HANDOVER = "handover"  # handed over (bàn giao) to another archive
+    DESTROYED = "destroyed"  # its files were destroyed (tiêu hủy); the record stays, marked
 
 
 class ProcessingState(StrEnum):

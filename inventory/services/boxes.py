@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.archival.orgs import ensure_fonds_open
 from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import (
@@ -122,6 +123,7 @@ def create_box(session: Session, spec: BoxIn, actor: str) -> Box:
         raise RegistryError("box width must be between 0 and 5 m")
     _check_dates(f"box {spec.number}", spec.date_from, spec.date_to)
     fonds = get_fonds(session, spec.fonds)
+    ensure_fonds_open(session, fonds.id)
     cat = ensure_catalogue(session, fonds, spec.catalogue)
     code = box_code(fonds.code, cat.number, spec.number)
     if session.scalar(select(Box.id).where(Box.code == code)):
@@ -151,7 +153,9 @@ def create_box(session: Session, spec: BoxIn, actor: str) -> Box:
 
 
 def add_files(session: Session, box: Box, files: list[FileIn]) -> list[File]:
-    """Add files to a box (numbers unique within the box)."""
+    """Add files to a box (numbers unique within the box; not to a box of a closed fonds)."""
+    if files:
+        ensure_fonds_open(session, box.fonds_id)
     seen: set[int] = set(session.scalars(select(File.number).where(File.box_id == box.id)))
     rows = []
     for f in files:

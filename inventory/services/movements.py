@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from inventory.archival.orgs import ensure_may_handle
 from inventory.db import utcnow
 from inventory.errors import Conflict, RegistryError
 from inventory.limits import PHOTO_MAX_BYTES
@@ -183,6 +184,7 @@ def place_box(
     """Put a box away into a slot, or move it there. The first placement (or ``set_home``) makes the slot its home
     (where it belongs); otherwise the home stays and the box counts as displaced until it is back."""
     _check_version(session, box, expected_version)
+    ensure_may_handle(session, box, actor)
     if isinstance(slot_ref, str) and not slot_ref.strip():
         raise RegistryError("scan or type the target slot", key="err_slot_blank", field="slot")
     slot = slot_ref if isinstance(slot_ref, Slot) else get_slot(session, slot_ref)
@@ -244,6 +246,7 @@ def check_out(
 ) -> BoxEvent:
     """Check a box out to a person (reading room, processing, …) until ``due_back``."""
     _check_version(session, box, expected_version)
+    ensure_may_handle(session, box, actor)
     custodian = custodian.strip()
     if not custodian:
         raise RegistryError("say to whom the box is checked out", key="err_custodian_blank", field="custodian")
@@ -299,6 +302,7 @@ def return_box(
 ) -> BoxEvent:
     """Take a checked-out box back and put it into ``slot_ref`` (default: its home slot)."""
     _check_version(session, box, expected_version)
+    ensure_may_handle(session, box, actor)
     if box.status != BoxStatus.CHECKED_OUT:
         raise Conflict(f"box {box.code} is not checked out", key="err_not_checked_out", code=box.code)
     slot = get_slot(session, slot_ref) if slot_ref is not None else box.home_slot
@@ -397,6 +401,7 @@ def hand_over(
 ) -> BoxEvent:
     """Hand a box over (bàn giao) to another archive: it leaves the shelves for good."""
     _check_version(session, box, expected_version)
+    ensure_may_handle(session, box, actor)
     if not recipient.strip():
         raise RegistryError("say to whom the box is handed over", key="err_recipient_blank", field="recipient")
     if box.status == BoxStatus.HANDOVER:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from inventory.archival.orgs import ensure_fonds_open
 from inventory.db import utcnow
 from inventory.errors import RegistryError
 from inventory.models import Box, BoxEvent, Catalogue, EventKind, File, Fonds, LabelKind, LabelToken
@@ -95,6 +96,7 @@ def import_rows(
 
     for (fonds_code, cat_no), boxes in groups.items():
         fonds = _fonds(session, fonds_code, fonds_name, lang)
+        ensure_fonds_open(session, fonds.id)
         cat = ensure_catalogue(session, fonds, cat_no)
         _import_catalogue(session, fonds, cat, boxes, actor, report, progress)
     session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from inventory.errors import RegistryError
 from kho.cli import (
     alerts_cmds,
+    archival_cmds,
     backup_cmds,
     collector_cmds,
     db_cmds,
@@ -56,6 +57,7 @@ for _module in (
     demo_cmd,
     serve_cmd,
     backup_cmds,
+    archival_cmds,
 ):
     _module.register(app)
 

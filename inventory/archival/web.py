@@ -1,0 +1,11 @@
+"""The archival web part: pages and JSON API in one router (mounted by ``kho.app``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from inventory.archival import api, pages, texts  # noqa: F401  (texts: adds the page texts to the catalogue)
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(pages.router)

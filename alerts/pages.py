@@ -306,7 +306,9 @@ def contact_add(
     form = {"name": name, "site": site, "channel": channel, "address": address, "tier": tier, "language": language}
     try:
         with session_scope(_sessions(request)) as s:
-            store.add_contact(s, name, site, channel, address, int(tier) if tier.isdigit() else 0, language)
+            tier_n = int(tier) if tier.isdigit() else 0
+            cfg = _alert_settings(request)
+            store.add_contact(s, name, site, channel, address, tier_n, language, settings=cfg)
     except RegistryError as e:
         request.session["contact_form"] = form
         flash_text(request, t(lang_of(request), "a_contact_invalid", why=str(e)))

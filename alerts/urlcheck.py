@@ -60,11 +60,15 @@ def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = _resolve) -> str:
+def check_url(
+    url: str, *, allow_private: bool = False, resolve: Resolver = _resolve, unresolved_ok: bool = False
+) -> str:
     """``url`` when it is an http(s) URL whose host resolves only to public addresses, else UnsafeUrl.
 
     With ``allow_private`` only the form is checked. The check runs when a contact is added and again
-    before every request, so a name that later resolves elsewhere is caught at send time.
+    before every request, so a name that later resolves elsewhere is caught at send time. ``unresolved_ok``
+    (adding a contact): a name that does not resolve yet is accepted — an installation may register its contacts
+    before it reaches the internet — and is checked again when a message goes out.
     """
     try:
         parts = urlsplit(url)
@@ -84,6 +88,8 @@ def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = _res
         try:
             addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
         except (OSError, UnicodeError):
+            if unresolved_ok:
+                return url
             raise UnsafeUrl(f"{redact(url)}: the host name {host} does not resolve") from None
     bad = sorted({str(a) for a in addresses if _not_public(a)})
     if bad or not addresses:

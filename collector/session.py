@@ -92,6 +92,11 @@ class MqttSession:
             c.loop_stop()
             self._client = None
 
+    @property
+    def connections(self) -> int:
+        """Successful connections so far (a reconnect, or the broker handing our id to another client, adds one)."""
+        return self._gen
+
     def ack(self, acks: list[Ack]) -> None:
         """Send the PUBACKs of durable QoS 1 messages received on the current connection."""
         client = self._client

@@ -26,7 +26,7 @@ def _where(err: dict[str, object]) -> str:
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:
-    """422 JSON for the API (FastAPI's own body); a 400 page naming the fields for a browser."""
+    """422 JSON for the API (FastAPI's own body); a 422 page naming the fields for a browser."""
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
         # FastAPI's body without the rejected input: it may be what cannot be encoded (a lone surrogate).
@@ -35,7 +35,7 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     lang = lang_of(request)
     fields = sorted({_where(e) for e in exc.errors() if isinstance(e, dict)} - {""})
     message = t(lang, "invalid_input") + (": " + ", ".join(fields) if fields else "")
-    return render(request, "error.html", status=400, message=message)
+    return render(request, "error.html", status=422, message=message)
 
 
 async def out_of_range(request: Request, exc: Exception) -> Response:

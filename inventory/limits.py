@@ -88,8 +88,10 @@ def form_problem(items: list[tuple[str, Any]]) -> str | None:
             return f"{name}: at most {limit} characters"
         if "\x00" in value:
             return f"{name}: may not contain NUL characters"
-        if name in FORM_INT_FIELDS and value.strip():
-            v = value.strip()
-            if not (v.isascii() and v.isdigit() and len(v) <= 10 and int(v) <= INT_MAX):
-                return f"{name}: a whole number from 0 to {INT_MAX}"
+        v = value.strip()
+        # Only a whole number the database cannot hold is refused here; any other text is the form's own to judge
+        # (it re-shows itself with the input kept), or FastAPI's int parsing refuses it with a 4xx.
+        digits = v.lstrip("+-")
+        if name in FORM_INT_FIELDS and digits.isascii() and digits.isdigit() and not 0 <= int(v) <= INT_MAX:
+            return f"{name}: a whole number from 0 to {INT_MAX}"
     return None

@@ -31,7 +31,7 @@ class WebhookNotifier(Notifier):
         if not address.startswith(("http://", "https://")):
             raise AddressError("a webhook address must be an http(s) URL")
         try:
-            check_url(address, allow_private=settings.webhook.allow_private)
+            check_url(address, allow_private=settings.webhook.allow_private, unresolved_ok=True)
         except UnsafeUrl as e:
             raise AddressError(str(e)) from None
         return address

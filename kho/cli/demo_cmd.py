@@ -33,6 +33,7 @@ from inventory.db import session_scope
 from inventory.demo_data import NODES, SITE_CODE, SITE_NAME, seed_demo_registry
 from inventory.directory import DeviceEntry, load_directory
 from inventory.privatefiles import private_dir, touch_private, write_private
+from kho.asgi_thread import ThreadedServer
 from kho.cli.common import console, ctx_of, fail
 from kho.localservers import free_port, influxd_server, mosquitto_server, port_open
 from kho.settings import Settings
@@ -111,6 +112,12 @@ def demo_fleet(sessions: sessionmaker[Session]) -> list[DeviceEntry]:
         if pl is not None and pl.site == SITE_CODE:
             fleet.append(dev)
     return sorted(fleet, key=lambda d: d.id)
+
+
+def web_server(app: Any, host: str, port: int, **tls: Any) -> ThreadedServer:
+    """The web app on a thread as the demo serves it: kho reads X-Forwarded-For itself, only from trusted
+    proxies (inventory.auth), so uvicorn's own proxy-header handling is off."""
+    return ThreadedServer(app, host, port, name="kho-web", access_log=False, proxy_headers=False, **tls)
 
 
 # --------------------------------------------------------------------------------------------- output
@@ -262,7 +269,6 @@ def demo(
     from collector.simulator import Simulator
     from kho import db as kho_db
     from kho.app import create_service_app
-    from kho.asgi_thread import ThreadedServer
     from kho.wiring import build_collector
 
     c = ctx_of(ctx)
@@ -322,9 +328,7 @@ def demo(
             tls = {"ssl_certfile": str(settings.web.tls_cert), "ssl_keyfile": str(settings.web.tls_key)}
         if phone is not None:
             _serve_ca(app, phone)
-        web = ThreadedServer(
-            app, settings.web.host, ports["web"], name="kho-web", access_log=False, proxy_headers=False, **tls
-        )
+        web = web_server(app, settings.web.host, ports["web"], **tls)
         if not web.start(30):
             raise RuntimeError(f"the web app did not start on port {ports['web']}")
         stack.callback(web.stop)

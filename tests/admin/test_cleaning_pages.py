@@ -12,6 +12,7 @@ from sqlalchemy import select
 from inventory.admin.cleaning import choice_of, describe, recurrence_of
 from inventory.models import CleaningSchedule
 from tests.admin.conftest import PASSWORD, Wall
+from tests.inventory.conftest import login_csrf
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 CHROMIUM = "/usr/bin/chromium"
@@ -94,7 +95,12 @@ def test_room_page_schedule_form_uses_plain_choices(wall: Wall) -> None:
     import httpx
 
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        assert c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/"}).status_code == 303
+        assert (
+            c.post(
+                "/login", data={"username": "manager", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}
+            ).status_code
+            == 303
+        )
         page = c.get(f"/room/{wall.paper_id}").text
         form = page.split('id="new-schedule"')[1].split("</form>")[0]
         assert 'name="how"' in form and 'name="recurrence"' not in form

@@ -20,6 +20,7 @@ from collector.history import ClimateHistory
 from collector.influx import InfluxClient
 from inventory.models import Catalogue, DeviceAssignment, Fonds
 from tests.admin.conftest import PASSWORD, Wall
+from tests.inventory.conftest import login_csrf
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +30,12 @@ CHROMIUM = "/usr/bin/chromium"
 def _client(wall: Wall, user: str) -> Iterator[httpx.Client]:
     """A client logged in as ``user``."""
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        assert c.post("/login", data={"username": user, "password": PASSWORD, "next": "/"}).status_code == 303
+        assert (
+            c.post(
+                "/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}
+            ).status_code
+            == 303
+        )
         yield c
 
 

@@ -20,6 +20,7 @@ from collector.influx import InfluxClient
 from inventory import services as sv
 from inventory.db import session_scope
 from tests.admin.conftest import PASSWORD, Wall
+from tests.inventory.conftest import login_csrf
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +39,10 @@ def _svg(page: str, chart_id: str) -> str:
 
 
 def _login(c: httpx.Client, user: str = "manager") -> None:
-    assert c.post("/login", data={"username": user, "password": PASSWORD, "next": "/"}).status_code == 303
+    assert (
+        c.post("/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}).status_code
+        == 303
+    )
 
 
 def test_room_charts_draw_the_readings_and_the_band(wall: Wall) -> None:

@@ -16,6 +16,7 @@ from alerts import store
 from alerts.models import Alert, Silence
 from inventory.db import session_scope
 from tests.alerts.conftest import HttpReceiver
+from tests.inventory.conftest import login_csrf
 from tests.wall.conftest import PASSWORD, Wall, fast_password_hashing, wall  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -184,7 +185,7 @@ def test_alerts_pages_roles(wall: Wall) -> None:  # noqa: F811 (fixture)
     _alert(wall.sessions, wall.photo_id, "F1", "smoke", "critical", "firing", 1)
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=10) as c:
         assert c.get("/alerts").status_code == 303  # login first
-        c.post("/login", data={"username": "viewer", "password": PASSWORD, "next": "/"})
+        c.post("/login", data={"username": "viewer", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
         page = c.get("/alerts").text
         assert "Đang báo động" in page and "/ack" not in page and "/alerts/silences" not in page
         assert c.get("/alerts/silences").status_code == 403 and c.get("/alerts/contacts").status_code == 403

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alerts import api as alerts_api
+from alerts import pages as alerts_pages
 from collector import api as collector_api
 from inventory import web as inventory_web
 from inventory.auth import create_token
@@ -20,8 +21,8 @@ from kho.settings import Settings
 @pytest.mark.parametrize(
     "order",
     [
-        [alerts_api, collector_api, inventory_web],
-        [inventory_web, alerts_api, collector_api],
+        [alerts_api, alerts_pages, collector_api, inventory_web],
+        [inventory_web, alerts_pages, alerts_api, collector_api],
     ],
     ids=["alerts-first", "inventory-first"],
 )

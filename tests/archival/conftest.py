@@ -107,6 +107,7 @@ from inventory.registry import create_room, create_site  # noqa: E402
 from kho.app import create_app  # noqa: E402
 from kho.localservers import free_port  # noqa: E402
 from kho.settings import Settings  # noqa: E402
+from tests.inventory.conftest import login_csrf  # noqa: E402
 
 BOXES = 12
 
@@ -157,7 +158,7 @@ def client_factory(app_settings: Settings, archive_world: None) -> Iterator[Call
         c.__enter__()
         made.append(c)
         if user:
-            r = c.post("/login", data={"username": user, "password": PASSWORD, "next": "/"})
+            r = c.post("/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
             assert r.status_code == 303, r.text
         return c
 

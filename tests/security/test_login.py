@@ -147,13 +147,13 @@ def test_served_app_ignores_forwarded_for_from_local_clients(make_app: Callable[
     """Through uvicorn as ``kho demo`` runs it: a local client writing X-Forwarded-For gets no fresh address."""
     import httpx
 
-    from kho.cli.demo_cmd import WebServer
+    from kho.cli.demo_cmd import web_server
     from kho.localservers import free_port
 
     app = make_app(login_max_failures=3)
     port = free_port()
-    web = WebServer(app, "127.0.0.1", port)
-    web.start()
+    web = web_server(app, "127.0.0.1", port)
+    assert web.start(30)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
             codes = []

@@ -49,7 +49,7 @@ def _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector
         username="kho-collector",
         password=_pw(tmp_path, "kho-collector"),
     )
-    gen = collector._gen
+    gen = collector.session.connections
     node = clients(broker.port, "qt-nat", _pw(tmp_path, "qt-nat"))
     assert node.connect() == 0
     t0 = int(time.time()) - 60
@@ -69,7 +69,7 @@ def _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector
         if points >= N:
             break
         time.sleep(0.3)
-    return collector._gen - gen, points
+    return collector.session.connections - gen, points
 
 
 def test_node_cannot_take_the_collectors_client_id(
@@ -128,4 +128,4 @@ def test_several_collectors_each_with_an_account_share_the_stream(
     wait_for(lambda: count_points(influx, where="\"device\" = 'qt-nat'") >= N, 30, "readings lost")
     assert count_points(influx, where="\"device\" = 'qt-nat'") == N
     assert all(c.health()["readings_total"] > 0 for c in cols)  # both took part
-    assert all(c._gen == 1 for c in cols)  # neither evicted the other
+    assert all(c.session.connections == 1 for c in cols)  # neither evicted the other

@@ -102,6 +102,7 @@ def wall(
         web={"secret_key": "test-secret-key-0123456789", "stale_after_s": 60},
         influx={"url": influxd.url, "database": influx_db_name},
         wall={"poll_interval_s": 0.5, "influx_timeout_s": 1.0},
+        alerts={"webhook": {"allow_private": True}},  # the test's webhook receiver listens on 127.0.0.1
     )
     app = create_app(settings)
     url, stop = serve(app)

@@ -12,6 +12,7 @@ from dashboards.wall import links
 from inventory.db import session_scope
 from kho.cli.demo_cmd import where_to_look
 from kho.settings import Settings
+from tests.inventory.conftest import login_csrf
 from tests.wall.conftest import PASSWORD, Wall
 
 
@@ -22,21 +23,21 @@ def test_demo_prints_a_fresh_wall_url(wall: Wall) -> None:
         second = links.replace_link(s, "kho demo", "QT", "demo")
         assert links.link_for(s, first) is None and links.link_for(s, second) is not None
     console = Console(record=True, width=300)
-    console.print(where_to_look({"web": 8080, "influx": 8086, "mqtt": 1883}, Settings(), [], None, second))
+    console.print(where_to_look({"web": 8080, "influx": 8086, "mqtt": 1883}, Settings(), [], None, wall_token=second))
     assert f"/wall/QT?token={second}" in console.export_text()
 
 
 def test_manager_creates_and_revokes_a_wall_link(wall: Wall) -> None:
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=10) as c:
         assert c.get("/wall-links").status_code == 303  # login first
-        r = c.post("/login", data={"username": "keeper", "password": PASSWORD, "next": "/"})
+        r = c.post("/login", data={"username": "keeper", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
         assert r.status_code == 303
         assert c.get("/wall-links").status_code == 403  # keepers do not hand out links
         assert c.get("/wall/QT").status_code == 200  # but see the wall
         sites = c.get("/wall")  # two sites: a choice
         assert sites.status_code == 200 and 'href="/wall/HN"' in sites.text and 'href="/wall/QT"' in sites.text
         c.post("/logout", data={"csrf": _csrf(c)})
-        c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/"})
+        c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
         csrf = _csrf(c)
         r = c.post("/wall-links", data={"csrf": csrf, "name": "", "site": "QT"})
         page = c.get("/wall-links").text

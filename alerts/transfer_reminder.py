@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +24,7 @@ from inventory.archival.models import DestructionReview, Organisation, OrgKind
 from inventory.archival.orgs import list_organisations
 from inventory.archival.settings import ArchivalSettings
 from inventory.db import session_scope
+from inventory.lifespan import run_with_app
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +127,5 @@ def install(app: Any, cfg: ArchivalSettings) -> DueTransferReminder:
     """Run the reminder check hourly while the app runs (found at ``app.state.transfer_reminder``)."""
     reminder = DueTransferReminder(app.state.sessions, cfg)
     app.state.transfer_reminder = reminder
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        reminder.start()
-        try:
-            async with inner(a) as state:
-                yield state
-        finally:
-            reminder.stop()
-
-    app.router.lifespan_context = lifespan
+    run_with_app(app, reminder.start, reminder.stop)
     return reminder

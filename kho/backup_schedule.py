@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from inventory.lifespan import run_with_app
 from kho.backup import MANIFEST, backup
 from kho.settings import Settings
 
@@ -102,16 +101,5 @@ def install(app: Any, settings: Settings) -> BackupScheduler | None:
         return None
     sched = BackupScheduler(settings)
     app.state.backup_scheduler = sched
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        sched.start()
-        try:
-            async with inner(a) as state:
-                yield state
-        finally:
-            sched.shutdown()
-
-    app.router.lifespan_context = lifespan
+    run_with_app(app, sched.start, sched.shutdown)
     return sched

@@ -8,8 +8,7 @@ the same database neither create a task twice nor notify an overdue task twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -27,6 +26,7 @@ from inventory.cleaning.tasks import (
     overdue_candidates,
 )
 from inventory.db import session_scope, utcnow
+from inventory.lifespan import run_with_app
 
 log = logging.getLogger(__name__)
 
@@ -129,16 +129,5 @@ def install(app: Any, *, tick_s: float = 60.0, overdue_after: timedelta = DEFAUL
         overdue_after=overdue_after,
     )
     app.state.cleaning_scheduler = sched
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        sched.start()
-        try:
-            async with inner(a) as state:
-                yield state
-        finally:
-            sched.shutdown()
-
-    app.router.lifespan_context = lifespan
+    run_with_app(app, sched.start, sched.shutdown)
     return sched

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,7 +12,6 @@ from rich.table import Table
 
 from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
-from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
@@ -19,6 +19,15 @@ from inventory.archival.due import due_files, due_summary
 from inventory.db import session_scope
 from inventory.services import get_fonds
 from kho.cli.common import console, ctx_of, fail
+
+
+def _docs() -> ModuleType:
+    """The document builders (fpdf2, openpyxl), imported when a command writes a document: every ``kho``
+    process (``kho collect`` too) imports this module, and they cost about 40 MB."""
+    from inventory.archival import documents
+
+    return documents
+
 
 archival_app = typer.Typer(
     help="Archival duties: organisations, transfers (giao nộp), reorganisations (chia, tách, sáp nhập…).",
@@ -267,9 +276,9 @@ def batch_documents(ctx: typer.Context, code: str, out: Path = typer.Option(Path
     with session_scope(ctx_of(ctx).sessions) as s:
         b = tr.get_batch(s, code)
         for name, render in (
-            ("bien-ban.pdf", docs.bien_ban_pdf),
-            ("muc-luc.pdf", docs.muc_luc_pdf),
-            ("muc-luc.xlsx", docs.muc_luc_xlsx),
+            ("bien-ban.pdf", _docs().bien_ban_pdf),
+            ("muc-luc.pdf", _docs().muc_luc_pdf),
+            ("muc-luc.xlsx", _docs().muc_luc_xlsx),
         ):
             path = out / f"{b.code}-{name}"
             path.write_bytes(render(s, b))
@@ -522,7 +531,7 @@ def destruction_record(
         n = de.sign_record(s, r, number, _date(on), CLI_ACTOR)
         late = r.late
         if out is not None:
-            out.write_bytes(docs.destruction_record_pdf(s, de.get_review(s, ref)))
+            out.write_bytes(_docs().destruction_record_pdf(s, de.get_review(s, ref)))
     console.print(f"[green]destroyed[/]: {n} boxes left their slots" + (" · [red]signed late[/]" if late else ""))
 
 

@@ -93,18 +93,16 @@ __all__ = ["Catalogue", "bulk_boxes", "make_fonds", "make_org", "make_user"]
 
 
 import re  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from inventory.registry import create_room, create_site  # noqa: E402
 from kho.app import create_app  # noqa: E402
+from kho.asgi_thread import ThreadedServer  # noqa: E402
 from kho.localservers import free_port  # noqa: E402
 from kho.settings import Settings  # noqa: E402
 from tests.inventory.conftest import login_csrf  # noqa: E402
@@ -178,15 +176,8 @@ def csrf_of(client: TestClient, path: str = "/archival") -> str:
 def server(app_settings: Settings, archive_world: None) -> Iterator[str]:
     """The app served by uvicorn in a thread on a free port."""
     app = create_app(app_settings)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    srv = ThreadedServer(app, "127.0.0.1", free_port(), lifespan="off")
+    assert srv.start(20), "uvicorn did not start"
+    yield srv.url
+    srv.stop()
     app.state.engine.dispose()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from kho.app import create_app
+from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 from kho.settings import Settings
 
@@ -25,17 +23,10 @@ def down_server(tmp_path: Path) -> Iterator[str]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/kho"
     settings = Settings(state_dir=tmp_path, database={"url": url}, web={"secret_key": "k" * 32})  # type: ignore[arg-type]
     app = create_app(settings)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    srv = ThreadedServer(app, "127.0.0.1", free_port(), lifespan="off")
+    assert srv.start(20), "uvicorn did not start"
+    yield srv.url
+    srv.stop()
     app.state.engine.dispose()
 
 

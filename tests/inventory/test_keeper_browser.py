@@ -8,14 +8,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +20,7 @@ from inventory import services as sv
 from inventory.labels.pdf import render_labels
 from inventory.labels.records import LabelRecord
 from kho.app import create_app
+from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 from kho.settings import Settings
 from tests.inventory.conftest import PASSWORD, World
@@ -50,17 +48,10 @@ BASE_URL = "https://kho.example.vn"
 @pytest.fixture
 def server(app_settings: Settings, world: World) -> Iterator[str]:
     app = create_app(app_settings)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    srv = ThreadedServer(app, "127.0.0.1", free_port(), lifespan="off")
+    assert srv.start(20), "uvicorn did not start"
+    yield srv.url
+    srv.stop()
     app.state.engine.dispose()
 
 

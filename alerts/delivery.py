@@ -13,14 +13,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import messages, store
 from alerts.models import Delivery, DeliveryStatus
+from alerts.notifiers import notifier_class
 from alerts.notifiers.base import Message, Notifier, NotifyError
 from alerts.urlcheck import loggable
 from inventory.db import session_scope
+
+if TYPE_CHECKING:
+    from alerts.settings import AlertSettings
 
 log = logging.getLogger(__name__)
 
@@ -192,3 +198,39 @@ class DeliveryWorker:
                     seconds=backoff_s(row.attempts, self.retry_base_s, self.retry_max_s)
                 )
                 log.warning("delivery %s to %s failed (attempt %s): %s", did, row.channel, row.attempts, error)
+
+
+def send_test_message(sessions: sessionmaker[Session], cfg: AlertSettings, contact: str | int, now: datetime) -> str:
+    """Send a test message to a contact (id or name) through its channel now, and record the delivery; the error
+    text, or "" when it was sent. The page's "send a test message" button and ``kho alerts test-notify`` use it."""
+    with sessions() as s:
+        who = store.get_contact(s, contact)
+        contact_id, name, channel, address, language = who.id, who.name, who.channel, who.address, who.language
+    subject, text = messages.test_message(name, language)
+    error = ""
+    try:
+        notifier_class(channel).from_settings(cfg).send(address, Message(subject, text, {"kind": "test", "alerts": []}))
+    except NotifyError as e:
+        error = str(e)
+    except Exception as e:  # a misconfigured channel must give a message, not a server error
+        error = f"{type(e).__name__}: {e}"
+    with session_scope(sessions) as s:
+        s.add(
+            Delivery(
+                dedupe_key=f"test:{contact_id}:{now.timestamp()}",
+                contact_id=contact_id,
+                channel=channel,
+                address=address,
+                kind="test",
+                subject=subject,
+                body=text,
+                payload={},
+                attempts=1,
+                status=DeliveryStatus.DEAD.value if error else DeliveryStatus.SENT.value,
+                next_attempt_at=now,
+                last_error=error,
+                created_at=now,
+                sent_at=None if error else now,
+            )
+        )
+    return error

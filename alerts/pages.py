@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import messages, store
-from alerts.models import OPEN_STATES, Alert, Delivery, DeliveryStatus
-from alerts.notifiers import Message, NotifyError, build_notifiers
+from alerts.delivery import send_test_message
+from alerts.models import OPEN_STATES, Alert, Delivery
 from alerts.periods import AlertPeriods
 from alerts.rules import ALERT_NAMES
 from alerts.settings import AlertSettings
@@ -329,47 +329,12 @@ def contact_delete(request: Request, contact_id: int, who: Manager) -> Response:
     return redirect("/alerts/contacts")
 
 
-def send_test(sessions: sessionmaker[Session], cfg: AlertSettings, contact_id: int, now: datetime) -> str:
-    """Send a test message to a contact through its channel and record the delivery; the error text or ""."""
-    with sessions() as s:
-        who = store.get_contact(s, contact_id)
-        name, channel, address, language = who.name, who.channel, who.address, who.language
-    subject, text = messages.test_message(name, language)
-    error = ""
-    try:
-        build_notifiers(cfg)[channel].send(address, Message(subject, text, {"kind": "test", "alerts": []}))
-    except NotifyError as e:
-        error = str(e)
-    except Exception as e:  # a misconfigured channel must give a message, not a server error
-        error = f"{type(e).__name__}: {e}"
-    with session_scope(sessions) as s:
-        s.add(
-            Delivery(
-                dedupe_key=f"test:{contact_id}:{now.timestamp()}",
-                contact_id=contact_id,
-                channel=channel,
-                address=address,
-                kind="test",
-                subject=subject,
-                body=text,
-                payload={},
-                attempts=1,
-                status=DeliveryStatus.DEAD.value if error else DeliveryStatus.SENT.value,
-                next_attempt_at=now,
-                last_error=error,
-                created_at=now,
-                sent_at=None if error else now,
-            )
-        )
-    return error
-
-
 @router.post("/alerts/contacts/{contact_id}/test")
 def contact_test(request: Request, contact_id: int, who: Manager) -> Response:
     """The "send a test message" button: sends now and says whether it worked."""
     lang = lang_of(request)
     try:
-        error = send_test(_sessions(request), _alert_settings(request), contact_id, _now(request))
+        error = send_test_message(_sessions(request), _alert_settings(request), contact_id, _now(request))
     except RegistryError as e:
         error = str(e)
     if error:

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from alerts import messages, store
-from alerts.models import Delivery, DeliveryStatus
-from alerts.notifiers import CHANNELS, NOTIFIERS, AddressError, Message, NotifyError, notifier_class
+from alerts.delivery import send_test_message
+from alerts.notifiers import CHANNELS, NOTIFIERS
 from alerts.urlcheck import loggable
 from inventory.db import session_scope, utcnow
 from inventory.errors import RegistryError
@@ -158,40 +158,12 @@ def test_notify_cmd(
     c = ctx_of(ctx)
     with c.sessions() as s:
         who = store.get_contact(s, contact)
-    subject, text = messages.test_message(who.name, who.language)
-    try:
-        notifier = notifier_class(who.channel).from_settings(c.settings.alerts)
-    except AddressError as e:
-        fail(str(e))
-    now = datetime.now(UTC)
-    error = ""
-    with console.status(f"sending to {who.name} via {who.channel} …"):
-        try:
-            notifier.send(who.address, Message(subject, text, {"kind": "test", "alerts": []}))
-        except NotifyError as e:
-            error = str(e)
-    with session_scope(c.sessions) as s:
-        s.add(
-            Delivery(
-                dedupe_key=f"test:{who.id}:{now.timestamp()}",
-                contact_id=who.id,
-                channel=who.channel,
-                address=who.address,
-                kind="test",
-                subject=subject,
-                body=text,
-                payload={},
-                attempts=1,
-                status=DeliveryStatus.DEAD.value if error else DeliveryStatus.SENT.value,
-                next_attempt_at=now,
-                last_error=error,
-                created_at=now,
-                sent_at=None if error else now,
-            )
-        )
+        name, channel, address = who.name, who.channel, who.address
+    with console.status(f"sending to {name} via {channel} …"):
+        error = send_test_message(c.sessions, c.settings.alerts, contact, datetime.now(UTC))
     if error:
-        fail(f"test message to {who.name} failed: {error}")
-    console.print(f"test message sent to {who.name} ({who.channel} {loggable(who.address)})")
+        fail(f"test message to {name} failed: {error}")
+    console.print(f"test message sent to {name} ({channel} {loggable(address)})")
 
 
 @contacts_app.command("add")

@@ -19,7 +19,7 @@ from alerts.providers import OpenAlertsProvider
 from alerts.settings import AlertSettings
 from inventory.auth import Principal, require_role
 from inventory.db import session_scope
-from inventory.errors import Conflict, NotFound, RegistryError
+from inventory.errors import Conflict, NotFound
 from inventory.limits import CODE_MAX, INT_MAX, NOTE_MAX, Code, IdPath, Name
 from inventory.timezone import SiteZones
 
@@ -161,11 +161,6 @@ def _contact_dict(c: Contact) -> dict[str, Any]:
     }
 
 
-def _http_error(e: RegistryError) -> HTTPException:
-    status = 404 if isinstance(e, NotFound) else 409 if isinstance(e, Conflict) else 400
-    return HTTPException(status, str(e))
-
-
 # ---- alerts ------------------------------------------------------------------------------------------------------
 
 
@@ -178,22 +173,16 @@ def list_alerts_api(
     who: Principal = Depends(can_view),
 ) -> list[dict[str, Any]]:
     """Alerts newest first; ``state`` = pending|firing|acknowledged|resolved|open."""
-    try:
-        with _sessions(request)() as s:
-            return [alert_dict(a) for a in store.list_alerts(s, state, min(max(limit, 1), 1000), room_id)]
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with _sessions(request)() as s:
+        return [alert_dict(a) for a in store.list_alerts(s, state, min(max(limit, 1), 1000), room_id)]
 
 
 @router.get("/api/alerts/{alert_id}")
 def get_alert_api(request: Request, alert_id: IdPath, who: Principal = Depends(can_view)) -> dict[str, Any]:
     """One alert with its history."""
-    try:
-        with _sessions(request)() as s:
-            a = store.get_alert(s, alert_id)
-            return {**alert_dict(a), "history": [_event_dict(e) for e in store.history(s, alert_id)]}
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with _sessions(request)() as s:
+        a = store.get_alert(s, alert_id)
+        return {**alert_dict(a), "history": [_event_dict(e) for e in store.history(s, alert_id)]}
 
 
 class AckBody(BaseModel):
@@ -205,12 +194,9 @@ def ack_api(
     request: Request, alert_id: IdPath, body: AckBody | None = None, who: Principal = Depends(can_manage)
 ) -> dict[str, Any]:
     """Acknowledge a firing alert (manager or higher): reminders and escalation stop."""
-    try:
-        with session_scope(_sessions(request)) as s:
-            a = store.acknowledge(s, alert_id, who.actor, body.comment if body else "", _now(request))
-            return alert_dict(a)
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with session_scope(_sessions(request)) as s:
+        a = store.acknowledge(s, alert_id, who.actor, body.comment if body else "", _now(request))
+        return alert_dict(a)
 
 
 # ---- silences ----------------------------------------------------------------------------------------------------
@@ -242,32 +228,26 @@ def create_silence_api(request: Request, body: SilenceBody, who: Principal = Dep
     ends = body.ends_at or now + timedelta(minutes=body.minutes or 0)
     if ends.tzinfo is None:
         raise HTTPException(400, "ends_at needs a time zone (e.g. 2026-11-30T08:00:00+07:00)")
-    try:
-        with session_scope(_sessions(request)) as s:
-            sil = store.add_silence(
-                s,
-                ends,
-                body.reason,
-                who.actor,
-                site=body.site,
-                room=body.room,
-                rule=body.rule,
-                device_id=body.device_id,
-                starts_at=now,
-            )
-            return _silence_dict(sil)
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with session_scope(_sessions(request)) as s:
+        sil = store.add_silence(
+            s,
+            ends,
+            body.reason,
+            who.actor,
+            site=body.site,
+            room=body.room,
+            rule=body.rule,
+            device_id=body.device_id,
+            starts_at=now,
+        )
+        return _silence_dict(sil)
 
 
 @router.delete("/api/silences/{silence_id}")
 def end_silence_api(request: Request, silence_id: IdPath, who: Principal = Depends(can_manage)) -> dict[str, Any]:
     """End a silence now (it stays in the history)."""
-    try:
-        with session_scope(_sessions(request)) as s:
-            return _silence_dict(store.end_silence(s, silence_id, _now(request)))
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with session_scope(_sessions(request)) as s:
+        return _silence_dict(store.end_silence(s, silence_id, _now(request)))
 
 
 # ---- contacts ----------------------------------------------------------------------------------------------------
@@ -296,31 +276,25 @@ def list_contacts_api(
 @router.post("/api/alert-contacts", status_code=201)
 def add_contact_api(request: Request, body: ContactBody, who: Principal = Depends(can_manage)) -> dict[str, Any]:
     """Add a contact (tier 1 keeper, 2 manager, 3 director)."""
-    try:
-        with session_scope(_sessions(request)) as s:
-            return _contact_dict(
-                store.add_contact(
-                    s,
-                    body.name,
-                    body.site,
-                    body.channel,
-                    body.address,
-                    body.tier,
-                    body.language,
-                    settings=_alert_settings(request),
-                )
+    with session_scope(_sessions(request)) as s:
+        return _contact_dict(
+            store.add_contact(
+                s,
+                body.name,
+                body.site,
+                body.channel,
+                body.address,
+                body.tier,
+                body.language,
+                settings=_alert_settings(request),
             )
-    except RegistryError as e:
-        raise _http_error(e) from None
+        )
 
 
 @router.delete("/api/alert-contacts/{contact_id}")
 def remove_contact_api(request: Request, contact_id: IdPath, who: Principal = Depends(can_manage)) -> dict[str, str]:
-    try:
-        with session_scope(_sessions(request)) as s:
-            store.remove_contact(s, contact_id)
-    except RegistryError as e:
-        raise _http_error(e) from None
+    with session_scope(_sessions(request)) as s:
+        store.remove_contact(s, contact_id)
     return {"status": "removed"}
 
 

@@ -27,3 +27,8 @@ def downgrade(
     c = ctx_of(ctx)
     db.downgrade(c.settings.database_url, revision)
     console.print(f"[yellow]database downgraded to[/] {revision}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``kho db`` to the root app."""
+    root.add_typer(app, name="db")

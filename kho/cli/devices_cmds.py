@@ -125,3 +125,10 @@ def _split_room(value: str) -> tuple[str, str]:
         raise registry.RegistryError(f"room must be SITE/ROOM, got {value!r}")
     a, b = value.split("/")
     return a, b
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``kho sites``, ``kho rooms`` and ``kho devices`` to the root app."""
+    root.add_typer(sites_app, name="sites")
+    root.add_typer(rooms_app, name="rooms")
+    root.add_typer(devices_app, name="devices")

@@ -308,8 +308,6 @@ def main() -> None:
                 )
         smoke_ids = [f"s{i:03d}" for i in range(events + idle_events)]
         rec = Receiver()
-        with session_scope(sessions) as s:
-            store.add_contact(s, "bench", "BENCH", "webhook", rec.url, tier=1)
         settings = load_settings(
             None,
             state_dir=d / "state",
@@ -319,6 +317,8 @@ def main() -> None:
             # the webhook receiver listens on 127.0.0.1
             alerts={"repeat_critical_s": 3600, "escalation_s": 3600, "webhook": {"allow_private": True}},
         )
+        with session_scope(sessions) as s:
+            store.add_contact(s, "bench", "BENCH", "webhook", rec.url, tier=1, settings=settings.alerts)
         run = build_collector(settings, sessions, settings.state_dir)
         col = run.collector
         stages = instrument(run.consumers)

@@ -95,6 +95,7 @@ def _fuzz(
         assert mode is GenerationMode.NEGATIVE, f"no valid request for {operation.label}"  # nothing can be wrong
 
 
+@pytest.mark.slow  # about a minute: the full suite runs it, `make check` does not
 def test_no_generated_request_gives_a_server_error(api_schema: schemathesis.BaseSchema) -> None:
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]

@@ -1,69 +1,21 @@
-"""Settings section owned by the alerts package."""
+"""Settings section owned by the alerts package: the engine's own fields and one section per notifier.
+
+Each channel declares its settings model in its own module (``alerts.notifiers.<channel>``, ``settings_model``);
+``AlertSettings`` adds a section for every notifier of ``alerts.notifiers.NOTIFIERS``, so a new channel brings its
+settings with it (``KHO_ALERTS__<SECTION>__…``).
+"""
 
 from __future__ import annotations
 
 from datetime import time
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from inventory.timezone import check_timezone
 
 
-class SmtpSettings(BaseModel):
-    """Outgoing mail server for the email channel."""
-
-    host: str = Field(default="127.0.0.1", description="Outgoing mail server for the email channel.")
-    port: int = Field(default=25, description="SMTP port (25; 587 with starttls; 465 with use_ssl).")
-    username: str = Field(default="", description="SMTP login; empty sends without authentication.")
-    password: SecretStr = Field(default=SecretStr(""), description="Password of the SMTP login.")
-    sender: str = Field(default="kho@localhost", description="From address of alert mail.")
-    starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
-    use_ssl: bool = Field(default=False, description="Connect with TLS from the start (SMTPS).")
-    timeout_s: float = Field(default=10.0, description="Timeout of one SMTP conversation, seconds.")
-
-
-class TelegramSettings(BaseModel):
-    """Telegram Bot API (``<base_url>/bot<token>/sendMessage``)."""
-
-    base_url: str = Field(
-        default="https://api.telegram.org",
-        description=(
-            "Telegram Bot API base (<base_url>/bot<token>/sendMessage); change it only for a local Bot API server."
-        ),
-    )
-    bot_token: SecretStr = Field(
-        default=SecretStr(""), description="Token of the Telegram bot that sends the messages (from @BotFather)."
-    )
-
-
-class SmsSettings(BaseModel):
-    """An HTTP SMS gateway: ``url_template`` gets ``{to}`` and ``{text}`` (URL-encoded)."""
-
-    url_template: str = Field(
-        default="",
-        description="An HTTP SMS gateway: url_template gets {to} and {text} (URL-encoded); empty disables SMS.",
-    )
-    method: str = Field(default="GET", description="HTTP method of the SMS gateway request: GET or POST.")
-    allow_private: bool = Field(
-        default=False,
-        description="Allow a gateway on loopback, link-local or private addresses (refused by default).",
-    )
-
-
-class WebhookSettings(BaseModel):
-    """Generic JSON webhook; with a secret each body is signed (``X-Kho-Signature: sha256=<hex>``)."""
-
-    secret: SecretStr = Field(
-        default=SecretStr(""), description="With a secret each webhook body is signed (X-Kho-Signature: sha256=<hex>)."
-    )
-    timeout_s: float = Field(default=5.0, description="Timeout of one webhook request, seconds.")
-    allow_private: bool = Field(
-        default=False,
-        description="Allow webhook URLs on loopback, link-local or private addresses (refused by default).",
-    )
-
-
-class AlertSettings(BaseModel):
+class GeneralAlertSettings(BaseModel):
     """Alert engine and notification routing."""
 
     enabled: bool = Field(
@@ -170,10 +122,6 @@ class AlertSettings(BaseModel):
     public_base_url: str = Field(
         default="", description="Base URL of acknowledge links in messages; empty: the web settings' public_base_url."
     )
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
-    sms: SmsSettings = Field(default_factory=SmsSettings)
-    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("quiet_hours")
     @classmethod
@@ -198,3 +146,33 @@ class AlertSettings(BaseModel):
         if v not in ("vi", "en"):
             raise ValueError("default_language must be vi or en")
         return v
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+class _Sections(GeneralAlertSettings):
+    # The typed way to a channel's section, whose field ``_with_channel_sections`` adds from the notifier.
+    def channel(self, notifier: type[Notifier[S]]) -> S:
+        """The settings section of ``notifier``'s channel (typed: ``settings.channel(WebhookNotifier).timeout_s``)."""
+        return notifier.settings_of(self)
+
+
+def _with_channel_sections() -> type[_Sections]:
+    from alerts.notifiers import NOTIFIERS  # the notifier modules import this one only for type checking
+
+    fields: dict[str, Any] = {
+        n.section: (n.settings_model, Field(default_factory=n.settings_model, description=n.settings_model.__doc__))
+        for n in NOTIFIERS
+    }
+    return create_model(
+        "AlertSettings", __base__=_Sections, __module__=__name__, __doc__=GeneralAlertSettings.__doc__, **fields
+    )
+
+
+if TYPE_CHECKING:
+    from alerts.notifiers.base import Notifier
+
+    AlertSettings = _Sections
+else:
+    AlertSettings = _with_channel_sections()

@@ -2,12 +2,12 @@
 
 ``NOTIFIERS`` is the one list of them: contacts are checked, the CLI offers and the delivery worker sends
 through what is listed here. A new channel is one module with a ``Notifier`` subclass plus one line here
-(and its settings section in ``alerts.settings``).
+(its settings model is declared in the module: ``settings_model``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
 from alerts.notifiers.email import EmailNotifier
@@ -18,7 +18,7 @@ from alerts.notifiers.webhook import WebhookNotifier
 if TYPE_CHECKING:
     from alerts.settings import AlertSettings
 
-NOTIFIERS: tuple[type[Notifier], ...] = (
+NOTIFIERS: tuple[type[Notifier[Any]], ...] = (
     EmailNotifier,
     WebhookNotifier,
     TelegramNotifier,
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-def notifier_class(channel: str) -> type[Notifier]:
+def notifier_class(channel: str) -> type[Notifier[Any]]:
     """The notifier of ``channel``, or AddressError naming the channels there are."""
     for n in NOTIFIERS:
         if n.channel == channel:
@@ -53,6 +53,6 @@ def check_address(channel: str, address: str, settings: AlertSettings) -> str:
     return notifier_class(channel).check_address(address, settings)
 
 
-def build_notifiers(settings: AlertSettings) -> dict[str, Notifier]:
+def build_notifiers(settings: AlertSettings) -> dict[str, Notifier[Any]]:
     """One notifier per channel, configured from the settings."""
     return {n.channel: n.from_settings(settings) for n in NOTIFIERS}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from typing import Self
@@ -32,21 +34,34 @@ class AddressError(ValueError):
     """A contact address this channel cannot deliver to; the message says why, for people."""
 
 
-class Notifier:
+S = TypeVar("S", bound=BaseModel)
+
+
+class Notifier(Generic[S]):
     """Base of every channel; a notifier describes itself to the registry (``alerts.notifiers.NOTIFIERS``).
 
     ``channel`` is the name stored with each contact and delivery; ``section`` names its part of the alert
-    settings (``KHO_ALERTS__<SECTION>__…``); ``address_help`` says what an address looks like.
+    settings (``KHO_ALERTS__<SECTION>__…``) and ``settings_model`` its fields (``alerts.settings.AlertSettings``
+    adds the section); ``address_help`` says what an address looks like.
     """
 
     channel: ClassVar[str] = ""
     section: ClassVar[str] = ""
     address_help: ClassVar[str] = ""
+    settings_model: ClassVar[type[BaseModel]] = BaseModel
+
+    def __init__(self, settings: S) -> None:
+        self.s = settings
+
+    @classmethod
+    def settings_of(cls, settings: AlertSettings) -> S:
+        """This channel's section of the alert settings."""
+        return cast(S, getattr(settings, cls.section))
 
     @classmethod
     def from_settings(cls, settings: AlertSettings) -> Self:
         """The notifier configured from its settings section."""
-        return cls(getattr(settings, cls.section))  # type: ignore[call-arg]
+        return cls(cls.settings_of(settings))
 
     @classmethod
     def check_address(cls, address: str, settings: AlertSettings) -> str:

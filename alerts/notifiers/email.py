@@ -5,15 +5,34 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, SecretStr
 
 from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
-from alerts.settings import AlertSettings, SmtpSettings
+
+if TYPE_CHECKING:
+    from alerts.settings import AlertSettings
 
 
-class EmailNotifier(Notifier):
+class SmtpSettings(BaseModel):
+    """Outgoing mail server for the email channel."""
+
+    host: str = Field(default="127.0.0.1", description="Outgoing mail server for the email channel.")
+    port: int = Field(default=25, description="SMTP port (25; 587 with starttls; 465 with use_ssl).")
+    username: str = Field(default="", description="SMTP login; empty sends without authentication.")
+    password: SecretStr = Field(default=SecretStr(""), description="Password of the SMTP login.")
+    sender: str = Field(default="kho@localhost", description="From address of alert mail.")
+    starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    use_ssl: bool = Field(default=False, description="Connect with TLS from the start (SMTPS).")
+    timeout_s: float = Field(default=10.0, description="Timeout of one SMTP conversation, seconds.")
+
+
+class EmailNotifier(Notifier[SmtpSettings]):
     channel = "email"
     section = "smtp"
     address_help = "an email address"
+    settings_model = SmtpSettings
 
     @classmethod
     def check_address(cls, address: str, settings: AlertSettings) -> str:
@@ -21,9 +40,6 @@ class EmailNotifier(Notifier):
         if "@" not in address:
             raise AddressError(f"{address!r} is not an email address")
         return address
-
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.s = settings
 
     def send(self, address: str, message: Message) -> None:
         msg = EmailMessage()

@@ -5,18 +5,33 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, Field
 
 from alerts.notifiers.base import Message, Notifier, NotifyError
-from alerts.settings import SmsSettings
 from alerts.urlcheck import UnsafeUrl, check_url
 
 SMS_MAX = 480  # about three concatenated Unicode SMS
 
 
-class SmsNotifier(Notifier):
+class SmsSettings(BaseModel):
+    """An HTTP SMS gateway: ``url_template`` gets ``{to}`` and ``{text}`` (URL-encoded)."""
+
+    url_template: str = Field(
+        default="",
+        description="An HTTP SMS gateway: url_template gets {to} and {text} (URL-encoded); empty disables SMS.",
+    )
+    method: str = Field(default="GET", description="HTTP method of the SMS gateway request: GET or POST.")
+    allow_private: bool = Field(
+        default=False,
+        description="Allow a gateway on loopback, link-local or private addresses (refused by default).",
+    )
+
+
+class SmsNotifier(Notifier[SmsSettings]):
     channel = "sms"
     section = "sms"
     address_help = "a phone number"
+    settings_model = SmsSettings
 
     def __init__(self, settings: SmsSettings) -> None:
         self.s = settings

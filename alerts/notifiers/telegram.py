@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import httpx
+from pydantic import BaseModel, Field, SecretStr
 
 from alerts.notifiers.base import Message, Notifier, NotifyError
-from alerts.settings import TelegramSettings
 
 
-class TelegramNotifier(Notifier):
+class TelegramSettings(BaseModel):
+    """Telegram Bot API (``<base_url>/bot<token>/sendMessage``)."""
+
+    base_url: str = Field(
+        default="https://api.telegram.org",
+        description=(
+            "Telegram Bot API base (<base_url>/bot<token>/sendMessage); change it only for a local Bot API server."
+        ),
+    )
+    bot_token: SecretStr = Field(
+        default=SecretStr(""), description="Token of the Telegram bot that sends the messages (from @BotFather)."
+    )
+
+
+class TelegramNotifier(Notifier[TelegramSettings]):
     channel = "telegram"
     section = "telegram"
     address_help = "a Telegram chat id"
+    settings_model = TelegramSettings
 
     def __init__(self, settings: TelegramSettings) -> None:
         self.s = settings

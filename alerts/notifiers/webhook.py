@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
+from pydantic import BaseModel, Field, SecretStr
 
 from alerts.notifiers.base import AddressError, Message, Notifier, NotifyError
-from alerts.settings import AlertSettings, WebhookSettings
 from alerts.urlcheck import UnsafeUrl, check_url, redact
 
 SIGNATURE_HEADER = "X-Kho-Signature"
+
+if TYPE_CHECKING:
+    from alerts.settings import AlertSettings
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -20,10 +24,24 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class WebhookNotifier(Notifier):
+class WebhookSettings(BaseModel):
+    """Generic JSON webhook; with a secret each body is signed (``X-Kho-Signature: sha256=<hex>``)."""
+
+    secret: SecretStr = Field(
+        default=SecretStr(""), description="With a secret each webhook body is signed (X-Kho-Signature: sha256=<hex>)."
+    )
+    timeout_s: float = Field(default=5.0, description="Timeout of one webhook request, seconds.")
+    allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, link-local or private addresses (refused by default).",
+    )
+
+
+class WebhookNotifier(Notifier[WebhookSettings]):
     channel = "webhook"
     section = "webhook"
     address_help = "an http(s) URL"
+    settings_model = WebhookSettings
 
     @classmethod
     def check_address(cls, address: str, settings: AlertSettings) -> str:
@@ -31,7 +49,7 @@ class WebhookNotifier(Notifier):
         if not address.startswith(("http://", "https://")):
             raise AddressError("a webhook address must be an http(s) URL")
         try:
-            check_url(address, allow_private=settings.webhook.allow_private, unresolved_ok=True)
+            check_url(address, allow_private=cls.settings_of(settings).allow_private, unresolved_ok=True)
         except UnsafeUrl as e:
             raise AddressError(str(e)) from None
         return address

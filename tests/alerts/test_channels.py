@@ -16,11 +16,10 @@ from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
 from alerts.notifiers import Message, NotifyError
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.sms import SmsNotifier
-from alerts.notifiers.telegram import TelegramNotifier
-from alerts.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier
-from alerts.settings import SmsSettings, SmtpSettings, TelegramSettings, WebhookSettings
+from alerts.notifiers.email import EmailNotifier, SmtpSettings
+from alerts.notifiers.sms import SmsNotifier, SmsSettings
+from alerts.notifiers.telegram import TelegramNotifier, TelegramSettings
+from alerts.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier, WebhookSettings
 from kho.localservers import free_port
 
 MSG = Message("[kho] KHÓI — HN/P1", "NGHIÊM TRỌNG: KHÓI\nKho HN · Phòng P1", {"kind": "fire", "alerts": [{"id": 1}]})

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from alerts import messages
 from alerts.models import Alert
+from alerts.notifiers.telegram import TelegramNotifier
 from alerts.routing import in_quiet_hours, parse_quiet_hours
 from alerts.settings import AlertSettings
 from kho.settings import load_settings
@@ -89,5 +90,5 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KHO_ALERTS__TELEGRAM__BOT_TOKEN", "1:secret")
     s = load_settings()
     assert s.alerts.repeat_critical_s == 120
-    assert s.alerts.telegram.bot_token.get_secret_value() == "1:secret"
+    assert s.alerts.channel(TelegramNotifier).bot_token.get_secret_value() == "1:secret"
     assert "secret" not in repr(s.alerts.telegram)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alerts import notifiers, store
+from alerts import settings as alert_settings
 from alerts.notifiers import CHANNELS, NOTIFIERS, AddressError, Message, Notifier, build_notifiers, check_address
 from alerts.settings import AlertSettings
 from inventory.db import session_scope
@@ -46,16 +45,20 @@ def test_good_addresses_are_stored_trimmed() -> None:
     assert check_address("sms", "+84 912 345 678", AlertSettings()) == "+84 912 345 678"
 
 
-class PagerNotifier(Notifier):
-    """A channel added later: its rules for addresses apply wherever a contact is added."""
+class PagerSettings(BaseModel):
+    """A pager gateway."""
+
+    gateway: str = Field(default="pager.local", description="Host of the pager gateway.")
+
+
+class PagerNotifier(Notifier[PagerSettings]):
+    """A channel added later: its settings section and its rules for addresses come with it."""
 
     channel = "pager"
-    section = "sms"  # reuses a section; a real one would add its own to AlertSettings
+    section = "pager"
     address_help = "a four-digit pager number"
+    settings_model = PagerSettings
     sent: list[tuple[str, str]] = []
-
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
 
     @classmethod
     def check_address(cls, address: str, settings: AlertSettings) -> str:
@@ -75,7 +78,12 @@ def test_a_registered_notifier_is_offered_checked_and_built(sqlite_sessions, mon
             store.add_contact(s, "Lan", "*", "pager", "12ab")
         c = store.add_contact(s, "Lan", "*", "pager", " 1234 ")
         assert (c.channel, c.address) == ("pager", "1234")
-    pager = notifiers.build_notifiers(AlertSettings())["pager"]
+    with_pager = alert_settings._with_channel_sections()  # what alerts.settings builds from the list at import
+    assert "pager" in with_pager.model_fields and "pager" not in AlertSettings.model_fields
+    cfg = with_pager.model_validate({"pager": {"gateway": "pager.example.org"}})
+    assert cfg.channel(PagerNotifier).gateway == "pager.example.org"
+    pager = notifiers.build_notifiers(cfg)["pager"]
+    assert isinstance(pager, PagerNotifier) and pager.s.gateway == "pager.example.org"
     pager.send("1234", Message("[kho] test", ""))
     assert PagerNotifier.sent == [("1234", "[kho] test")]
     with pytest.raises(AddressError, match="use email, webhook, telegram, sms, pager"):

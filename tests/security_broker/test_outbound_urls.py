@@ -10,9 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts.notifiers.base import Message, NotifyError
-from alerts.notifiers.sms import SmsNotifier
-from alerts.notifiers.webhook import WebhookNotifier
-from alerts.settings import SmsSettings, WebhookSettings
+from alerts.notifiers.sms import SmsNotifier, SmsSettings
+from alerts.notifiers.webhook import WebhookNotifier, WebhookSettings
 from alerts.urlcheck import UnsafeUrl, check_url, redact
 from inventory.errors import RegistryError
 from kho import db as kho_db

@@ -1,7 +1,8 @@
 """The alert engine: a StreamConsumer whose own thread evaluates rules and drives alert lifecycles.
 
 ``on_readings`` / ``on_status`` only enqueue (they run on the collector's thread). The engine thread
-turns readings into signals through the registered rules (``alerts.rules.RULES``), signals into
+turns readings into signals through the registered rules (``alerts.rules.RULES``, asked by
+``alerts.rulebook.RuleBook``), signals into
 transitions (pending → firing → resolved) in SQL (``alerts.lifecycle``), and hands due notifications to
 the router; a timer tick drives time-based rules (offline, system health),
 repeats, escalation and silences ending. All state that matters survives a restart: open alerts
@@ -29,20 +30,16 @@ from alerts.lifecycle import Lifecycle
 from alerts.models import Alert, AlertState, DeliveryStatus
 from alerts.notifiers import Message, Notifier, build_notifiers
 from alerts.routing import Router
-from alerts.rules import AlertRule, Context, OpenAlert, Signal, build_rules
+from alerts.rulebook import RuleBook
+from alerts.rules import AlertRule, Signal, build_rules
 from alerts.settings import AlertSettings
 from collector.reading import Reading, StatusEvent
 from inventory.db import session_scope
-from inventory.directory import DeviceDirectory, RoomEntry, load_directory, registry_version
+from inventory.directory import DeviceDirectory, load_directory, registry_version
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-
-
-def _overrides(rule: AlertRule, method: str) -> bool:
-    """Whether ``rule`` does something in ``method`` (the base class's do nothing: they are not called)."""
-    return getattr(type(rule), method) is not getattr(AlertRule, method)
 
 
 class AlertEngine:
@@ -65,7 +62,6 @@ class AlertEngine:
         self.sessions = sessions
         self.health = health
         self.clock = clock
-        self._load_dir = directory_loader or self._default_loader
         self.router = Router(settings, secret, base_url)
         self.life = Lifecycle(self.router, self._now_dt)
         self.worker = DeliveryWorker(
@@ -77,15 +73,12 @@ class AlertEngine:
             retry_max_s=settings.retry_max_s,
             workers=settings.delivery_workers,
         )
-        self.rules: list[AlertRule] = list(rules) if rules is not None else build_rules(settings)
-        # Each rule is called only where it does something: an urgent rule (smoke) sees only the readings
-        # carrying its fields, ahead of the backlog; the others see every reading in order.
-        self._urgent_rules = [r for r in self.rules if r.urgent_fields]
-        self._urgent_fields = frozenset().union(*(r.urgent_fields for r in self._urgent_rules))
-        self._reading_rules = [r for r in self.rules if not r.urgent_fields and _overrides(r, "on_reading")]
-        self._status_rules = [r for r in self.rules if _overrides(r, "on_status")]
-        self._tick_rules = [r for r in self.rules if _overrides(r, "on_tick")]
-        self.ctx = Context()
+        self.book = RuleBook(
+            rules if rules is not None else build_rules(settings),
+            directory_loader or self._default_loader,
+            stale_after_s=settings.stale_after_s,
+            now_ms=self.now_ms,
+        )
         self._q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         # Readings queued and readings evaluated; each counter has a single writing thread, so no lock.
         self._fed = 0
@@ -97,18 +90,13 @@ class AlertEngine:
         self._next_tick = 0.0
         self._next_checkpoint = 0.0
         self._next_dir_check = 0.0
-        self._next_miss_reload = 0.0
         self._resync_pending = False
         self.errors = 0
 
     @property
-    def directory(self) -> DeviceDirectory:
-        """The registry snapshot the rules judge by."""
-        return self.ctx.directory
-
-    @directory.setter
-    def directory(self, value: DeviceDirectory) -> None:
-        self.ctx.directory = value
+    def rules(self) -> list[AlertRule]:
+        """The rules this engine drives, in registration order."""
+        return self.book.rules
 
     def _default_loader(self) -> DeviceDirectory:
         with self.sessions() as s:
@@ -123,7 +111,7 @@ class AlertEngine:
         """Queue readings for the engine thread (never blocks, never raises)."""
         if not readings:
             return
-        fields = self._urgent_fields
+        fields = self.book.urgent_fields
         smoky = [r for r in readings if not fields.isdisjoint(r.fields)]
         if smoky:
             self._urgent.append(smoky)
@@ -142,8 +130,8 @@ class AlertEngine:
 
     def start(self) -> AlertEngine:
         """Restore state from SQL and start the engine and delivery threads."""
-        self.ctx.start_ms = self.now_ms()
-        self.directory = self._load_dir()
+        self.book.ctx.start_ms = self.now_ms()
+        self.book.reload_directory()
         self._restore()
         self.worker.start()
         self._stop.clear()
@@ -209,11 +197,11 @@ class AlertEngine:
                 try:
                     if k == "r":
                         try:
-                            signals.extend(self._evaluate_readings(it))
+                            signals.extend(self.book.on_readings(it, self._run_urgent))
                         finally:
                             self._done += len(it)
                     elif k == "s":
-                        signals.extend(self._evaluate_status(it))
+                        signals.extend(self.book.on_status(it))
                     elif k == "sync":
                         syncs.append(it)
                 except Exception:
@@ -227,58 +215,21 @@ class AlertEngine:
             for ev in syncs:
                 ev.set()
 
-    def _run_urgent(self) -> None:
-        """Evaluate the urgent rules (smoke) on the readings queued for them since the last look."""
+    def _run_urgent(self) -> bool:
+        """Evaluate the urgent rules (smoke) on the readings queued for them since the last look; whether any were."""
+        if not self._urgent:  # a deque's truth test costs nothing: asked between every two readings
+            return False
         signals: list[Signal] = []
-        ctx = self.ctx
         while self._urgent:
             readings = self._urgent.popleft()
             try:
-                ctx.now_ms = self.now_ms()
-                for r in readings:
-                    room = self._room(r.room_id)
-                    for rule in self._urgent_rules:
-                        signals.extend(rule.on_reading(r, room, ctx))
+                signals.extend(self.book.on_urgent(readings))
             except Exception:
                 self.errors += 1
                 log.exception("smoke rule evaluation failed")
         if signals:
             self._apply_safely(signals)
-
-    # ---- evaluation ---------------------------------------------------------------------------------------------
-
-    def _room(self, room_id: int) -> RoomEntry | None:
-        room = self.directory.rooms.get(room_id)
-        if room is None and time.monotonic() >= self._next_miss_reload:
-            # A room added since the last load; do not reload for every reading of an unknown one.
-            self._next_miss_reload = time.monotonic() + 5.0
-            self._reload_directory()
-            room = self.directory.rooms.get(room_id)
-        return room
-
-    def _evaluate_readings(self, readings: Sequence[Reading]) -> list[Signal]:
-        ctx = self.ctx
-        now = self.now_ms()
-        out: list[Signal] = []
-        urgent = self._urgent
-        rules = self._reading_rules
-        ctx.now_ms = now
-        ctx.stale_before_ms = now - self.s.stale_after_s * 1000
-        for r in readings:
-            if urgent:  # smoke arrived meanwhile: it goes first (a deque's truth test costs nothing)
-                self._run_urgent()
-                ctx.now_ms = now  # the rest of the batch is judged at the time it was taken
-            room = self._room(r.room_id)
-            for rule in rules:
-                out.extend(rule.on_reading(r, room, ctx))
-        return out
-
-    def _evaluate_status(self, event: StatusEvent) -> list[Signal]:
-        self.ctx.now_ms = self.now_ms()
-        out: list[Signal] = []
-        for rule in self._status_rules:
-            out.extend(rule.on_status(event, self.ctx))
-        return out
+        return True
 
     def _apply_safely(self, signals: list[Signal]) -> None:
         try:
@@ -341,25 +292,20 @@ class AlertEngine:
 
     def tick(self) -> None:
         """Time-driven work: offline by silence, system health, repeats/escalation/silence ends, checkpoint."""
-        now_ms = self.now_ms()
         mono = time.monotonic()
         if mono >= self._next_dir_check:
             self._next_dir_check = mono + 30
             with self.sessions() as s:
-                if registry_version(s) != self.directory.version:
-                    self._reload_directory()
-        ctx = self.ctx
-        ctx.now_ms = now_ms
-        ctx.health = None
+                if registry_version(s) != self.book.directory.version:
+                    self.book.reload_directory()
+        health: dict[str, Any] | None = None
         if self.health is not None:
             try:
-                ctx.health = self.health()
+                health = self.health()
             except Exception:
                 log.exception("collector health() failed")
-                ctx.health = {}
-        signals: list[Signal] = []
-        for rule in self._tick_rules:
-            signals.extend(rule.on_tick(ctx))
+                health = {}
+        signals = self.book.on_tick(health)
         if signals:
             self._apply(signals)
         with session_scope(self.sessions) as s:
@@ -371,17 +317,11 @@ class AlertEngine:
             self._next_checkpoint = mono + self.s.checkpoint_s
             self._checkpoint()
 
-    def _reload_directory(self) -> None:
-        try:
-            self.directory = self._load_dir()
-        except Exception:
-            log.exception("loading the device directory failed")
-
     # ---- persistence ---------------------------------------------------------------------------------------
 
     def _checkpoint(self) -> None:
         try:
-            states = {r.name: r.state() for r in self.rules if _overrides(r, "state")}
+            states = self.book.states()
             with session_scope(self.sessions) as s:
                 store.save_rule_states(s, states, self._now_dt())
         except Exception:
@@ -396,9 +336,5 @@ class AlertEngine:
         with self.sessions() as s:
             states = store.load_rule_states(s)
             rows = store.open_alerts(s)
-        self.ctx.now_ms = self.now_ms()
         self.life.load(rows)
-        still_open = [OpenAlert(a.rule, a.severity, a.site, a.room, a.room_id, a.device_id) for a in rows if a.open_key]
-        for rule in self.rules:
-            mine = [o for o in still_open if o.rule in rule.produces]
-            rule.restore(states.get(rule.name, {}), mine, self.ctx)
+        self.book.restore(states, rows)

@@ -82,7 +82,7 @@ async def node_add(request: Request, who: Admin) -> Response:
             registry.add_device(
                 s,
                 form.get("id", "").strip(),
-                form.get("profile", "native"),
+                form.get("profile", profile_names()[0]),
                 site,
                 room,
                 topic=form.get("topic", "").strip() or None,

@@ -48,13 +48,34 @@ class ProfileInfo:
         """``(access, root)`` of every topic tree a node with registry ``topic`` uses.
 
         ``access`` is ``write`` (the node publishes there) or ``read`` (it listens there); the node's ACL grants
-        ``<root>/#`` with that access. By default the node writes under its topic and nowhere else.
+        ``<root>/#`` with that access. By default the node writes under its topic and nowhere else. Each root is the
+        topic itself or the topic under a fixed prefix (``tele/<topic>``): the registry finds overlapping nodes by
+        these prefixes (:meth:`namespace_prefixes`), and ``register`` refuses a profile whose roots are otherwise.
         """
         return [("write", topic)]
+
+    def namespace_prefixes(self) -> tuple[str, ...]:
+        """The fixed prefixes of the :meth:`namespaces` roots: ``""`` for the topic, ``tele`` for ``tele/<topic>``."""
+        return _prefixes(self, _PROBES[0])
 
     def check_topic(self, topic: str) -> None:
         """RegistryError when the (plain) ``topic`` does not have the shape this profile's nodes need."""
         return None
+
+
+_PROBES = ("probe-1", "probe-2")
+
+
+def _prefixes(info: ProfileInfo, probe: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for _, root in info.namespaces(probe):
+        if root == probe:
+            out.append("")
+        elif root.endswith("/" + probe) and "{" not in root:
+            out.append(root[: -len(probe) - 1])
+        else:
+            raise ValueError(f"profile {info.name!r}: namespace {root!r} of topic {probe!r} is not <prefix>/<topic>")
+    return tuple(dict.fromkeys(out))
 
 
 class ProfilesNotRegistered(RuntimeError):
@@ -84,6 +105,8 @@ def register(info: ProfileInfo) -> ProfileInfo:
     old = _REGISTERED.get(info.name)
     if old is not None and old != info:
         raise ValueError(f"profile {info.name!r} is already registered")
+    if len({_prefixes(info, probe) for probe in _PROBES}) != 1:
+        raise ValueError(f"profile {info.name!r}: the prefixes of its namespaces depend on the topic")
     _REGISTERED[info.name] = info
     return info
 

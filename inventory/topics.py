@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from inventory.errors import Conflict, RegistryError
-from inventory.profiles import get_profile, require_profile
+from inventory.profiles import PROFILES, get_profile, require_profile
 
 # Letters, digits, '-', '_'; no '.', so an id is never a path component like '..' in generated file names.
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -83,6 +83,29 @@ def overlaps(a: str, b: str) -> bool:
     """True when topic trees ``a/#`` and ``b/#`` share a topic (one root equals or level-prefixes the other)."""
     a, b = a.lower(), b.lower()  # Mosquitto is case-sensitive; refusing case variants avoids look-alike nodes
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def overlap_search(profile: str, topic: str) -> tuple[list[str], list[str]]:
+    """Where to look for the nodes a node of ``profile`` with ``topic`` might overlap, without the whole fleet.
+
+    Returns registry topics (another node overlaps only if its registry topic overlaps one of them) and profiles
+    (every node of which might). Each profile's namespaces are its topic under fixed prefixes
+    (``ProfileInfo.namespace_prefixes``), so a root of ours meets another node's ``<prefix>/<its topic>`` only
+    when its topic overlaps our root without the prefix, or when our root lies above the prefix itself.
+    """
+    topics: list[str] = []
+    whole: list[str] = []
+    infos = list(PROFILES.values())
+    for _, root in namespaces(profile, topic):
+        for info in infos:
+            for prefix in info.namespace_prefixes():
+                if not prefix:
+                    topics.append(root)
+                elif root.lower().startswith(prefix.lower() + "/"):
+                    topics.append(root[len(prefix) + 1 :])
+                elif overlaps(root, prefix):  # our root is the prefix or above it: every such node is under it
+                    whole.append(info.name)
+    return list(dict.fromkeys(topics)), list(dict.fromkeys(whole))
 
 
 def find_overlap(

@@ -33,6 +33,8 @@ class ProfileInfo:
     summary: str
     # Shown by ``kho firmware render`` for nodes of a profile kho generates no firmware files for.
     setup_hint: str = ""
+    # The nodes run kho's own firmware: nothing is generated per node, the admin page offers no firmware download.
+    kho_firmware: bool = False
 
     def default_topic(self, device_id: str) -> str:
         """The topic root of ``device_id`` when none is given."""

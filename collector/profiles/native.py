@@ -102,6 +102,7 @@ INFO = NativeInfo(
     "kho/{id}",
     "kho firmware: JSON on <root>/telemetry, online/offline on <root>/status",
     setup_hint="native nodes run kho's own firmware: nothing to generate",
+    kho_firmware=True,
 )
 
 

@@ -208,6 +208,7 @@ def test_the_broker_acl_and_firmware_read_it(acme: Acme, tmp_path: Path) -> None
     assert node_topics(node) == [("write", "acme/a1/#")]
     rendered = render_node(node, tmp_path, FirmwareSettings())
     assert rendered.files == [] and rendered.skipped == acme.info.setup_hint
+    assert not acme.info.kho_firmware and inventory_profiles.PROFILES["native"].kho_firmware  # the admin page's link
 
 
 def test_the_cli_lists_it_and_registers_nodes_with_it(acme: Acme, room: sessionmaker[Session], sqlite_url: str) -> None:

@@ -19,7 +19,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from collector import profiles
-from collector.profiles import Message
+from collector.profiles import Message, native
 from collector.settings import MqttSettings
 from inventory.directory import DeviceEntry
 
@@ -216,7 +216,7 @@ class Simulator:
         Every message has a distinct (device, ts) so each lands as its own point. Returns the number the
         broker acknowledged (QoS 1) or sent (QoS 0).
         """
-        natives = [d for d in self.devices if d.profile == "native"] or self.devices
+        natives = [d for d in self.devices if d.profile == native.PROFILE.name] or self.devices
         if not natives:
             return 0
         done = threading.Event()

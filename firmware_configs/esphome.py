@@ -13,6 +13,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from firmware_configs.hardware import Hardware, parse_hardware
 from firmware_configs.settings import FirmwareSettings
 
+# The payload profile whose nodes run the configs of this module (a name of ``inventory.profiles``).
+PROFILE = "esphome"
 TEMPLATES = Path(__file__).parent / "templates"
 PLACEHOLDER = "CHANGE-ME"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from firmware_configs.esphome import Node
 from firmware_configs.settings import FirmwareSettings
 
+# The payload profile whose nodes take the commands of this module (a name of ``inventory.profiles``).
+PROFILE = "tasmota"
 # Tasmota accepts TelePeriod 10..3600 s.
 TELE_MIN, TELE_MAX = 10, 3600
 

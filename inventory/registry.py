@@ -15,7 +15,7 @@ from inventory.db import utcnow
 from inventory.errors import Conflict, NotFound, RegistryError
 from inventory.models import Device, DeviceAssignment, RegistryVersion, Room, Site
 from inventory.profiles import get_profile, profile_names
-from inventory.topics import check_device_id, check_no_overlap, check_node_topic
+from inventory.topics import check_device_id, check_no_overlap, check_node_topic, overlap_search
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -130,7 +130,7 @@ def add_device(
     session.get(RegistryVersion, 1, with_for_update=True)
     if session.get(Device, device_id) is not None:
         raise Conflict(f"device {device_id} already exists")
-    check_no_overlap(profile, topic, _overlap_candidates(session, topic), device_id=device_id)
+    check_no_overlap(profile, topic, _overlap_candidates(session, profile, topic), device_id=device_id)
     dev = Device(
         id=device_id,
         profile=profile,
@@ -148,20 +148,28 @@ def add_device(
     return dev
 
 
-def _overlap_candidates(session: Session, topic: str) -> list[tuple[str, str, str]]:
-    """Nodes whose registry topic equals ``topic``, is a level-prefix of it or lies under it (any case).
+def _overlap_candidates(session: Session, profile: str, topic: str) -> list[tuple[str, str, str]]:
+    """Nodes whose topic trees might overlap those of a node of ``profile`` with ``topic``.
 
-    Two nodes' topic trees can only overlap when their registry topics do (see ``inventory.topics.namespaces``),
-    so the exact check runs on these few rows instead of the whole fleet.
+    A node's trees are its registry topic under its profile's fixed prefixes, so the candidates are the nodes whose
+    registry topic equals one of ``inventory.topics.overlap_search``'s topics, is a level-prefix of it or lies under
+    it (any case), and the nodes of the profiles it names; the exact check runs on these few rows instead of the
+    whole fleet.
     """
-    low = topic.lower()
-    levels = low.split("/")
-    prefixes = ["/".join(levels[:i]) for i in range(1, len(levels) + 1)]
-    escaped = low.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    topics, whole = overlap_search(profile, topic)
     t = func.lower(Device.topic)
-    rows = session.execute(
-        select(Device.id, Device.profile, Device.topic).where(or_(t.in_(prefixes), t.like(escaped + "/%", escape="\\")))
-    )
+    conditions = []
+    for candidate in topics:
+        low = candidate.lower()
+        levels = low.split("/")
+        prefixes = ["/".join(levels[:i]) for i in range(1, len(levels) + 1)]
+        escaped = low.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions += [t.in_(prefixes), t.like(escaped + "/%", escape="\\")]
+    if whole:
+        conditions.append(Device.profile.in_(whole))
+    if not conditions:
+        return []
+    rows = session.execute(select(Device.id, Device.profile, Device.topic).where(or_(*conditions)))
     return [(r.id, r.profile, r.topic) for r in rows]
 
 

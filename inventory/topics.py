@@ -4,7 +4,9 @@ A node's broker account may write only under its own topic roots (``firmware_con
 nodes whose roots overlap — one equal to, or a level-prefix of, the other — could publish as each other; a
 root under a system prefix (``kho``, ``cmnd``, ``stat``, ``tele``, ``$SYS``) would reach every node of a
 profile. Topics are therefore plain: levels of ASCII letters, digits, ``-`` and ``_``, nothing else (no
-wildcards, no ``$``, no spaces or newlines that would add lines to a generated ACL).
+wildcards, no ``$``, no spaces or newlines that would add lines to a generated ACL). These rules hold for every
+profile; what differs between profiles (which trees a node uses, the shape of its topic) each profile declares in
+its ``inventory.profiles.ProfileInfo``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from inventory.errors import Conflict, RegistryError
+from inventory.profiles import PROFILES, get_profile, require_profile
 
 # Letters, digits, '-', '_'; no '.', so an id is never a path component like '..' in generated file names.
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -55,24 +58,21 @@ def check_plain_topic(topic: str) -> str:
 def namespaces(profile: str, topic: str) -> list[tuple[str, str]]:
     """``(access, root)`` of every topic tree a node of ``profile`` with registry ``topic`` uses.
 
-    ``access`` is ``write`` (the node publishes there) or ``read`` (it listens there); the node's
-    ACL grants ``<root>/#`` with that access.
+    ``access`` is ``write`` (the node publishes there) or ``read`` (it listens there); the node's ACL grants
+    ``<root>/#`` with that access. The profile says which trees (``ProfileInfo.namespaces``); a node of a profile
+    no longer registered keeps the default, its topic alone.
     """
-    if profile == "tasmota":
-        # Tasmota also listens on its own command topic (console commands from the admin).
-        return [("write", f"tele/{topic}"), ("write", f"stat/{topic}"), ("read", f"cmnd/{topic}")]
-    return [("write", topic)]  # native: kho/<id>, esphome: <topic_prefix>
+    info = get_profile(profile)
+    return info.namespaces(topic) if info is not None else [("write", topic)]
 
 
 def check_node_topic(profile: str, topic: str) -> str:
     """``topic`` when it is plain and fits ``profile`` (see the module docstring), else RegistryError."""
     check_plain_topic(topic)
-    levels = topic.split("/")
-    if profile == "native" and (len(levels) != 2 or levels[0] != "kho"):
-        raise RegistryError(f"a native node's topic must be kho/<name>, not {topic!r}")
-    if profile == "tasmota" and len(levels) != 1:
-        raise RegistryError(f"a Tasmota topic is one level (it goes into tele/<topic>/…), not {topic!r}")
-    if profile != "native" and levels[0].lower() in _RESERVED:
+    info = require_profile(profile)
+    info.check_topic(topic)
+    first = topic.split("/", 1)[0].lower()
+    if first in _RESERVED and first != info.own_prefix.lower():
         raise RegistryError(
             f"topic {topic!r} is under a system prefix ({', '.join(SYSTEM_PREFIXES)}) and would reach other nodes"
         )
@@ -83,6 +83,29 @@ def overlaps(a: str, b: str) -> bool:
     """True when topic trees ``a/#`` and ``b/#`` share a topic (one root equals or level-prefixes the other)."""
     a, b = a.lower(), b.lower()  # Mosquitto is case-sensitive; refusing case variants avoids look-alike nodes
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def overlap_search(profile: str, topic: str) -> tuple[list[str], list[str]]:
+    """Where to look for the nodes a node of ``profile`` with ``topic`` might overlap, without the whole fleet.
+
+    Returns registry topics (another node overlaps only if its registry topic overlaps one of them) and profiles
+    (every node of which might). Each profile's namespaces are its topic under fixed prefixes
+    (``ProfileInfo.namespace_prefixes``), so a root of ours meets another node's ``<prefix>/<its topic>`` only
+    when its topic overlaps our root without the prefix, or when our root lies above the prefix itself.
+    """
+    topics: list[str] = []
+    whole: list[str] = []
+    infos = list(PROFILES.values())
+    for _, root in namespaces(profile, topic):
+        for info in infos:
+            for prefix in info.namespace_prefixes():
+                if not prefix:
+                    topics.append(root)
+                elif root.lower().startswith(prefix.lower() + "/"):
+                    topics.append(root[len(prefix) + 1 :])
+                elif overlaps(root, prefix):  # our root is the prefix or above it: every such node is under it
+                    whole.append(info.name)
+    return list(dict.fromkeys(topics)), list(dict.fromkeys(whole))
 
 
 def find_overlap(

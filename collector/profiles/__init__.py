@@ -1,37 +1,60 @@
-"""The registry of payload profiles: one module per profile, one line each below.
+"""The registry of payload profiles: one module per profile, one registration line each below.
 
-The names are those of ``inventory.profiles.PROFILES`` (what the registry accepts); importing this package checks
-that both lists hold the same names, so a profile cannot be registered on one side only.
+Registering a profile makes it known on both sides at once: here (the dispatcher, the default subscriptions, the
+smoke hint, the simulator) and, through its ``info``, in ``inventory.profiles`` (what the registry accepts, the CLI,
+firmware). The inventory may not import the collector, so the composition root (``kho``) imports this package
+before anything asks for a profile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
-from collector.profiles import esphome, native, shelly, tasmota
 from collector.profiles.base import Decoder, Match, Message, Profile
-from inventory.profiles import profile_names
+from inventory import profiles as _inventory
 
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in (
-        native.PROFILE,
-        esphome.PROFILE,
-        tasmota.PROFILE,
-        shelly.PROFILE,
-    )
-}
-
-if set(PROFILES) != set(profile_names()):  # pragma: no cover - a registration line is missing on one side
-    raise ImportError(
-        f"collector profiles {sorted(PROFILES)} differ from inventory.profiles {sorted(profile_names())}: "
-        "register the profile in both"
-    )
-
-_SMOKY = tuple(p for p in PROFILES.values() if p.reports_smoke)
+PROFILES: dict[str, Profile] = {}
+_SMOKY: tuple[Profile, ...] = ()
 # topic → the smoke hints of the profiles whose topic it is (bounded like the dispatcher's route cache): paho's
 # network thread asks once per message, so each message costs one lookup and its own profile's hint.
 _HINTS_BY_TOPIC: dict[str, tuple[Callable[[str, bytes], bool], ...]] = {}
+
+
+def register(profile: Profile) -> Profile:
+    """Make ``profile`` known to the collector and, through ``profile.info``, to the registry; returns it."""
+    global _SMOKY
+    if not isinstance(profile, Profile):
+        raise TypeError(f"{profile!r} is not a collector.profiles.base.Profile")
+    old = PROFILES.get(profile.name)
+    if old is not None and old is not profile:
+        raise ValueError(f"profile {profile.name!r} is already registered")
+    _inventory.register(profile.info)
+    PROFILES[profile.name] = profile
+    _SMOKY = tuple(p for p in PROFILES.values() if p.reports_smoke)
+    _HINTS_BY_TOPIC.clear()
+    return profile
+
+
+def unregister(name: str) -> None:
+    """Forget the profile called ``name`` on both sides (for tests and plugins loaded for a while)."""
+    global _SMOKY
+    PROFILES.pop(name, None)
+    _inventory.unregister(name)
+    _SMOKY = tuple(p for p in PROFILES.values() if p.reports_smoke)
+    _HINTS_BY_TOPIC.clear()
+
+
+# The profiles, one registration line each: the module ``collector/profiles/<name>.py`` and its ``PROFILE``. The
+# order is that of listings and of the dispatcher trying the profiles on a topic.
+MODULES = (
+    "native",
+    "esphome",
+    "tasmota",
+    "shelly",
+)
+for _module in MODULES:
+    register(import_module(f"{__name__}.{_module}").PROFILE)
 
 
 def get(name: str) -> Profile:
@@ -58,4 +81,15 @@ def smoke_hint(topic: str, payload: bytes) -> bool:
     return False
 
 
-__all__ = ["PROFILES", "Decoder", "Match", "Message", "Profile", "default_topics", "get", "smoke_hint"]
+__all__ = [
+    "PROFILES",
+    "Decoder",
+    "Match",
+    "Message",
+    "Profile",
+    "default_topics",
+    "get",
+    "register",
+    "smoke_hint",
+    "unregister",
+]

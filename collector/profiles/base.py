@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from collector.decoders.types import Outcome
+from inventory.profiles import ProfileInfo
 
 # (topic, payload) of one MQTT message a simulated node publishes.
 Message = tuple[str, bytes]
@@ -40,14 +41,20 @@ class Match:
 class Profile:
     """Base of every profile module's ``PROFILE``; a subclass overrides what its nodes do differently.
 
-    ``name`` must be a name of ``inventory.profiles.PROFILES``.
+    ``info`` is what the registry needs of the profile (its name, default topic root, summary, setup hint and topic
+    rules); ``collector.profiles.register`` hands it to ``inventory.profiles``, so it is declared once, here.
     """
 
-    name: str = ""
+    info: ProfileInfo
     # MQTT subscriptions covering every topic of the profile (single-level roots: ``+`` stands for the root).
     subscriptions: tuple[str, ...] = ()
     # Whether the profile's nodes can report smoke (then ``smoke_hint`` is asked for the profile's topics).
     reports_smoke: bool = False
+
+    @property
+    def name(self) -> str:
+        """The profile's name (``info.name``): what a device is registered with."""
+        return self.info.name
 
     def match(self, topic: str) -> Match | None:
         """The root and channel of ``topic`` if it is one of this profile's topics (no registry lookup yet)."""

@@ -9,6 +9,7 @@ from collector.decoders.common import DecodeError
 from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, NOT_FINITE, Ignored, Outcome, Sample
 from collector.profiles.base import Decoder, Match, Message, Profile, named
+from inventory.profiles import ProfileInfo
 
 
 def sensor_field(name: str) -> str | None:
@@ -68,7 +69,7 @@ BAD_STATES: tuple[tuple[str, bytes], ...] = (("temperature", b"nan"), ("humidity
 class ESPHome(Profile):
     """ESPHome's MQTT component with its default topics."""
 
-    name = "esphome"
+    info = ProfileInfo("esphome", "{id}", "ESPHome: one value per <prefix>/sensor/<name>/state")
     subscriptions = ("+/sensor/+/state", "+/binary_sensor/+/state", "+/status")
     reports_smoke = True
 

@@ -12,6 +12,8 @@ from collector.decoders.common import DecodeError, number, parse_json, timestamp
 from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
 from collector.profiles.base import Decoder, Match, Message, Profile
+from inventory.errors import RegistryError
+from inventory.profiles import ProfileInfo
 
 # Payload keys kho stores; others (rssi, uptime, …) are ignored so firmware can add fields freely.
 NUMERIC_KEYS = ("temperature_c", "humidity_pct", "smoke_level", "battery_v")
@@ -84,10 +86,30 @@ BAD_TELEMETRY: tuple[bytes, ...] = (
 )
 
 
+class NativeInfo(ProfileInfo):
+    """A native node's topic is ``kho/<name>``, under kho's own prefix."""
+
+    __slots__ = ()
+
+    def check_topic(self, topic: str) -> None:
+        levels = topic.split("/")
+        if len(levels) != 2 or levels[0] != "kho":
+            raise RegistryError(f"a native node's topic must be kho/<name>, not {topic!r}")
+
+
+INFO = NativeInfo(
+    "native",
+    "kho/{id}",
+    "kho firmware: JSON on <root>/telemetry, online/offline on <root>/status",
+    setup_hint="native nodes run kho's own firmware: nothing to generate",
+    kho_firmware=True,
+)
+
+
 class Native(Profile):
     """kho's own firmware."""
 
-    name = "native"
+    info = INFO
     subscriptions = ("kho/+/telemetry", "kho/+/status")
     reports_smoke = True
 

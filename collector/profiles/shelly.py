@@ -23,6 +23,7 @@ import orjson
 from collector.decoders.common import DecodeError, number, parse_json, timestamp_ms
 from collector.decoders.types import BAD_STATUS, BAD_TYPE, Ignored, Outcome, Reject, Sample, Status
 from collector.profiles.base import Decoder, Match, Message, Profile, named
+from inventory.profiles import ProfileInfo
 
 _NOTIFY = ("NotifyStatus", "NotifyFullStatus")
 
@@ -103,7 +104,13 @@ def decode_online(device_id: str, payload: bytes) -> list[Outcome]:
 class Shelly(Profile):
     """Shelly Gen2+ devices with MQTT enabled and RPC status notifications on."""
 
-    name = "shelly"
+    info = ProfileInfo(
+        "shelly",
+        "{id}",
+        "Shelly Gen2+/Gen3 (H&T, Plus Smoke): JSON-RPC on <prefix>/events/rpc, <prefix>/status/<component>",
+        setup_hint="configure MQTT in the Shelly's own web page: server, user, password, topic prefix = the "
+        "node's topic, 'RPC status notifications' on",
+    )
     subscriptions = ("+/events/rpc", "+/status/+", "+/online")
     reports_smoke = True
 

@@ -13,6 +13,8 @@ from collector.decoders.status import decode_status
 from collector.decoders.types import BAD_TYPE, EMPTY, Outcome, Sample
 from collector.dewpoint import dew_point_c
 from collector.profiles.base import Decoder, Match, Message, Profile
+from inventory.errors import RegistryError
+from inventory.profiles import ProfileInfo
 
 # Sensors that report humidity are preferred over temperature-only probes (DS18B20) on the same node.
 _SENSOR_VALUES = {"Temperature": "temperature_c", "Humidity": "humidity_pct"}
@@ -60,10 +62,27 @@ BAD_SENSOR: tuple[bytes, ...] = (
 )
 
 
+class TasmotaInfo(ProfileInfo):
+    """A Tasmota topic is one level; the node writes under ``tele/`` and ``stat/`` and listens on ``cmnd/``."""
+
+    __slots__ = ()
+
+    def namespaces(self, topic: str) -> list[tuple[str, str]]:
+        # Tasmota also listens on its own command topic (console commands from the admin).
+        return [("write", f"tele/{topic}"), ("write", f"stat/{topic}"), ("read", f"cmnd/{topic}")]
+
+    def check_topic(self, topic: str) -> None:
+        if "/" in topic:
+            raise RegistryError(f"a Tasmota topic is one level (it goes into tele/<topic>/…), not {topic!r}")
+
+
+INFO = TasmotaInfo("tasmota", "{id}", "Tasmota: JSON on tele/<topic>/SENSOR, last will on tele/<topic>/LWT")
+
+
 class Tasmota(Profile):
     """Tasmota's telemetry with its default ``tele/%topic%/`` full topic."""
 
-    name = "tasmota"
+    info = INFO
     subscriptions = ("tele/+/SENSOR", "tele/+/LWT")
 
     def match(self, topic: str) -> Match | None:

@@ -16,6 +16,7 @@ from firmware_configs.broker.passwd import (
     write_passwd,
 )
 from firmware_configs.esphome import Node, write_secrets
+from firmware_configs.render import firmware_of
 from firmware_configs.settings import FirmwareSettings
 from inventory.errors import NotFound, RegistryError
 
@@ -85,7 +86,7 @@ def generate_credentials(
         password = new_password()
         entries[node.id] = hash_password(password)
         write_secrets(
-            firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=node.profile == "esphome"
+            firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=_esphome_secrets(node)
         )
         result.created.append(node.id)
     result.removed = sorted(set(old) - set(entries))
@@ -107,8 +108,11 @@ def rotate_password(node: Node, broker_dir: Path, firmware_dir: Path) -> str:
         raise NotFound(f"device {node.id} has no broker account yet: run `kho broker credentials` first")
     password = new_password()
     entries[node.id] = hash_password(password)
-    write_secrets(
-        firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=node.profile == "esphome"
-    )
+    write_secrets(firmware_dir / node.id / "secrets.yaml", {"mqtt_password": password}, esphome=_esphome_secrets(node))
     write_passwd(passwd_path, entries)
     return password
+
+
+def _esphome_secrets(node: Node) -> bool:
+    fw = firmware_of(node.profile)
+    return fw is not None and fw.esphome_secrets

@@ -15,7 +15,7 @@ from inventory import registry
 from inventory.admin.common import Admin, form_error
 from inventory.errors import RegistryError
 from inventory.models import Room, Site
-from inventory.profiles import profile_names
+from inventory.profiles import get_profile, profile_names
 from inventory.webutil import flash, redirect, render, tx
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +39,11 @@ def _last_seen(request: Request, sites: list[str]) -> tuple[dict[str, int], bool
     return seen, True
 
 
+def _kho_firmware(profile: str) -> bool:
+    info = get_profile(profile)
+    return info is not None and info.kho_firmware
+
+
 def _data(request: Request) -> dict[str, Any]:
     with tx(request) as s:
         devices = registry.list_devices(s)
@@ -54,6 +59,7 @@ def _data(request: Request) -> dict[str, Any]:
         {
             "id": d.id,
             "profile": d.profile,
+            "download": not _kho_firmware(d.profile),
             "topic": d.topic,
             "where": f"{d.site}/{d.room}",
             "hardware": d.hardware,
@@ -82,7 +88,7 @@ async def node_add(request: Request, who: Admin) -> Response:
             registry.add_device(
                 s,
                 form.get("id", "").strip(),
-                form.get("profile", "native"),
+                form.get("profile", profile_names()[0]),
                 site,
                 room,
                 topic=form.get("topic", "").strip() or None,

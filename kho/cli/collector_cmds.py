@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from collector.deadletter import DeadLetterStore
 from collector.influx import safe_url
+from collector.profiles import native
 from collector.simulator import Simulator
 from inventory import registry
 from inventory.db import session_scope
@@ -200,7 +201,7 @@ def _create_demo_devices(c: CliContext, n: int) -> None:
                 registry.add_device(
                     s,
                     dev,
-                    "native",
+                    native.PROFILE.name,  # the simulator's burst publishes native telemetry
                     "sim",
                     "sim-1",
                     hardware="simulated",

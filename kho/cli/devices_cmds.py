@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import typer
 from rich.table import Table
+from typer.models import OptionInfo
 
 from inventory import registry
 from inventory.db import session_scope
@@ -16,6 +18,23 @@ from kho.cli.common import console, ctx_of
 sites_app = typer.Typer(help="Archive storage sites.", no_args_is_help=True)
 rooms_app = typer.Typer(help="Storage rooms.", no_args_is_help=True)
 devices_app = typer.Typer(help="Sensor nodes.", no_args_is_help=True)
+
+
+class _ProfileOption(OptionInfo):
+    """``--profile``: its help names the registered profiles, read each time the command is built (not at import,
+    so a profile registered later is listed too)."""
+
+    @property
+    def help(self) -> str:
+        return " | ".join(profile_names())
+
+    @help.setter
+    def help(self, value: str | None) -> None:  # OptionInfo.__init__ sets it; the names are read instead
+        pass
+
+
+def _profile_option() -> Any:  # like typer.Option: the default of a typed parameter
+    return _ProfileOption(default=...)
 
 
 @sites_app.command("add")
@@ -58,7 +77,7 @@ def device_profiles() -> None:
 def device_add(
     ctx: typer.Context,
     device_id: str,
-    profile: str = typer.Option(..., help=" | ".join(profile_names())),
+    profile: str = _profile_option(),
     room: str = typer.Option(..., help="SITE/ROOM the node is in"),
     topic: str = typer.Option("", help="topic root (esphome/shelly topic prefix, tasmota topic); default from id"),
     hardware: str = typer.Option("", help="e.g. esp32-sht3x, esp32-bme280+mq2"),

@@ -81,25 +81,23 @@ def topics_cmd(
     out: Path | None = typer.Option(None, "--out", help="where the node's files were rendered"),
 ) -> None:
     """List the topics and example payloads a rendered node will publish (to check with mosquitto_sub)."""
-    from firmware_configs.expected import esphome_publications, tasmota_publications
     from firmware_configs.nodes import load_node
+    from firmware_configs.render import firmware_of
     from inventory.profiles import get_profile
 
     fw = _settings(ctx)
     target = _dir(ctx, out, fw.firmware_dir, "firmware")
     with session_scope(ctx_of(ctx).sessions) as s:
         node = load_node(s, device)
-    if node.profile == "esphome":
-        path = target / node.id / f"{node.id}.yaml"
-        pubs = esphome_publications(path.read_text(encoding="utf-8")) if path.exists() else None
-    elif node.profile == "tasmota":
-        path = target / node.id / "tasmota-commands.txt"
-        pubs = tasmota_publications(path.read_text(encoding="utf-8")) if path.exists() else None
-    elif node.profile == "native":
-        fail(f"{node.id} is a native node: it publishes kho/{node.id}/telemetry and kho/{node.id}/status")
-    else:
+    generated = firmware_of(node.profile)
+    if generated is None:
         info = get_profile(node.profile)
-        fail(f"{node.id} is a {node.profile} node, kho renders no files for it: {info.summary if info else ''}")
+        what = info.summary if info else ""
+        for placeholder in ("<root>", "<prefix>", "<topic>"):
+            what = what.replace(placeholder, node.topic)
+        fail(f"{node.id} is a {node.profile} node, kho renders no files for it: {what}")
+    path = target / node.id / generated.config_file(node)
+    pubs = generated.publications(path.read_text(encoding="utf-8")) if path.exists() else None
     if pubs is None:
         fail(f"{path} not found: run `kho firmware render --device {node.id}` first")
     for p in pubs:

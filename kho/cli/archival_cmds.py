@@ -415,7 +415,7 @@ def retention_import(
     from inventory.archival import retention as rt
 
     with session_scope(ctx_of(ctx).sessions) as s:
-        n = rt.import_retention_table(s, table, file.read_bytes(), file.name, organisation=org)
+        n = rt.import_retention_table(s, table, file.read_bytes(), file.name, organisation=org, actor=CLI_ACTOR)
     console.print(f"[green]{n} rules imported into {table}[/]")
 
 

@@ -34,7 +34,7 @@ def check_document(data: bytes) -> tuple[str, str]:
         mb = MAX_BYTES // (1024 * 1024)
         raise RegistryError(f"the document is larger than {mb} MB", key="ar_doc_size", field="file", mb=mb)
     if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-2048:]:
+        if b"%%EOF" not in data[-8192:]:  # scanners may append a little after it
             raise RegistryError("the PDF is cut short", key="ar_doc_truncated", field="file")
         return ".pdf", "application/pdf"
     try:

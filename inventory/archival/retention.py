@@ -29,6 +29,7 @@ PERMANENT_WORDS = ("vĩnh viễn", "vinh vien", "vv", "permanent")
 TABLE_NAME_MAX = 100  # retention_rules.table_name
 CODE_MAX = 32  # retention_rules.code
 MAX_ROWS = 20_000  # the national table has a few hundred; a sheet of more is not a retention table
+BLANK_END = 1_000  # this many blank rows in a row end the table
 MAX_BYTES = 5 * 1024 * 1024  # what the page accepts (a retention table is a few hundred kB at most)
 SUFFIXES = (".xlsx", ".csv")
 
@@ -47,7 +48,7 @@ def parse_retention(text: str) -> int | None:
         raise RegistryError(
             f"retention {text!r}: write 'Vĩnh viễn' or a number of years",
             key="ar_rt_bad_retention",
-            value=text,
+            value=text if len(text) <= 60 else text[:59] + "…",
         )
     return int(digits)
 
@@ -155,9 +156,14 @@ def check_retention_table(
         raise RegistryError("the file holds no rules", key="ar_rt_empty")
     check = TableCheck(name, org.id if org else None)
     seen: set[str] = set()
+    blank = 0
     for i, (code, title, retention) in enumerate(_rows(data, filename), start=1):
         if not any((code, title, retention)):
+            blank += 1
+            if blank >= BLANK_END:
+                break  # a sheet formatted far below its table (or a workbook of empty rows): the table has ended
             continue
+        blank = 0
         if i == 1 and not any(ch.isdigit() for ch in code):
             continue  # header
         check.rows_read += 1

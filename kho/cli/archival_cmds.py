@@ -535,6 +535,24 @@ def destruction_record(
     console.print(f"[green]destroyed[/]: {n} boxes left their slots" + (" · [red]signed late[/]" if late else ""))
 
 
+@destruction_app.command("attach")
+def destruction_attach(
+    ctx: typer.Context,
+    ref: str,
+    kind: str = typer.Argument(..., help="appraisal | decision | record"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the scan: PDF, JPEG, PNG or WebP"),
+) -> None:
+    """Attach a scanned document (the appraisal opinion, the decision, the destruction record)."""
+    from inventory.archival import destruction_documents as dd  # Pillow only for the command that needs it
+
+    c = ctx_of(ctx)
+    with file.open("rb") as f:
+        data = f.read(dd.MAX_BYTES + 1)
+    with session_scope(c.sessions) as s:
+        d = dd.attach(s, de.get_review(s, ref), kind, data, file.name, CLI_ACTOR, c.settings.state_dir)
+        console.print(f"[green]{d.filename}[/] attached: {d.media_type}, {d.size} bytes")
+
+
 @destruction_app.command("deadlines")
 def destruction_deadlines(ctx: typer.Context) -> None:
     """Destruction records due soon or late."""

@@ -192,6 +192,33 @@ def test_fields_stay_valid_without_scans(client_factory: Clients, sessions: sess
     assert '<option value="decision" selected>' in page  # the step's document is offered first
 
 
+def test_attach_from_the_cli(migrated_url: str, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from inventory.errors import RegistryError
+    from kho.cli import app
+    from tests.archival.conftest import make_fonds, make_org
+
+    with sessions() as s:
+        make_fonds(s, "P02", "Phông Sở Tài chính", make_org(s, "STC", "Sở Tài chính"))
+        files = [sv.FileIn(1, "Chứng từ thu chi năm 2014", date(2014, 1, 1), date(2014, 12, 31), 10, 60)]
+        sv.create_box(s, sv.BoxIn("P02", 1, 1, files=files), "seed")
+        code = de.open_review(s, "STC", 2025, "seed").code
+        s.commit()
+    env = {"KHO_DATABASE__URL": migrated_url, "KHO_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "200"}
+    scan, pdf = tmp_path / "bien-ban-huy.pdf", _pdf()
+    scan.write_bytes(pdf)
+    res = CliRunner().invoke(app, ["archival", "destruction", "attach", code, "record", str(scan)], env=env)
+    assert res.exit_code == 0 and "bien-ban-huy.pdf attached: application/pdf" in res.output, res.output
+    scan.write_text("not a scan")
+    res = CliRunner().invoke(app, ["archival", "destruction", "attach", code, "record", str(scan)], env=env)
+    assert isinstance(res.exception, RegistryError) and "must be a PDF" in str(res.exception)
+    with sessions() as s:
+        (doc,) = s.scalars(select(DestructionDocument)).all()
+        assert doc.kind == "record" and doc.uploaded_by == "cli"
+        assert (tmp_path / "state" / doc.stored).read_bytes() == pdf
+
+
 def test_migration_i0012_up_down_up(db_url: str) -> None:
     kho_db.upgrade(db_url, "i0011")
     engine = make_engine(db_url)

@@ -151,6 +151,11 @@ def test_refused_rows_and_bad_files_keep_the_form(client_factory: Clients, sessi
         assert r.status_code == 422, (name, text[:300])
         assert words in text and 'value="Bảng của Sở"' in text, (name, words)
         assert 'id="upload"' in text and "Traceback" not in text
+    r = tinh.post(PAGE, data={"csrf": csrf_of(tinh, PAGE), "table": "Bảng của Sở"})  # no file chosen
+    assert r.status_code == 422 and "Hãy chọn tệp bảng thời hạn" in r.text and 'value="Bảng của Sở"' in r.text
+    # a table below 1,000 blank rows is not read (a sheet formatted far down ends where its table ends)
+    r = _check(tinh, "bang.csv", GOOD_CSV + b",,\n" * rt.BLANK_END + b"9.9,Sau nhieu dong trong,abc\n")
+    assert r.status_code == 200 and re.search(r'id="rows-read">3<', r.text)
     r = _check(tinh, "bang.csv", GOOD_CSV, table="")
     text = r.text
     assert r.status_code == 422 and "Hãy nhập tên bảng" in text

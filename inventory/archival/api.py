@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
+from inventory.archival import destruction_documents as dd
 from inventory.archival import documents as docs
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
@@ -328,6 +331,20 @@ def review_json(s: Any, r: Any) -> dict[str, Any]:
         "record_due": r.record_due,
         "destroyer": r.destroyer,
         "record": {"number": r.record_number, "signed_on": r.record_signed_on, "late": r.late},
+        "documents": [document_json(d) for d in dd.documents_of(s, r)],
+    }
+
+
+def document_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "filename": d.filename,
+        "media_type": d.media_type,
+        "size": d.size,
+        "sha256": d.sha256,
+        "uploaded_by": d.uploaded_by,
+        "uploaded_at": d.uploaded_at.isoformat(),
     }
 
 
@@ -405,6 +422,37 @@ def destruction_show(request: Request, ref: str, who: Viewer) -> dict[str, Any]:
         r = de.get_review(s, int(ref) if ref.isdigit() else ref)
         de.ensure_own(s, r, who.actor)
         return review_json(s, r)
+
+
+@router.post("/destructions/{ref}/documents", status_code=201)
+async def destruction_document_upload(request: Request, ref: str, who: Manager) -> dict[str, Any]:
+    """Attach a scanned document: multipart ``kind`` (appraisal | decision | record) and ``file`` (PDF or image)."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise RegistryError("attach the scan (PDF or image) as 'file'")
+    data = await upload.read(dd.MAX_BYTES + 1)
+    with tx(request) as s:
+        r = de.get_review(s, int(ref) if ref.isdigit() else ref)
+        d = dd.attach(
+            s,
+            r,
+            str(form.get("kind", "")),
+            data,
+            upload.filename or "",
+            who.actor,
+            Path(request.app.state.settings.state_dir),
+        )
+        return document_json(d)
+
+
+@router.get("/destructions/{ref}/documents/{doc_id}")
+def destruction_document(request: Request, ref: str, doc_id: int, who: Viewer) -> Response:
+    with tx(request) as s:
+        d = dd.get_document(s, de.get_review(s, int(ref) if ref.isdigit() else ref), doc_id, who.actor)
+        path = dd.document_path(Path(request.app.state.settings.state_dir), d)
+        mime, name = d.media_type, d.filename
+    return FileResponse(path, media_type=mime, filename=name, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/destruction-deadlines")
@@ -488,6 +536,7 @@ async def retention_import(request: Request, who: Manager) -> dict[str, Any]:
             data,
             upload.filename or "",
             organisation=str(form.get("organisation") or "") or None,
+            actor=who.actor,
         )
     return {"rules": n}
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from inventory.errors import RegistryError
+from inventory.webutil import error_text
+
 _BOX = r"(?P<box>\S+)"
 _B = r"(?P<b>\S+)"
 
@@ -105,3 +108,8 @@ def localise(message: str, lang: str) -> str:
                 text = part.sub(repl, text)
             return text
     return message
+
+
+def error_words(lang: str, err: RegistryError) -> str:
+    """A service error as a page shows it: its text of the catalogue when it names one, else ``localise``."""
+    return error_text(lang, err) if err.key else localise(str(err), lang)

@@ -1,5 +1,6 @@
 """Tables of the archival workflows: organisations, who keeps each box, transfer batches and their boxes,
-reorganisations and the search tasks opened for boxes that did not turn up."""
+reorganisations and the search tasks opened for boxes that did not turn up, destruction files and their scanned
+documents, backlog measurements, retention tables."""
 
 from __future__ import annotations
 
@@ -290,6 +291,32 @@ class DestructionFile(Base):
     file_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
     kept: Mapped[bool] = mapped_column(Boolean, default=False)
     destroyed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class DocumentKind(StrEnum):
+    """The scanned papers of a destruction file."""
+
+    APPRAISAL = "appraisal"  # the competent body's appraisal opinion (văn bản thẩm định)
+    DECISION = "decision"  # the head's decision to destroy (quyết định hủy)
+    RECORD = "record"  # the signed destruction record (biên bản hủy)
+
+
+class DestructionDocument(Base):
+    """A scanned document (PDF or image) attached to a destruction file; the bytes are a private file under the
+    state directory (``stored`` is relative to it), served with ``media_type`` — the type the bytes proved to be."""
+
+    __tablename__ = "destruction_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("destruction_reviews.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))  # the name it was uploaded with, for the download
+    stored: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BacklogKind(StrEnum):

@@ -1,18 +1,22 @@
 """Archival pages: the overview (organisations, batches), the due list (desk), a batch with two-sided scanning
-(phone), its documents, and a reorganisation's reconciliation. Server-rendered; scanning errors come back as a
-message on the batch page with the typed code kept."""
+(phone), its documents, a reorganisation's reconciliation, and a destruction file with its scanned documents.
+Server-rendered; scanning errors come back as a message on the batch page with the typed code kept, a refused scan
+as the destruction page again with the reason."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from inventory.archival import backlog as bl
 from inventory.archival import destruction as de
+from inventory.archival import destruction_documents as dd
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
@@ -20,13 +24,13 @@ from inventory.archival.api import StepIn, apply_step, archival_settings, docume
 from inventory.archival.api import destruction_pdf as api_destruction_pdf
 from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
-from inventory.archival.messages import localise
+from inventory.archival.messages import error_words, localise
 from inventory.archival.models import DestructionReview, Reorganisation, TransferBatch
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
 from inventory.i18n import t
 from inventory.models import Fonds
-from inventory.webutil import flash, flash_text, lang_of, redirect, render, tx
+from inventory.webutil import flash, flash_text, lang_of, redirect, render, status_of, tx
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
@@ -348,16 +352,20 @@ def destruction_open(
     return redirect(f"/archival/destructions/{rid}")
 
 
-@router.get("/archival/destructions/{review_id}", response_class=HTMLResponse)
-def destruction_page(request: Request, review_id: int, who: Viewer) -> Response:
+def _destruction_page(request: Request, review_id: int, who: Principal, status: int = 200, **extra: Any) -> Response:
     today = date.today()
     with tx(request) as s:
         r = de.get_review(s, review_id)
         de.ensure_own(s, r, who.actor)
         days_left = (r.record_due - today).days if r.record_due and r.record_signed_on is None else None
+        docs = [
+            (d.id, d.kind, d.filename, d.media_type, d.size, d.uploaded_by, d.uploaded_at)
+            for d in dd.documents_of(s, r)
+        ]
         return render(
             request,
             "archival/destruction.html",
+            status=status,
             r=r,
             org=r.organisation.name,
             members=list(r.members),
@@ -366,7 +374,63 @@ def destruction_page(request: Request, review_id: int, who: Viewer) -> Response:
             days_left=days_left,
             warn=days_left is not None and days_left <= archival_settings(request).destruction_warn_days,
             today=today.isoformat(),
+            docs=docs,
+            doc_kinds=dd.KINDS,
+            doc_max_mb=dd.MAX_BYTES // (1024 * 1024),
+            **extra,
         )
+
+
+@router.get("/archival/destructions/{review_id}", response_class=HTMLResponse)
+def destruction_page(request: Request, review_id: int, who: Viewer) -> Response:
+    return _destruction_page(request, review_id, who)
+
+
+@router.post("/archival/destructions/{review_id}/documents", response_class=HTMLResponse)
+async def destruction_document_upload(
+    request: Request,
+    review_id: int,
+    who: Manager,
+    kind: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Attach a scan (PDF or image) of the appraisal opinion, the decision or the destruction record. A refused
+    file shows the page again (422) with the reason beside the form and the kind chosen kept."""
+    lang = lang_of(request)
+    filename = (file.filename or "") if file is not None else ""
+    # One byte past the limit: an oversized scan is refused without holding all of it.
+    data = await file.read(dd.MAX_BYTES + 1) if file is not None and filename else b""
+    state_dir = Path(request.app.state.settings.state_dir)
+
+    def work() -> str:
+        with tx(request) as s:
+            r = de.get_review(s, review_id)
+            return dd.attach(s, r, kind, data, filename, who.actor, state_dir).filename
+
+    if not filename:
+        return await run_in_threadpool(
+            _destruction_page, request, review_id, who, 422, doc_error=t(lang, "ar_doc_choose"), doc_kind=kind
+        )
+    try:
+        name = await run_in_threadpool(work)
+    except RegistryError as e:
+        if status_of(e) in (403, 404):
+            raise
+        return await run_in_threadpool(
+            _destruction_page, request, review_id, who, 422, doc_error=error_words(lang, e), doc_kind=kind
+        )
+    flash(request, "ar_doc_added", name=name)
+    return redirect(f"/archival/destructions/{review_id}#documents")
+
+
+@router.get("/archival/destructions/{review_id}/documents/{doc_id}")
+def destruction_document(request: Request, review_id: int, doc_id: int, who: Viewer) -> Response:
+    """A scanned document, with the type its bytes proved to be, to those who may see the destruction file."""
+    with tx(request) as s:
+        d = dd.get_document(s, de.get_review(s, review_id), doc_id, who.actor)
+        path = dd.document_path(Path(request.app.state.settings.state_dir), d)
+        mime, name = d.media_type, d.filename
+    return FileResponse(path, media_type=mime, filename=name, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.post("/archival/destructions/{review_id}/step")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from inventory.archival import api, pages, texts  # noqa: F401  (texts: adds the page texts to the catalogue)
+from inventory.archival import api, pages, retention_pages
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(pages.router)
+router.include_router(retention_pages.router)

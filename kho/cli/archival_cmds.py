@@ -415,7 +415,7 @@ def retention_import(
     from inventory.archival import retention as rt
 
     with session_scope(ctx_of(ctx).sessions) as s:
-        n = rt.import_retention_table(s, table, file.read_bytes(), file.name, organisation=org)
+        n = rt.import_retention_table(s, table, file.read_bytes(), file.name, organisation=org, actor=CLI_ACTOR)
     console.print(f"[green]{n} rules imported into {table}[/]")
 
 
@@ -533,6 +533,24 @@ def destruction_record(
         if out is not None:
             out.write_bytes(_docs().destruction_record_pdf(s, de.get_review(s, ref)))
     console.print(f"[green]destroyed[/]: {n} boxes left their slots" + (" · [red]signed late[/]" if late else ""))
+
+
+@destruction_app.command("attach")
+def destruction_attach(
+    ctx: typer.Context,
+    ref: str,
+    kind: str = typer.Argument(..., help="appraisal | decision | record"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the scan: PDF, JPEG, PNG or WebP"),
+) -> None:
+    """Attach a scanned document (the appraisal opinion, the decision, the destruction record)."""
+    from inventory.archival import destruction_documents as dd  # Pillow only for the command that needs it
+
+    c = ctx_of(ctx)
+    with file.open("rb") as f:
+        data = f.read(dd.MAX_BYTES + 1)
+    with session_scope(c.sessions) as s:
+        d = dd.attach(s, de.get_review(s, ref), kind, data, file.name, CLI_ACTOR, c.settings.state_dir)
+        console.print(f"[green]{d.filename}[/] attached: {d.media_type}, {d.size} bytes")
 
 
 @destruction_app.command("deadlines")

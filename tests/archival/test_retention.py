@@ -31,7 +31,7 @@ def test_retention_table_import_and_use(sessions: sessionmaker[Session]) -> None
             "1.1,Hồ sơ xây dựng quy chế,Vĩnh viễn\n"
             "1.5,Sổ đăng ký văn bản đi,20 năm\n"
         )
-        assert rt.import_retention_table(s, TABLE, csv_data.encode(), "bang.csv") == 2
+        assert rt.import_retention_table(s, TABLE, csv_data.encode(), "bang.csv", actor="t") == 2
         wb = Workbook()
         ws = wb.active
         assert ws is not None
@@ -42,7 +42,7 @@ def test_retention_table_import_and_use(sessions: sessionmaker[Session]) -> None
         buf = io.BytesIO()
         wb.save(buf)
         with pytest.raises(RegistryError, match="2 error") as e:
-            rt.import_retention_table(s, "Bảng riêng", buf.getvalue(), "bang.xlsx", organisation="SNV")
+            rt.import_retention_table(s, "Bảng riêng", buf.getvalue(), "bang.xlsx", organisation="SNV", actor="t")
         assert "row 3" in str(e.value) and "row 4" in str(e.value)
         assert rt.find_rule(s, TABLE, "1.5").years == 20  # the failed import changed nothing
         box = sv.create_box(

@@ -1,4 +1,4 @@
-"""Migration i0011 creates exactly the archival tables the models declare, and its downgrade removes them."""
+"""Migrations i0011 and i0012 create exactly the archival tables the models declare; their downgrade removes them."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ ARCHIVAL_TABLES = {
     "destruction_reviews",
     "destruction_council",
     "destruction_files",
+    "destruction_documents",
     "backlog_entries",
     "retention_rules",
 }

@@ -5,7 +5,7 @@ A backup directory holds:
 - ``registry.sqlite`` (SQLite's online backup API: one read transaction, so a consistent snapshot while
   keepers and the collector write) or ``registry.pgdump`` (``pg_dump --format=custom``, one snapshot);
   the alert tables live in the same database;
-- ``state/``: the secret key, damage photos, broker and firmware files, and the collector's spool and dead
+- ``state/``: the secret key, damage photos, archival scans (destruction documents), broker and firmware files, and the collector's spool and dead
   letters (SQLite files, copied with the backup API too);
 - ``influx/``: ``influxd backup -portable`` of ``influx.database`` through influxd's RPC address;
 - ``manifest.json``: what is where, with the SHA-256 and size of every file (checked before a restore).
@@ -39,7 +39,7 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "registry.sqlite"
 PGDUMP_FILE = "registry.pgdump"
 STATE_FILES = ("secret_key",)
-STATE_DIRS = ("photos", "broker", "firmware")
+STATE_DIRS = ("photos", "archival", "broker", "firmware")
 COLLECTOR_DBS = ("collector/spool.db", "collector/deadletter.db")
 
 Progress = Callable[[str], None]

@@ -64,6 +64,10 @@ def test_backup_under_load_restores_exactly(
     src_state, dst_state, bdir = tmp_path / "src", tmp_path / "dst-state", tmp_path / "backup"
     src_state.mkdir()
     (src_state / "secret_key").write_text("the-secret-key\n")
+    scan = src_state / "archival" / "destructions" / "TH-1" / "decision.pdf"
+    scan.parent.mkdir(parents=True)
+    scan.write_bytes(b"%PDF-1.4 decision %%EOF")
+    scan.chmod(0o600)
     codes = seed_world(sessions, src_state)
     src_influxd, dst_influxd = make_influxd(), make_influxd()
     src_influx = InfluxSettings(url=src_influxd.url, database="kho")
@@ -148,6 +152,8 @@ def test_backup_under_load_restores_exactly(
     assert (dst_state / "secret_key").read_text() == "the-secret-key\n"
     photos = sorted((dst_state / "photos").rglob("*.png"))
     assert len(photos) == 1 and photos[0].read_bytes() == png_bytes()
+    restored_scan = dst_state / "archival" / "destructions" / "TH-1" / "decision.pdf"
+    assert restored_scan.read_bytes() == b"%PDF-1.4 decision %%EOF" and restored_scan.stat().st_mode & 0o077 == 0
     assert photos[0].stat().st_mode & 0o077 == 0 and (dst_state / "secret_key").stat().st_mode & 0o077 == 0
 
     # ---- readings: every one written before the backup, nothing that was not in the source

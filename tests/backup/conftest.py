@@ -128,7 +128,7 @@ class Keepers:
             except Exception as e:  # recorded: the tests decide which failures are acceptable
                 with self._lock:
                     self.errors.append(f"{type(e).__name__}: {e}")
-            time.sleep(self.pause_s)
+            self._stop.wait(self.pause_s)  # a keeper's pace
 
     def start(self) -> None:
         with self.sessions() as s:
@@ -177,7 +177,7 @@ class Readings:
         def run() -> None:
             while not self._stop.is_set():
                 self.publish(10)
-                time.sleep(10 / self.rate_hz)
+                self._stop.wait(10 / self.rate_hz)  # the nodes' pace
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()

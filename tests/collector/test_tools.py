@@ -92,7 +92,15 @@ def test_simulator_smoke_offline_bad_payloads(
             "e1's last will did not arrive",
         )
         wait_for(lambda: any(r.smoke and r.device_id == "n1" for r in rec.readings), 10, "no smoke from n1")
-        time.sleep(0.5)
+        wait_for(
+            lambda: (
+                {e.device_id for e in rec.statuses if e.online} == {"n1", "e1", "t1"}
+                and {r.device_id for r in rec.readings} >= {"n1", "e1", "t1"}
+                and sim.bad_total >= 2
+            ),
+            10,
+            lambda: f"not every node came online and sent readings, or too few bad payloads ({sim.bad_total})",
+        )
     finally:
         sim.stop()
     assert c.wait_idle(20)
@@ -206,7 +214,7 @@ def test_broker_credentials_and_no_secret_in_logs(
             tmp_path / "bad",
         )
         bad.start()
-        time.sleep(1.5)
+        wait_for(lambda: "refused" in caplog.text, 10, "the broker did not refuse the wrong password")
         assert not bad.health()["broker_connected"]
         bad.stop()
         good = Collector(

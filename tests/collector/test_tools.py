@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -169,11 +170,14 @@ def test_collect_refuses_unmigrated_database(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "kho db upgrade" in res.output
 
 
-def test_simulate_create_registers_demo_devices(sqlite_url: str, mosquitto: ManagedServer, tmp_path: Path) -> None:
+def test_simulate_create_registers_demo_devices(
+    sqlite_url: str, make_mosquitto: Callable[..., ManagedServer], tmp_path: Path
+) -> None:
     from kho import db as kho_db
 
     kho_db.upgrade(sqlite_url)
-    env = {"KHO_STATE_DIR": str(tmp_path), "KHO_DATABASE__URL": sqlite_url, "KHO_MQTT__PORT": str(mosquitto.port)}
+    broker = make_mosquitto()  # its own: the simulated nodes leave retained statuses that the shared one would keep
+    env = {"KHO_STATE_DIR": str(tmp_path), "KHO_DATABASE__URL": sqlite_url, "KHO_MQTT__PORT": str(broker.port)}
     res = CliRunner().invoke(app, ["simulate", "--create", "3", "--rate", "5", "--duration", "1"], env=env)
     assert res.exit_code == 0, res.output
     assert "published" in res.output

@@ -23,16 +23,9 @@ from inventory import services as sv
 from inventory.db import session_scope
 
 from ..collector.conftest import Publisher
+from ..inventory.conftest import fast_password_hashing  # noqa: F401 (autouse fixture)
 
 SLOTS = [f"K1-G01-T{s}-V0{v}" for s in (1, 2) for v in (1, 2, 3)]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with small cost parameters (seeding users is not what these tests measure)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def png_bytes() -> bytes:

@@ -26,11 +26,10 @@ from kho.wiring import build_consumers
 
 from ..collector.conftest import count_points, query
 from ..conftest import let_time_pass, wait_for
-from ..inventory.conftest import csrf_of, login
+from ..inventory.conftest import PASSWORD, csrf_of, login
 from .conftest import SLOTS, PrivatePostgres, Readings, seed_world
 
 OUTAGE_S = 20
-PASSWORD = "mật-khẩu-dài-1"
 
 
 class PageKeeper(threading.Thread):

@@ -22,16 +22,7 @@ from kho.app import create_app
 from kho.asgi_thread import ThreadedServer
 from kho.localservers import InfluxServer, free_port
 from kho.settings import Settings
-
-PASSWORD = "mật-khẩu-dài-1"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with small cost parameters (the defaults take ~0.3 s per seeded user)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+from tests.inventory.conftest import PASSWORD, fast_password_hashing  # noqa: F401 (autouse fixture)
 
 
 @dataclass

@@ -6,11 +6,12 @@ A missing server binary fails the test with the command that installs it (never 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as paho
 import psycopg
@@ -25,6 +26,7 @@ from inventory.db import make_engine, make_sessionmaker
 from kho import db as kho_db
 from kho.localservers import InfluxServer, ManagedServer, ensure_postgres, influxd_server, mosquitto_server
 
+T = TypeVar("T")
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 
 
@@ -221,28 +223,45 @@ def make_collector(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
 def forget_session(port: int, client_id: str) -> None:
     """Drop a persistent session at the broker so it does not queue other tests' messages."""
     c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=True)
-    connected: list[object] = []
-    c.on_connect = lambda *args: connected.append(args)
+    connected = threading.Event()
+    c.on_connect = lambda *args: connected.set()
     try:
         c.connect("127.0.0.1", port, 10)
         c.loop_start()
-        deadline = time.monotonic() + 5  # the CONNACK means the broker has dropped the old session
-        while not connected and time.monotonic() < deadline:
-            time.sleep(0.01)
+        connected.wait(5)  # the CONNACK means the broker has dropped the old session
         c.disconnect()
         c.loop_stop()
     except OSError:
         pass  # the broker is gone already
 
 
-def wait_for(cond: Callable[[], Any], timeout_s: float = 20.0, msg: str = "condition not met") -> None:
-    """Poll ``cond`` until it is true; fail with ``msg`` after ``timeout_s``."""
+def wait_for(
+    cond: Callable[[], T],
+    timeout_s: float = 20.0,
+    msg: str | Callable[[], str] = "condition not met",
+    interval_s: float = 0.05,
+) -> T:
+    """Poll ``cond`` until it returns something true and return that; fail with ``msg`` after ``timeout_s``.
+
+    ``msg`` may be a function, called only on failure, so the message can show the state at the end (a count, a
+    log's tail). ``cond`` may raise ``AssertionError`` to stop waiting at once (a server process that died).
+    """
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(msg)
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(msg() if callable(msg) else msg)
+        time.sleep(interval_s)
+
+
+def let_time_pass(seconds: float, why: str) -> None:
+    """Let ``seconds`` pass on purpose, ``why`` saying what for: the test then checks that something did NOT happen
+    in that time (no message, no second notification, no eviction), or an outage lasts that long. Not for waiting
+    until something happens: that is ``wait_for``."""
+    assert why, "say why time must pass"
+    time.sleep(seconds)
 
 
 # ---- test tiers: `make check` runs `pytest -m "not server"`, `make test` runs everything

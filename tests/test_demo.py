@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import httpx
 import psutil
 
 from kho.localservers import free_port, port_open
+from tests.conftest import wait_for
 
 KHO = str(Path(sys.executable).parent / "kho")
 PROFILE_OF = {
@@ -40,21 +40,22 @@ def _env(state_dir: Path, web_port: int) -> dict[str, str]:
 
 
 def _wait_for(what: str, check: Callable[[], Any], timeout_s: float, proc: subprocess.Popen[bytes], log: Path) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    """``wait_for`` on ``check`` (its HTTP and file errors count as not yet), failing at once if the demo exits."""
+
+    def step() -> Any:
         if proc.poll() is not None:
             raise AssertionError(
                 f"kho demo exited with {proc.returncode} while waiting for {what}:\n"
                 f"{log.read_text(errors='replace')[-3000:]}"
             )
         try:
-            value = check()
+            return check()
         except (httpx.HTTPError, OSError, ValueError, KeyError):
-            value = None
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text(errors='replace')[-3000:]}")
+            return None
+
+    return wait_for(
+        step, timeout_s, lambda: f"timed out waiting for {what}:\n{log.read_text(errors='replace')[-3000:]}", 0.3
+    )
 
 
 def _counts_by_device(influx_port: int) -> dict[str, int]:

@@ -5,7 +5,6 @@ returning the PDF; statistics. Screenshots (and the labels rendered to PNG) go t
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from sqlalchemy import select
 
 from inventory.models import Box, Room, ShelvingUnit, Slot, User
 from tests.admin.conftest import PASSWORD, Wall
+from tests.browser import chromium, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
-CHROMIUM = "/usr/bin/chromium"
 HEADERS = ["STT", "Số hộp", "Số hồ sơ", "Tiêu đề hồ sơ", "Thời gian bắt đầu", "Thời gian kết thúc", "Thời hạn bảo quản"]
 
 
@@ -30,31 +29,17 @@ def _csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _browser(pw: object) -> object:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    return pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])  # type: ignore[attr-defined]
-
-
-def _login(page: object, base: str, user: str, password: str = PASSWORD, nxt: str = "/") -> None:
-    page.goto(f"{base}/login?next={nxt}")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    page.click("form button[type=submit]")  # type: ignore[attr-defined]
-
-
 def _fits(page: object) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # type: ignore[attr-defined]
 
 
 def test_places_and_users_through_the_pages(wall: Wall) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = _browser(pw)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 780})  # type: ignore[attr-defined]
-        _login(page, wall.url, "admin")
+        log_in(page, wall.url, "admin", PASSWORD)
         page.click("#admin-link")
         expect(page.locator("#admin-links a")).to_have_count(15)
         _fits(page)
@@ -133,15 +118,14 @@ def test_places_and_users_through_the_pages(wall: Wall) -> None:
         page.click("header form button")  # log out
         with wall.sessions() as s:
             assert s.scalar(select(User.role).where(User.username == "lan.nguyen")) == "manager"
-        _login(page, wall.url, "lan.nguyen", "mật-khẩu-của-lan")
+        log_in(page, wall.url, "lan.nguyen", "mật-khẩu-của-lan")
         expect(page.locator("#admin-link")).to_be_visible()
         page.goto(f"{wall.url}/admin/users")
         expect(page.locator("main")).to_contain_text("quyền")  # managers do not manage users
-        browser.close()  # type: ignore[attr-defined]
 
 
 def test_import_labels_and_stats_through_the_pages(wall: Wall, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bad = _csv(
@@ -160,11 +144,10 @@ def test_import_labels_and_stats_through_the_pages(wall: Wall, tmp_path: Path) -
             ["3", "2", "1", "Báo cáo tổng kết năm 2004", "2004", "2004", "10"],
         ],
     )
-    with sync_playwright() as pw:
-        browser = _browser(pw)
+    with chromium() as browser:
         ctx = browser.new_context(viewport={"width": 360, "height": 780}, accept_downloads=True)  # type: ignore[attr-defined]
         page = ctx.new_page()
-        _login(page, wall.url, "manager")
+        log_in(page, wall.url, "manager", PASSWORD)
         page.goto(f"{wall.url}/admin/import")
         page.set_input_files("input[type=file]", str(bad))
         page.fill("#upload input[name=fonds]", "P7")
@@ -219,4 +202,3 @@ def test_import_labels_and_stats_through_the_pages(wall: Wall, tmp_path: Path) -
         with page.expect_download() as dl:
             page.click("a[href='/admin/export?fmt=xlsx&fonds=P7']")
         assert dl.value.suggested_filename == "kho-boxes-P7.xlsx"
-        browser.close()  # type: ignore[attr-defined]

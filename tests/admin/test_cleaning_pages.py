@@ -3,7 +3,6 @@ user picked from the list, shown in words, edited, deleted; the recurrence strin
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ from sqlalchemy import select
 from inventory.admin.cleaning import choice_of, describe, recurrence_of
 from inventory.models import CleaningSchedule
 from tests.admin.conftest import PASSWORD, Wall
-from tests.inventory.conftest import login_csrf
+from tests.browser import chromium, log_in
+from tests.inventory.conftest import login
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.mark.parametrize(
@@ -43,18 +42,12 @@ def test_impossible_choices_are_refused(form: dict[str, str]) -> None:
 
 @pytest.mark.browser
 def test_cleaning_schedules_through_the_page(wall: Wall) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 780})
-        page.goto(f"{wall.url}/login?next=/admin/cleaning")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        log_in(page, wall.url, "manager", PASSWORD, "/admin/cleaning")
         form = page.locator("#new-schedule form")
         form.locator("select[name=scope]").select_option(f"room:{wall.photo_id}")
         form.locator("select[name=how]").select_option("monthly")
@@ -86,7 +79,6 @@ def test_cleaning_schedules_through_the_page(wall: Wall) -> None:
         expect(page.locator(".flash")).to_contain_text("Đã xóa lịch")
         with wall.sessions() as s:
             assert s.scalars(select(CleaningSchedule)).all() == []
-        browser.close()
 
 
 def test_room_page_schedule_form_uses_plain_choices(wall: Wall) -> None:
@@ -95,12 +87,7 @@ def test_room_page_schedule_form_uses_plain_choices(wall: Wall) -> None:
     import httpx
 
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        assert (
-            c.post(
-                "/login", data={"username": "manager", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}
-            ).status_code
-            == 303
-        )
+        login(c, "manager")
         page = c.get(f"/room/{wall.paper_id}").text
         form = page.split('id="new-schedule"')[1].split("</form>")[0]
         assert 'name="how"' in form and 'name="recurrence"' not in form

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 import zipfile
 from collections.abc import Iterator
@@ -20,22 +19,17 @@ from collector.history import ClimateHistory
 from collector.influx import InfluxClient
 from inventory.models import Catalogue, DeviceAssignment, Fonds
 from tests.admin.conftest import PASSWORD, Wall
-from tests.inventory.conftest import login_csrf
+from tests.browser import chromium, log_in
+from tests.inventory.conftest import login
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @contextmanager
 def _client(wall: Wall, user: str) -> Iterator[httpx.Client]:
     """A client logged in as ``user``."""
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        assert (
-            c.post(
-                "/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}
-            ).status_code
-            == 303
-        )
+        login(c, user)
         yield c
 
 
@@ -116,18 +110,12 @@ def test_fonds_and_catalogues(wall: Wall) -> None:
 
 @pytest.mark.browser
 def test_nodes_page_on_a_phone(wall: Wall) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 780})
-        page.goto(f"{wall.url}/login?next=/admin/nodes")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        log_in(page, wall.url, "admin", PASSWORD, "/admin/nodes")
         page.click("#new-node summary")
         form = page.locator("#new-node form")
         form.locator("input[name=id]").fill("qt-p1-t")
@@ -139,4 +127,3 @@ def test_nodes_page_on_a_phone(wall: Wall) -> None:
         page.screenshot(path=str(ARTIFACTS / "18-nodes.png"), full_page=True)
         page.goto(f"{wall.url}/admin/fonds")
         page.screenshot(path=str(ARTIFACTS / "19-fonds.png"), full_page=True)
-        browser.close()

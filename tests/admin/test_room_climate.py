@@ -6,7 +6,6 @@ shaded, 30 days come from the hourly means; the box page shows the climate since
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,10 +19,10 @@ from collector.influx import InfluxClient
 from inventory import services as sv
 from inventory.db import session_scope
 from tests.admin.conftest import PASSWORD, Wall
-from tests.inventory.conftest import login_csrf
+from tests.browser import chromium, log_in
+from tests.inventory.conftest import login
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _series(svg: str, field: str) -> list[tuple[int, float]]:
@@ -36,13 +35,6 @@ def _svg(page: str, chart_id: str) -> str:
     m = re.search(rf'<svg class="chart" id="{chart_id}".*?</svg>', page, re.S)
     assert m, f"no chart {chart_id}"
     return m.group(0)
-
-
-def _login(c: httpx.Client, user: str = "manager") -> None:
-    assert (
-        c.post("/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)}).status_code
-        == 303
-    )
 
 
 def test_room_charts_draw_the_readings_and_the_band(wall: Wall) -> None:
@@ -94,7 +86,7 @@ def test_room_charts_draw_the_readings_and_the_band(wall: Wall) -> None:
             )
         )
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        _login(c)
+        login(c, "manager")
         page = c.get(f"/room/{wall.photo_id}").text
         assert len(page.encode()) <= 100 * 1024
         svg = _svg(page, "chart-t")
@@ -170,7 +162,7 @@ def test_box_page_shows_the_climate_since_it_arrived(wall: Wall) -> None:
     )
     client.close()
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=20) as c:
-        _login(c, "viewer")
+        login(c, "viewer")
         page = c.get(f"/box/{box_id}").text
         section = page.split('id="box-climate"')[1]
         assert "thấp nhất 9.0 · trung bình 12.0 · cao nhất 15.0 °C" in section
@@ -178,9 +170,7 @@ def test_box_page_shows_the_climate_since_it_arrived(wall: Wall) -> None:
 
 
 def test_room_page_on_a_phone(wall: Wall) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     wall.app.state.history_provider = ClimateHistory(wall.influx)
     now = int(time.time() * 1000)
@@ -195,17 +185,12 @@ def test_room_page_on_a_phone(wall: Wall) -> None:
     )
     client.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 780})
-        page.goto(f"{wall.url}/login?next=/room/{wall.photo_id}")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, wall.url, "manager", PASSWORD, f"/room/{wall.photo_id}")
         expect(page.locator("#chart-t")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         expect(page.locator("#sensors")).to_contain_text("qt-f1b")
         page.screenshot(path=str(ARTIFACTS / "room-climate-360.png"), full_page=True)
         page.click("#periods a:nth-child(2)")
         expect(page.locator("#periods a.on")).to_contain_text("7")
-        browser.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -21,6 +20,7 @@ from alerts.notifiers.sms import SmsNotifier, SmsSettings
 from alerts.notifiers.telegram import TelegramNotifier, TelegramSettings
 from alerts.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier, WebhookSettings
 from kho.localservers import free_port
+from tests.conftest import wait_for
 
 MSG = Message("[kho] KHÓI — HN/P1", "NGHIÊM TRỌNG: KHÓI\nKho HN · Phòng P1", {"kind": "fire", "alerts": [{"id": 1}]})
 
@@ -112,9 +112,7 @@ def test_email_delivery_through_the_engine(
     eng = make_engine(sqlite_sessions, clock, settings)
     eng.on_readings([reading(room, clock.ms, "s1", smoke=1)])
     assert eng.settle()
-    deadline = time.monotonic() + 5
-    while not sink.messages and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: sink.messages, 5, "no mail reached the SMTP server")
     [(_, to, raw)] = sink.messages
     assert to == ["gd@archive.vn"]
     text = message_from_bytes(raw).get_payload(decode=True)

@@ -18,6 +18,7 @@ from kho.localservers import InfluxServer, ManagedServer
 from kho.settings import Settings
 from kho.wiring import build_consumers
 from tests.alerts.conftest import add_webhook_contact, alerts_in, make_registry
+from tests.conftest import wait_for
 
 
 def _publish(port: int, topic: str, payload: Any, retain: bool = False) -> None:
@@ -55,7 +56,8 @@ def test_smoke_over_mqtt_reaches_the_webhook(
     _publish(mosquitto.port, "kho/s1/status", "offline", retain=True)
     col.start()
     try:
-        time.sleep(1.5)
+        assert col.wait_subscribed(10), "the collector did not subscribe"
+        wait_for(lambda: col.health()["status_total"] >= 1, 10, "the retained offline status did not arrive")
         t_pub = time.time()
         _publish(mosquitto.port, "kho/s1/telemetry", {"seq": 1, "smoke": True, "smoke_level": 0.5})
         [req] = webhook.wait_for(1, timeout=15)

@@ -4,7 +4,6 @@ message to a real local webhook. Screenshots go to test-artifacts/alerts/."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from alerts import store
 from alerts.models import Alert, Silence
 from inventory.db import session_scope
 from tests.alerts.conftest import HttpReceiver
-from tests.inventory.conftest import login_csrf
+from tests.browser import chromium, log_in
+from tests.inventory.conftest import login
 from tests.wall.conftest import PASSWORD, Wall, fast_password_hashing, wall  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "alerts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _alert(
@@ -55,17 +54,8 @@ def _alert(
         return a.id
 
 
-def _login(page: object, base: str, user: str, nxt: str = "/") -> None:
-    page.goto(f"{base}/login?next={nxt}")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-
-
 def test_alerts_pages_on_a_phone(wall: Wall, webhook: HttpReceiver) -> None:  # noqa: F811 (fixture)
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     smoke = _alert(wall.sessions, wall.photo_id, "F1", "smoke", "critical", "firing", 4, details={"binary": True})
     pending = _alert(
@@ -86,10 +76,9 @@ def test_alerts_pages_on_a_phone(wall: Wall, webhook: HttpReceiver) -> None:  # 
         ack_comment="đã bật máy hút ẩm",
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 780})
-        _login(page, wall.url, "manager")
+        log_in(page, wall.url, "manager", PASSWORD)
         link = page.locator("#alerts-link")
         expect(link).to_contain_text("3")
         link.click()
@@ -178,14 +167,13 @@ def test_alerts_pages_on_a_phone(wall: Wall, webhook: HttpReceiver) -> None:  # 
         assert got.path == "/hook" and got.json()["kind"] == "test"
         expect(page.locator("#contacts")).to_contain_text("Lần thử gần nhất")
         page.screenshot(path=str(ARTIFACTS / "04-contacts.png"), full_page=True)
-        browser.close()
 
 
 def test_alerts_pages_roles(wall: Wall) -> None:  # noqa: F811 (fixture)
     _alert(wall.sessions, wall.photo_id, "F1", "smoke", "critical", "firing", 1)
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=10) as c:
         assert c.get("/alerts").status_code == 303  # login first
-        c.post("/login", data={"username": "viewer", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
+        login(c, "viewer")
         page = c.get("/alerts").text
         assert "Đang báo động" in page and "/ack" not in page and "/alerts/silences" not in page
         assert c.get("/alerts/silences").status_code == 403 and c.get("/alerts/contacts").status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.alerts.conftest import (
@@ -14,7 +13,7 @@ from tests.alerts.conftest import (
     make_registry,
     reading,
 )
-from tests.conftest import wait_for
+from tests.conftest import let_time_pass, wait_for
 
 
 def feed(eng: Any, clock: FakeClock, room: Any, minutes: int, smoky: int = 0, **fields: float) -> None:
@@ -52,7 +51,7 @@ def test_restart_with_a_firing_alert_neither_forgets_nor_renotifies(sessions, cl
     eng.stop()
     eng2 = make_engine(sessions, clock, settings)
     feed(eng2, clock, room, 3, smoky=1, temperature_c=20)
-    time.sleep(0.2)
+    let_time_pass(0.2, "a second notice would reach the webhook now")
     assert len(webhook.requests) == 1
     [a] = alerts_in(sessions, "smoke")
     assert a.state == "firing" and a.notify_count == 1
@@ -88,7 +87,7 @@ def test_notifier_failure_then_recovery_no_loss_no_duplicate(sessions, clock, ma
     [d] = deliveries(sessions)
     assert d.status == "sent" and d.attempts == 4 and d.sent_at is not None
     feed(eng, clock, room, 2, smoky=1, temperature_c=20)
-    time.sleep(0.2)
+    let_time_pass(0.2, "a duplicate would reach the webhook now")
     assert len(webhook.requests) == 1
     assert len(deliveries(sessions)) == 1
 
@@ -99,7 +98,7 @@ def test_queued_delivery_survives_a_restart(sqlite_sessions, clock, make_engine,
     webhook.fail_next = 1
     eng = make_engine(sqlite_sessions, clock)
     feed(eng, clock, room, 1, smoky=1, temperature_c=20)
-    time.sleep(0.2)
+    _wait_for_attempts(sqlite_sessions, 1)
     eng.stop()
     assert webhook.requests == [] and deliveries(sqlite_sessions)[0].status == "queued"
     clock.advance(5)
@@ -119,6 +118,6 @@ def test_permanent_failure_is_not_retried(sqlite_sessions, clock, make_engine) -
         store.add_contact(s, "no-sms", "HN", "sms", "+84900000000")  # no gateway configured
     eng = make_engine(sqlite_sessions, clock)
     feed(eng, clock, room, 1, smoky=1, temperature_c=20)
-    time.sleep(0.2)
+    _wait_for_attempts(sqlite_sessions, 1)
     [d] = deliveries(sqlite_sessions)
     assert d.status == "dead" and d.attempts == 1 and "not configured" in d.last_error

@@ -8,6 +8,7 @@ from typing import Any
 from alerts.rules.base import Rule
 from collector.reading import StatusEvent
 from tests.alerts.conftest import FakeClock, alerts_in, fast_settings, make_registry, reading
+from tests.conftest import let_time_pass
 
 MIN = 60_000
 
@@ -256,9 +257,7 @@ def test_retained_online_replay_resolves_quietly(sqlite_sessions, clock, make_en
     eng.on_status(StatusEvent("s1", "HN", "P1", room.room_id, True, clock.ms, retained=True))
     assert eng.settle()
     assert alerts_in(sqlite_sessions, Rule.OFFLINE)[0].state == "resolved"
-    import time
-
-    time.sleep(0.3)
+    let_time_pass(0.3, "a resolve notice would reach the webhook now")
     assert len(webhook.requests) == 1  # no resolve notice for a replay
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import services as sv
 from inventory.archival import transfers as tr
 from tests.archival.conftest import BOXES, PASSWORD
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,10 +46,7 @@ def test_two_sided_scanning_on_phones(
             for user in ("giao", "nhan"):
                 ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
                 page = ctx.new_page()
-                page.goto(f"{server}/login?next=/archival/batches/{b.id}")
-                page.fill("input[name=username]", user)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
+                log_in(page, server, user, PASSWORD, f"/archival/batches/{b.id}")
                 expect(page.locator("h1")).to_contain_text(b.code)
                 phones[user] = page
             giao, nhan = phones["giao"], phones["nhan"]

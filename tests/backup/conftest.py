@@ -23,16 +23,9 @@ from inventory import services as sv
 from inventory.db import session_scope
 
 from ..collector.conftest import Publisher
+from ..inventory.conftest import fast_password_hashing  # noqa: F401 (autouse fixture)
 
 SLOTS = [f"K1-G01-T{s}-V0{v}" for s in (1, 2) for v in (1, 2, 3)]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with small cost parameters (seeding users is not what these tests measure)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def png_bytes() -> bytes:
@@ -128,7 +121,7 @@ class Keepers:
             except Exception as e:  # recorded: the tests decide which failures are acceptable
                 with self._lock:
                     self.errors.append(f"{type(e).__name__}: {e}")
-            time.sleep(self.pause_s)
+            self._stop.wait(self.pause_s)  # a keeper's pace
 
     def start(self) -> None:
         with self.sessions() as s:
@@ -177,7 +170,7 @@ class Readings:
         def run() -> None:
             while not self._stop.is_set():
                 self.publish(10)
-                time.sleep(10 / self.rate_hz)
+                self._stop.wait(10 / self.rate_hz)  # the nodes' pace
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()

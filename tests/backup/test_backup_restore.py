@@ -88,7 +88,8 @@ def test_backup_under_load_restores_exactly(
         sent_at_start = readings.sent
         res = CliRunner().invoke(app, ["backup", str(bdir)], env=_env(migrated_url, src_state, src_influxd))
         assert res.exit_code == 0, res.output
-        time.sleep(1.0)  # the load goes on after the backup
+        moved = len(keepers.confirmed)
+        wait_for(lambda: len(keepers.confirmed) >= moved + 5, 30, "the keepers made no moves after the backup")
     finally:
         keepers.stop()
         readings.stop()

@@ -25,12 +25,11 @@ from kho.settings import Settings
 from kho.wiring import build_consumers
 
 from ..collector.conftest import count_points, query
-from ..conftest import wait_for
-from ..inventory.conftest import csrf_of, login
+from ..conftest import let_time_pass, wait_for
+from ..inventory.conftest import PASSWORD, csrf_of, login
 from .conftest import SLOTS, PrivatePostgres, Readings, seed_world
 
 OUTAGE_S = 20
-PASSWORD = "mật-khẩu-dài-1"
 
 
 class PageKeeper(threading.Thread):
@@ -68,7 +67,7 @@ class PageKeeper(threading.Thread):
                     self.unsure += 1
             elif r.status_code == 409:
                 self.conflicts.append(r.text)
-            time.sleep(0.02)
+            time.sleep(0.02)  # a keeper's pace: moves keep coming, the database is not flooded
 
     def close(self) -> None:
         self.client.__exit__(None, None, None)
@@ -106,7 +105,7 @@ def test_postgres_restart_loses_no_confirmed_action(
         wait_for(lambda: all(k.outcomes[303] >= 5 for k in keepers), 30, "keepers made no moves")
         private_pg.stop("immediate")
         down_at = time.monotonic()
-        time.sleep(OUTAGE_S)
+        let_time_pass(OUTAGE_S, "the database stays down while the keepers go on")
         during = [dict(k.outcomes) for k in keepers]
         private_pg.start()
         wait_for(

@@ -11,6 +11,7 @@ from kho.app import create_app
 from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 from kho.settings import Settings
+from tests.browser import chromium, fill_login
 
 pytestmark = pytest.mark.browser
 
@@ -32,30 +33,23 @@ def down_server(tmp_path: Path) -> Iterator[str]:
 
 def test_try_again_page_on_a_phone(down_server: str) -> None:
     import httpx
-    from playwright.sync_api import sync_playwright
 
     api = httpx.get(f"{down_server}/api/inventory/boxes/1", headers={"Authorization": "Bearer some-token"})
     assert api.status_code == 503 and api.headers["retry-after"] == "5" and "CHƯA được lưu" in api.json()["detail"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 360, "height": 780})
-            for lang, text, shot in (
-                ("vi", "CHƯA được lưu", "db-unavailable-vi.png"),
-                ("en", "NOT saved", "db-unavailable-en.png"),
-            ):
-                page.goto(f"{down_server}/login?lang={lang}")  # the login form needs no database
-                page.fill("input[name=username]", "thukho")
-                page.fill("input[name=password]", "mật-khẩu-dài-1")
-                with page.expect_navigation() as nav:
-                    page.click("button[type=submit], form button")
-                assert nav.value is not None and nav.value.status == 503
-                assert text in page.inner_text("main")
-                assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
-                page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 780})
+        for lang, text, shot in (
+            ("vi", "CHƯA được lưu", "db-unavailable-vi.png"),
+            ("en", "NOT saved", "db-unavailable-en.png"),
+        ):
+            page.goto(f"{down_server}/login?lang={lang}")  # the login form needs no database
+            with page.expect_navigation() as nav:
+                fill_login(page, "thukho", "mật-khẩu-dài-1")
+            assert nav.value is not None and nav.value.status == 503
+            assert text in page.inner_text("main")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
 
 
 def test_unsure_when_the_connection_broke_off_midway() -> None:

@@ -21,7 +21,7 @@ from inventory import registry
 from inventory.db import session_scope
 from kho.localservers import InfluxServer, ManagedServer
 
-from ..conftest import fast_cfg, forget_session, wait_for  # noqa: F401 (used by the tests here)
+from ..conftest import fast_cfg, forget_session, let_time_pass, wait_for  # noqa: F401 (used by the tests here)
 
 
 def setup_registry(sessions: sessionmaker[Session]) -> None:
@@ -75,10 +75,7 @@ class Publisher:
         self.client.publish(topic, payload, qos=1, retain=retain)
 
     def wait_acked(self, n: int, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while self.acked < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.acked >= n, f"broker acknowledged {self.acked} of {n} messages"
+        wait_for(lambda: self.acked >= n, timeout_s, lambda: f"broker acknowledged {self.acked} of {n} messages", 0.02)
 
     def close(self) -> None:
         self.client.disconnect()

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +23,7 @@ from inventory.db import make_engine, make_sessionmaker
 from kho import db as kho_db
 from kho.localservers import InfluxServer, ManagedServer, free_port
 
-from .conftest import Publisher, count_points, setup_registry, wait_for
+from .conftest import Publisher, count_points, let_time_pass, setup_registry, wait_for
 
 MakeCollector = Callable[..., Collector]
 
@@ -35,7 +36,7 @@ def _publish_range(pub: Publisher, start: int, stop: int, t0: int, pause_every: 
     for i in range(start, stop):
         pub.publish("kho/n1/telemetry", _payload(i, t0))
         if pause_every and i % pause_every == 0:
-            time.sleep(pause_s)
+            time.sleep(pause_s)  # the publishing pace: the stream lasts long enough for the fault to hit it
 
 
 @pytest.mark.slow
@@ -61,7 +62,7 @@ def test_influx_down_30s_spools_and_replays_all(
     wait_for(lambda: c.health()["spool_depth"] >= n - 1000 - 10, 60, "readings were not spooled")
     h = c.health()
     assert not h["influx_reachable"] and h["spool_bytes"] > 0
-    time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
+    let_time_pass(max(0.0, 30 - (time.monotonic() - down_at)), "InfluxDB stays down for 30 s")
     srv.start()
     assert c.wait_idle(120), c.health()
     assert c.health()["spool_depth"] == 0 and c.health()["influx_reachable"]
@@ -84,13 +85,13 @@ def test_broker_restart_mid_stream_loses_nothing(
     try:
         th = threading.Thread(target=_publish_range, args=(pub, 0, n, t0, 500, 0.1))
         th.start()
-        time.sleep(1.0)
+        wait_for(lambda: c.health()["received_total"] >= 1000, 30, "the collector received nothing before the restart")
         assert th.is_alive(), "publishing finished before the restart"
         broker.restart()
         th.join(120)
         pub.wait_acked(n, 120)
         wait_for(lambda: c.health()["broker_connected"], 30, "collector did not reconnect")
-        wait_for(lambda: count_points(influx_settings) >= n, 90, f"only {count_points(influx_settings)} of {n}")
+        wait_for(lambda: count_points(influx_settings) >= n, 90, lambda: f"only {count_points(influx_settings)} of {n}")
         assert c.wait_idle(30)
         assert count_points(influx_settings) == n
         # The broker must have persisted its sessions (a private broker once could not write its state dir).
@@ -108,18 +109,11 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
 ) -> None:
     env = _collect_env(tmp_path, sqlite_url, mosquitto.port, influx_settings, alerts=True)
     log = tmp_path / "collect.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    proc = _spawn_collect(env, log)
     pub = Publisher(mosquitto.port)
     n = 15_000
     t0 = int(time.time() * 1000) - n - 1000
     try:
-        wait_for(lambda: "collector running" in log.read_text(), 30, f"kho collect did not start:\n{log.read_text()}")
-        time.sleep(0.5)
         th = threading.Thread(target=_publish_range, args=(pub, 0, n, t0, 500, 0.05))
         th.start()
         wait_for(lambda: count_points(influx_settings) >= 3000, 60, "nothing landed before the kill")
@@ -129,18 +123,13 @@ def test_sigkill_mid_stream_then_restart_no_loss_no_duplicates(
         th.join(120)
         pub.wait_acked(n, 120)
         assert landed_at_kill < n, "the kill came too late to test anything"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
-            env=env,
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
+        proc = _spawn_collect(env, log)
         wait_for(
             lambda: count_points(influx_settings) >= n,
             120,
-            f"only {count_points(influx_settings)} of {n} after restart:\n{log.read_text()[-3000:]}",
+            lambda: f"only {count_points(influx_settings)} of {n} after restart:\n{log.read_text()[-3000:]}",
         )
-        time.sleep(1.5)  # redeliveries of unacknowledged messages land on the same points
+        let_time_pass(1.5, "redeliveries of unacknowledged messages would land now: on the same points")
         assert count_points(influx_settings) == n
         seqs = count_points(influx_settings, field="humidity_pct")
         assert seqs == n
@@ -179,6 +168,7 @@ def _collect_env(
 
 
 def _spawn_collect(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``kho collect`` with ``env``, once it has started and subscribed (what is published now reaches it)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", "from kho.cli import main; main()", "collect"],
         env=env,
@@ -192,7 +182,36 @@ def _spawn_collect(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         "kho collect did not start",
     )
     assert proc.poll() is None, log.read_text()[-3000:]
+    _wait_subscribed(env, proc, log)
     return proc
+
+
+def _wait_subscribed(env: dict[str, str], proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Publish a payload the collector rejects (no point, no reading) until its /healthz counts one more message.
+
+    Before the subscription is acknowledged a message is lost (the publisher's session is clean): the first one
+    counted proves it."""
+    health = f"http://127.0.0.1:{env['KHO_COLLECTOR__HEALTH_PORT']}/healthz"
+    probe = Publisher(int(env["KHO_MQTT__PORT"]))
+
+    def received() -> tuple[int] | None:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            return (int(httpx.get(health, timeout=2).json()["received_total"]),)
+        except httpx.HTTPError:
+            return None
+
+    try:
+        (before,) = wait_for(received, 30, f"no /healthz at {health}")
+
+        def counted() -> bool:
+            probe.publish("kho/n1/telemetry", b"subscription probe")
+            now = received()
+            return now is not None and now[0] > before
+
+        wait_for(counted, 30, lambda: f"kho collect did not subscribe:\n{log.read_text()[-3000:]}", interval_s=0.2)
+    finally:
+        probe.close()
 
 
 @pytest.mark.slow

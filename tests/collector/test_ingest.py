@@ -25,7 +25,7 @@ from inventory import registry
 from inventory.db import session_scope
 from kho.localservers import ManagedServer
 
-from .conftest import Publisher, Recorder, count_points, publish_series, query, wait_for
+from .conftest import Publisher, Recorder, count_points, let_time_pass, publish_series, query, wait_for
 
 MakeCollector = Callable[..., Collector]
 
@@ -469,7 +469,7 @@ def test_every_message_is_acknowledged(
         probe.on_message = lambda cl, ud, m: redelivered.append(m.payload)
         probe.connect("127.0.0.1", mosquitto.port, 10)
     probe.loop_start()
-    time.sleep(1.5)
+    let_time_pass(1.5, "the broker would redeliver what the collector left unacknowledged now")
     probe.disconnect()
     probe.loop_stop()
     assert redelivered == []
@@ -499,7 +499,7 @@ class SlowConsumer(Recorder):
 
     def _work(self) -> None:
         while not self._stop:
-            time.sleep(0.01)
+            time.sleep(0.01)  # the consumer's pace: per_s readings a second
             self.done = min(self.queued, self.done + int(self.per_s * 0.01))
 
 
@@ -573,7 +573,7 @@ class Sluggish(Recorder):
         super().on_readings(readings)
         if self.ref:
             self.max_inbox = max(self.max_inbox, len(self.ref[0].inbox.normal))
-        time.sleep(0.1)
+        time.sleep(0.1)  # the slow processing itself
 
 
 def test_reading_pauses_while_the_inbox_is_full(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -17,7 +16,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from collector.mqttclient import DrainingClient, Publish, split_packets
 from kho.localservers import ManagedServer
 
-from .conftest import wait_for
+from .conftest import let_time_pass, wait_for
 
 
 def _varint(n: int) -> bytes:
@@ -129,12 +128,14 @@ class BulkSubscriber:
         self.batches = 0
         self.in_batches = 0
         self.connects = 0
+        self.subscribed = 0
         self.lock = threading.Lock()
         c = DrainingClient(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311, clean_session=False
         )
         c.manual_ack_set(True)
         c.on_connect = lambda cl, *a: (cl.subscribe("bulk/#", 2), setattr(self, "connects", self.connects + 1))
+        c.on_subscribe = lambda *a: setattr(self, "subscribed", self.subscribed + 1)
         c.on_publish_batch = self._batch
         c.on_message = self._message  # QoS 2 takes paho's own path
         self.client = c
@@ -161,8 +162,7 @@ class BulkSubscriber:
 def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto: ManagedServer) -> None:
     cid = f"bulk-{uuid.uuid4().hex[:8]}"
     sub = BulkSubscriber(mosquitto.port, cid)
-    wait_for(lambda: sub.connects == 1, msg="subscriber did not connect")
-    time.sleep(0.2)  # SUBACK
+    wait_for(lambda: sub.connects == 1 and sub.subscribed == 1, msg="subscriber did not connect and subscribe")
     pub = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
     pub.max_inflight_messages_set(500)
     pub.max_queued_messages_set(0)
@@ -180,7 +180,7 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
     wait_for(lambda: len(sub.got) >= len(sent), timeout_s=60, msg="not every message arrived")
     pub.disconnect()
     pub.loop_stop()
-    time.sleep(0.3)
+    let_time_pass(0.3, "a message delivered twice would arrive after the last one")
     with sub.lock:
         got = list(sub.got)
         batches, in_batches = sub.batches, sub.in_batches
@@ -196,7 +196,7 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
     # every QoS 1 message was acknowledged: the persistent session has nothing to redeliver
     again = BulkSubscriber(mosquitto.port, cid)
     wait_for(lambda: again.connects == 1, msg="subscriber did not reconnect")
-    time.sleep(1.0)
+    let_time_pass(1.0, "the broker would redeliver unacknowledged messages now")
     assert again.got == []
     again.close()
     clean = paho.Client(CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv311, clean_session=True)
@@ -207,14 +207,16 @@ def test_bulk_mode_against_mosquitto_delivers_everything_once_and_acks(mosquitto
 def test_mqtt5_keeps_paho_path_drained(mosquitto: ManagedServer) -> None:
     """MQTT 5 (properties, topic aliases) is not parsed in bulk; paho's path still drains each wake-up."""
     got: list[bytes] = []
+    subscribed = threading.Event()
     c = DrainingClient(CallbackAPIVersion.VERSION2, client_id=f"v5-{uuid.uuid4().hex[:8]}", protocol=paho.MQTTv5)
     c.on_publish_batch = lambda batch: got.extend(p for _, _, p, _, _ in batch)
     c.on_message = lambda cl, u, m: got.append(bytes(m.payload))
     c.on_connect = lambda cl, *a: cl.subscribe("v5/#", 1)
+    c.on_subscribe = lambda *a: subscribed.set()
     c.connect("127.0.0.1", mosquitto.port, 30)
     c.loop_start()
     assert not c._fast()
-    time.sleep(0.5)
+    assert subscribed.wait(10), "MQTT 5 subscriber did not subscribe"
     pub = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
     pub.connect("127.0.0.1", mosquitto.port, 30)
     pub.loop_start()

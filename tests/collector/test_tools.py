@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,7 +93,15 @@ def test_simulator_smoke_offline_bad_payloads(
             "e1's last will did not arrive",
         )
         wait_for(lambda: any(r.smoke and r.device_id == "n1" for r in rec.readings), 10, "no smoke from n1")
-        time.sleep(0.5)
+        wait_for(
+            lambda: (
+                {e.device_id for e in rec.statuses if e.online} == {"n1", "e1", "t1"}
+                and {r.device_id for r in rec.readings} >= {"n1", "e1", "t1"}
+                and sim.bad_total >= 2
+            ),
+            10,
+            lambda: f"not every node came online and sent readings, or too few bad payloads ({sim.bad_total})",
+        )
     finally:
         sim.stop()
     assert c.wait_idle(20)
@@ -161,11 +170,14 @@ def test_collect_refuses_unmigrated_database(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "kho db upgrade" in res.output
 
 
-def test_simulate_create_registers_demo_devices(sqlite_url: str, mosquitto: ManagedServer, tmp_path: Path) -> None:
+def test_simulate_create_registers_demo_devices(
+    sqlite_url: str, make_mosquitto: Callable[..., ManagedServer], tmp_path: Path
+) -> None:
     from kho import db as kho_db
 
     kho_db.upgrade(sqlite_url)
-    env = {"KHO_STATE_DIR": str(tmp_path), "KHO_DATABASE__URL": sqlite_url, "KHO_MQTT__PORT": str(mosquitto.port)}
+    broker = make_mosquitto()  # its own: the simulated nodes leave retained statuses that the shared one would keep
+    env = {"KHO_STATE_DIR": str(tmp_path), "KHO_DATABASE__URL": sqlite_url, "KHO_MQTT__PORT": str(broker.port)}
     res = CliRunner().invoke(app, ["simulate", "--create", "3", "--rate", "5", "--duration", "1"], env=env)
     assert res.exit_code == 0, res.output
     assert "published" in res.output
@@ -206,7 +218,7 @@ def test_broker_credentials_and_no_secret_in_logs(
             tmp_path / "bad",
         )
         bad.start()
-        time.sleep(1.5)
+        wait_for(lambda: "refused" in caplog.text, 10, "the broker did not refuse the wrong password")
         assert not bad.health()["broker_connected"]
         bad.stop()
         good = Collector(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ from collector.settings import InfluxSettings
 from firmware_configs.broker.passwd import hash_password, read_passwd, verify_password
 from firmware_configs.esphome import read_secrets
 
-from ..conftest import wait_for
+from ..conftest import let_time_pass, wait_for
 
 
 def _credentials(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, *extra: str) -> CliRunner:
@@ -133,30 +132,26 @@ def test_real_mosquitto_enforces_accounts_and_acl(
     assert admin.connect() == 0
     admin.publish("cmnd/qt-tas/TelePeriod", "60")
 
-    deadline = time.monotonic() + 10
-    while len(col.messages) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    wait_for(lambda: len(col.messages) >= 3, 10, lambda: f"the collector's account got only {col.topics()}")
+    let_time_pass(0.5, "a forged or unreadable message would arrive now")
     assert sorted(col.topics()) == ["cmnd/qt-tas/TelePeriod", "qt-sht/sensor/temperature_c/state", "tele/qt-tas/SENSOR"]
     assert spy.messages == []
     assert shared.topics() == ["qt-sht/sensor/temperature_c/state"]
 
     collector.wait_idle(20)
-    deadline = time.monotonic() + 10
-    rows: list = []
-    while time.monotonic() < deadline:
+
+    def climate_rows() -> list:
         r = httpx.get(
             f"{influxd.url}/query",
             params={"db": influx_db_name, "q": 'SELECT "temperature_c", "device" FROM "climate"'},
         )
-        rows = [
+        return [
             dict(zip(s["columns"], v, strict=True))
             for s in r.json()["results"][0].get("series", [])
             for v in s["values"]
         ]
-        if len(rows) >= 2:
-            break
-        time.sleep(0.2)
+
+    rows = wait_for(lambda: len(got := climate_rows()) >= 2 and got, 10, "fewer than two climate points landed")
     assert sorted((r["device"], r["temperature_c"]) for r in rows) == [("qt-sht", 21.5), ("qt-tas", 19.5)]
 
 

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from dashboards.provisioning import DEFAULT_DASHBOARDS_PATH
 from kho.localservers import ManagedServer, free_port
 
+from ..conftest import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
@@ -127,14 +129,11 @@ def _connect(port: int, user: str | None, password: str | None, ca: Path | None 
         c.tls_set(ca_certs=str(ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
     c.connect("127.0.0.1", port, 30)
     c.loop_start()
-    import time
-
-    deadline = time.monotonic() + 10
-    while not result and time.monotonic() < deadline:
-        time.sleep(0.05)
-    c.disconnect()
-    c.loop_stop()
-    assert result, "no CONNACK"
+    try:
+        wait_for(lambda: result, 10, "no CONNACK")
+    finally:
+        c.disconnect()
+        c.loop_stop()
     return result[0]
 
 

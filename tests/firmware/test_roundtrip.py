@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -10,6 +9,8 @@ from typer.testing import CliRunner
 
 from collector.settings import InfluxSettings
 from firmware_configs.expected import esphome_publications, tasmota_publications
+
+from ..conftest import let_time_pass, wait_for
 
 
 def _points(influx: InfluxSettings, q: str) -> list[dict[str, object]]:
@@ -54,7 +55,7 @@ def test_rendered_topics_and_payloads_land_in_influxdb(
         assert node.connect() == 0
         for pub in pubs:
             if pub.example == "OFF":
-                time.sleep(0.05)  # a later state, so it is a separate point
+                let_time_pass(0.05, "a later state, so it is a separate point")
             node.publish(pub.topic, pub.example, retain=pub.retain)
             sent += 1
     assert sent >= 18
@@ -62,9 +63,7 @@ def test_rendered_topics_and_payloads_land_in_influxdb(
     def landed() -> bool:
         return len(_points(influx, 'SELECT last("temperature_c") FROM "climate" GROUP BY "device"')) >= 5
 
-    deadline = time.monotonic() + 30
-    while not landed() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(landed, 30, "not every node's climate points landed")
     collector.wait_idle(20)
     rows = _points(
         influx,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,7 +99,7 @@ def client_factory(app_settings: Settings, world: World) -> Iterator[Callable[..
     app.state.engine.dispose()
 
 
-def login_csrf(client: TestClient) -> str:
+def login_csrf(client: httpx.Client) -> str:
     """The CSRF token of the login form (the login page sets it in the client's session cookie)."""
     import re
 
@@ -107,7 +108,8 @@ def login_csrf(client: TestClient) -> str:
     return m.group(1)
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+def login(client: httpx.Client, username: str, password: str = PASSWORD) -> None:
+    """Log ``client`` (a ``TestClient``, or an ``httpx.Client`` on a served app) in through the login form."""
     r = client.post(
         "/login", data={"username": username, "password": password, "next": "/", "csrf": login_csrf(client)}
     )

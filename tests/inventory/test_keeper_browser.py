@@ -6,7 +6,6 @@ serious or critical problem on the keeper pages. Screenshots go to test-artifact
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from kho.app import create_app
 from kho.asgi_thread import ThreadedServer
 from kho.localservers import free_port
 from kho.settings import Settings
+from tests.browser import launch_chromium, log_in, phone_page
 from tests.inventory.conftest import PASSWORD, World
 from tests.inventory.test_keeper_forms import ENGLISH
 
@@ -31,16 +31,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "keeper"
 AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-BASE_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NO_DETECTOR = "delete window.BarcodeDetector;"
 BASE_URL = "https://kho.example.vn"
 
@@ -94,39 +84,26 @@ def _y4m(image: Path, out: Path, frames: int = 10) -> Path:
 @pytest.fixture
 def browser_factory() -> Iterator[Callable[..., Any]]:
     """Launch Chromium (``camera``: a Y4M file for the fake camera) and give a logged-in phone page."""
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
     browsers: list[Any] = []
 
     def make(server: str, *, camera: Path | None = None, extra_args: tuple[str, ...] = (), js: bool = True) -> Any:
-        args = list(BASE_ARGS) + list(extra_args)
+        args = list(extra_args)
         if camera is not None:
             args += [
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-video-capture={camera}",
                 "--use-fake-ui-for-media-stream",
             ]
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        browser = launch_chromium(pw, args)
         browsers.append(browser)
-        ctx = browser.new_context(
-            viewport={"width": 360, "height": 780},
-            device_scale_factor=1,
-            is_mobile=True,
-            has_touch=True,
-            locale="vi-VN",
-            java_script_enabled=js,
-        )
+        page = phone_page(browser, java_script_enabled=js)
         if camera is not None:
-            ctx.grant_permissions(["camera"], origin=server)
-        ctx.add_init_script(NO_DETECTOR)
-        page = ctx.new_page()
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", "keeper")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+            page.context.grant_permissions(["camera"], origin=server)
+        page.context.add_init_script(NO_DETECTOR)
+        log_in(page, server, "keeper", PASSWORD)
         page.wait_for_url(re.compile(r".*/$"))
         return page
 

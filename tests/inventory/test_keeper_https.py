@@ -8,7 +8,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ from kho.cli.demo_cmd import _demo_https, where_to_look
 from kho.localservers import free_port, port_open
 from kho.settings import Settings
 from kho.tls import ensure_demo_cert, lan_address
+from tests.conftest import wait_for
 
 KHO = str(Path(sys.executable).with_name("kho"))
 
@@ -70,15 +70,15 @@ def test_kho_serve_speaks_https_with_a_certificate(tmp_path: Path) -> None:
     env.update({"KHO_WEB__TLS_CERT": str(cert.cert), "KHO_WEB__TLS_KEY": str(cert.key)})
     proc = subprocess.Popen([KHO, "serve"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def login_page() -> httpx.Response | None:
             assert proc.poll() is None, log.read_text()
             try:
-                r = httpx.get(f"https://127.0.0.1:{port}/login", verify=_trusting(cert.ca_cert), timeout=2)
-                break
+                return httpx.get(f"https://127.0.0.1:{port}/login", verify=_trusting(cert.ca_cert), timeout=2)
             except httpx.HTTPError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
+                return None
+
+        r = wait_for(login_page, 60, log.read_text, interval_s=0.3)
         assert r.status_code == 200 and "Đăng nhập" in r.text
         assert f"https://127.0.0.1:{port}/" in log.read_text()
         try:

@@ -11,18 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import auth
 from kho.app import create_app
 from kho.settings import Settings
-from tests.inventory.conftest import World, login, seed
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with small cost parameters (the defaults take ~0.3 s a hash)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+from tests.inventory.conftest import World, fast_password_hashing, login, seed  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture

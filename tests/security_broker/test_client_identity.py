@@ -9,11 +9,12 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from collector.service import Collector
 from collector.settings import InfluxSettings
 from firmware_configs.esphome import read_secrets
 
 from ..collector.conftest import count_points
-from ..conftest import wait_for
+from ..conftest import let_time_pass, wait_for
 
 N = 300
 
@@ -38,9 +39,8 @@ def _pw(tmp_path: Path, user: str) -> str:
     return str(read_secrets(tmp_path / "fw" / user / "secrets.yaml")["mqtt_password"])
 
 
-def _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector, node_sessions) -> tuple[int, int]:
-    """A node connects with the collector's client id while readings flow; (collector reconnects, points)."""
-    influx = InfluxSettings(url=influxd.url, database=influx_db_name)
+def _takeover(tmp_path, broker, clients, influx, make_collector, node_sessions) -> tuple[Collector, int]:
+    """A node connects with the collector's client id while readings flow; (the collector, its connections before)."""
     collector = make_collector(
         broker.port,
         influx,
@@ -57,19 +57,15 @@ def _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector
         if i == N // 2:
             intruder = clients(broker.port, "qt-sht", _pw(tmp_path, "qt-sht"), client_id="kho-collector")
             assert intruder.connect() == 0
-            time.sleep(0.5)
+            let_time_pass(0.5, "the broker hands the id over now, if it would, while readings still flow")
         node.c.publish("kho/qt-nat/telemetry", orjson.dumps({"ts": t0 + i / 1000, "temperature_c": 20.0}), qos=1)
     wait_for(lambda: node.acked >= N, 20, "broker did not acknowledge every reading")
     wait_for(lambda: collector.health()["broker_connected"], 20, "collector did not reconnect")
-    deadline = time.monotonic() + 20
-    points = 0
-    while time.monotonic() < deadline:
-        collector.wait_idle(5)
-        points = count_points(influx, where="\"device\" = 'qt-nat'")
-        if points >= N:
-            break
-        time.sleep(0.3)
-    return collector.session.connections - gen, points
+    return collector, gen
+
+
+def _node_points(influx: InfluxSettings) -> int:
+    return count_points(influx, where="\"device\" = 'qt-nat'")
 
 
 def test_node_cannot_take_the_collectors_client_id(
@@ -83,9 +79,11 @@ def test_node_cannot_take_the_collectors_client_id(
     # the collector's account itself stays closed to a node: its password is not the node's
     assert clients(broker.port, "kho-collector", _pw(tmp_path, "qt-sht")).connect().is_failure
 
-    reconnects, points = _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector, node_sessions)
-    assert reconnects == 0  # the collector's connection was never taken over
-    assert points == N  # and it kept every message
+    influx = InfluxSettings(url=influxd.url, database=influx_db_name)
+    collector, gen = _takeover(tmp_path, broker, clients, influx, make_collector, node_sessions)
+    wait_for(lambda: _node_points(influx) >= N, 20, lambda: f"only {_node_points(influx)} of {N} readings landed")
+    assert collector.session.connections == gen  # the collector's connection was never taken over
+    assert _node_points(influx) == N  # and it kept every message
 
 
 def test_without_the_setting_a_node_takes_the_collector_over(
@@ -95,8 +93,9 @@ def test_without_the_setting_a_node_takes_the_collector_over(
     broker_dir = _credentials(tmp_path, sqlite_url, monkeypatch)
     conf = f"password_file {broker_dir / 'passwd'}\nacl_file {broker_dir / 'acl'}\n"
     broker = make_mosquitto(extra_conf=conf, anonymous=False)
-    reconnects, _ = _takeover(tmp_path, broker, clients, influxd, influx_db_name, make_collector, node_sessions)
-    assert reconnects >= 1
+    influx = InfluxSettings(url=influxd.url, database=influx_db_name)
+    collector, gen = _takeover(tmp_path, broker, clients, influx, make_collector, node_sessions)
+    wait_for(lambda: collector.session.connections > gen, 20, "the node did not take the collector's connection over")
 
 
 def test_several_collectors_each_with_an_account_share_the_stream(
@@ -125,7 +124,7 @@ def test_several_collectors_each_with_an_account_share_the_stream(
     for i in range(N):
         node.c.publish("kho/qt-nat/telemetry", orjson.dumps({"ts": t0 + i / 1000, "temperature_c": 20.0}), qos=1)
     wait_for(lambda: node.acked >= N, 20, "broker did not acknowledge every reading")
-    wait_for(lambda: count_points(influx, where="\"device\" = 'qt-nat'") >= N, 30, "readings lost")
-    assert count_points(influx, where="\"device\" = 'qt-nat'") == N
+    wait_for(lambda: _node_points(influx) >= N, 30, "readings lost")
+    assert _node_points(influx) == N
     assert all(c.health()["readings_total"] > 0 for c in cols)  # both took part
     assert all(c.session.connections == 1 for c in cols)  # neither evicted the other

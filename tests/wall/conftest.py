@@ -3,7 +3,6 @@ uvicorn, a wall link; real Mosquitto, influxd (its own, so a test may stop it) a
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,18 +19,10 @@ from dashboards.wall import links
 from inventory import auth, registry
 from inventory.db import session_scope
 from kho.app import create_app
+from kho.asgi_thread import ThreadedServer
 from kho.localservers import InfluxServer, free_port
 from kho.settings import Settings
-
-PASSWORD = "mật-khẩu-dài-1"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with small cost parameters (the defaults take ~0.3 s per seeded user)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+from tests.inventory.conftest import PASSWORD, fast_password_hashing  # noqa: F401 (autouse fixture)
 
 
 @dataclass
@@ -64,24 +54,6 @@ def seed(sessions: sessionmaker[Session]) -> tuple[int, int, str]:
         return paper.id, photo.id, secret
 
 
-def serve(app: FastAPI) -> tuple[str, Callable[[], None]]:
-    """Run ``app`` with uvicorn in a thread on a free port; returns its URL and a stop function."""
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-
-    def stop() -> None:
-        srv.should_exit = True
-        th.join(10)
-
-    return f"http://127.0.0.1:{port}", stop
-
-
 @pytest.fixture
 def wall(
     sqlite_url: str,
@@ -105,7 +77,8 @@ def wall(
         alerts={"webhook": {"allow_private": True}},  # the test's webhook receiver listens on 127.0.0.1
     )
     app = create_app(settings)
-    url, stop = serve(app)
-    yield Wall(url, app, sqlite_sessions, influx, influxd, secret, paper_id, photo_id)
-    stop()
+    srv = ThreadedServer(app, "127.0.0.1", free_port(), lifespan="off")
+    assert srv.start(20), "uvicorn did not start"
+    yield Wall(srv.url, app, sqlite_sessions, influx, influxd, secret, paper_id, photo_id)
+    srv.stop()
     app.state.engine.dispose()

@@ -12,8 +12,8 @@ from dashboards.wall import links
 from inventory.db import session_scope
 from kho.cli.demo_cmd import where_to_look
 from kho.settings import Settings
-from tests.inventory.conftest import login_csrf
-from tests.wall.conftest import PASSWORD, Wall
+from tests.inventory.conftest import login
+from tests.wall.conftest import Wall
 
 
 def test_demo_prints_a_fresh_wall_url(wall: Wall) -> None:
@@ -30,16 +30,15 @@ def test_demo_prints_a_fresh_wall_url(wall: Wall) -> None:
 def test_manager_creates_and_revokes_a_wall_link(wall: Wall) -> None:
     with httpx.Client(base_url=wall.url, follow_redirects=False, timeout=10) as c:
         assert c.get("/wall-links").status_code == 303  # login first
-        r = c.post("/login", data={"username": "keeper", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
-        assert r.status_code == 303
+        login(c, "keeper")
         assert c.get("/wall-links").status_code == 403  # keepers do not hand out links
         assert c.get("/wall/QT").status_code == 200  # but see the wall
         sites = c.get("/wall")  # two sites: a choice
         assert sites.status_code == 200 and 'href="/wall/HN"' in sites.text and 'href="/wall/QT"' in sites.text
         c.post("/logout", data={"csrf": _csrf(c)})
-        c.post("/login", data={"username": "manager", "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
+        login(c, "manager")
         csrf = _csrf(c)
-        r = c.post("/wall-links", data={"csrf": csrf, "name": "", "site": "QT"})
+        c.post("/wall-links", data={"csrf": csrf, "name": "", "site": "QT"})
         page = c.get("/wall-links").text
         assert "Chưa tạo được" in page  # a name is required, said in words
         c.post("/wall-links", data={"csrf": csrf, "name": "Sảnh chính", "site": "QT"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from inventory.db import make_engine, make_sessionmaker, session_scope, utcnow
 from inventory.errors import NotFound, RegistryError
 from inventory.models import CleaningTask, Room, ShelvingUnit
 from inventory.services import BoxIn, create_box, create_fonds, create_schedule, ensure_label, ensure_room_label
+from tests.conftest import wait_for
 from tests.inventory.tools.helpers import make_site
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # a Monday, 08:00 in Hà Nội
@@ -153,14 +153,9 @@ def test_background_schedulers_in_two_processes_share_the_work(
         for sc in scheds:
             sc.start()
         assert all(sc.running for sc in scheds)
-        deadline = time.monotonic() + 20
-        while not _tasks(sessions) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: _tasks(sessions), 20, "no cleaning task was made")
         seen = min(ticks)
-        deadline = time.monotonic() + 20
-        while min(ticks) < seen + 3 and time.monotonic() < deadline:  # several more ticks of both
-            time.sleep(0.05)
-        assert min(ticks) >= seen + 3, ticks
+        wait_for(lambda: min(ticks) >= seen + 3, 20, lambda: f"both schedulers did not tick again: {ticks}")
     finally:
         for sc in scheds:
             sc.shutdown()
@@ -268,9 +263,7 @@ def test_install_runs_with_the_app_and_reads_the_notifier_from_state(sessions: s
     sched = install(app, tick_s=0.2)
     app.state.overdue_notifier = rec  # attached after install: looked up at each tick
     with TestClient(app):
-        deadline = time.monotonic() + 20
-        while not rec.calls and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: rec.calls, 20, "the overdue notifier was not called")
         assert sched.running and app.state.cleaning_scheduler is sched
     assert not sched.running
     assert [o.code for o in rec.calls[0]] == ["LD-K1"]

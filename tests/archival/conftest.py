@@ -105,7 +105,7 @@ from kho.app import create_app  # noqa: E402
 from kho.asgi_thread import ThreadedServer  # noqa: E402
 from kho.localservers import free_port  # noqa: E402
 from kho.settings import Settings  # noqa: E402
-from tests.inventory.conftest import login_csrf  # noqa: E402
+from tests.inventory.conftest import login  # noqa: E402
 
 BOXES = 12
 
@@ -156,8 +156,7 @@ def client_factory(app_settings: Settings, archive_world: None) -> Iterator[Call
         c.__enter__()
         made.append(c)
         if user:
-            r = c.post("/login", data={"username": user, "password": PASSWORD, "next": "/", "csrf": login_csrf(c)})
-            assert r.status_code == 303, r.text
+            login(c, user, PASSWORD)
         return c
 
     yield make

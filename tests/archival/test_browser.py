@@ -4,7 +4,6 @@ cannot close until both are settled. Screenshots go to test-artifacts/archival/.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import services as sv
 from inventory.archival import transfers as tr
 from tests.archival.conftest import BOXES, PASSWORD
-from tests.browser import log_in
+from tests.browser import chromium, log_in
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "archival"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 
 def test_two_sided_scanning_on_phones(
     server: str, sessions: sessionmaker[Session], request: pytest.FixtureRequest
 ) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shots = ARTIFACTS / request.node.callspec.params.get("db_url", "db")
     shots.mkdir(parents=True, exist_ok=True)
@@ -39,75 +34,71 @@ def test_two_sided_scanning_on_phones(
         url = f"{server}/archival/batches/{b.id}"
     codes = [f"P01-ML1-H{i:03d}" for i in range(1, 6)]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            phones = {}
-            for user in ("giao", "nhan"):
-                ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
-                page = ctx.new_page()
-                log_in(page, server, user, PASSWORD, f"/archival/batches/{b.id}")
-                expect(page.locator("h1")).to_contain_text(b.code)
-                phones[user] = page
-            giao, nhan = phones["giao"], phones["nhan"]
-            # each side sees only its own scanning form
-            expect(giao.locator("#scan-out")).to_be_visible()
-            expect(giao.locator("#scan-in")).to_have_count(0)
-            expect(nhan.locator("#scan-in")).to_be_visible()
-            expect(nhan.locator("#scan-out")).to_have_count(0)
-            giao.screenshot(path=str(shots / "01-sender-before.png"), full_page=True)
+    with chromium() as browser:
+        phones = {}
+        for user in ("giao", "nhan"):
+            ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+            page = ctx.new_page()
+            log_in(page, server, user, PASSWORD, f"/archival/batches/{b.id}")
+            expect(page.locator("h1")).to_contain_text(b.code)
+            phones[user] = page
+        giao, nhan = phones["giao"], phones["nhan"]
+        # each side sees only its own scanning form
+        expect(giao.locator("#scan-out")).to_be_visible()
+        expect(giao.locator("#scan-in")).to_have_count(0)
+        expect(nhan.locator("#scan-in")).to_be_visible()
+        expect(nhan.locator("#scan-out")).to_have_count(0)
+        giao.screenshot(path=str(shots / "01-sender-before.png"), full_page=True)
 
-            # the sender scans out: codes typed, and one label URL as a phone camera reads it
-            for raw in [*codes[:1], f"{server}/s/{token}", *codes[2:]]:
-                giao.fill("#scan-out input[name=label]", raw)
-                giao.click("#scan-out button[type=submit]")
-                expect(giao.locator(".flash")).to_contain_text("đã ghi nhận")
-            expect(giao.locator("#n-out")).to_have_text("5")
-            assert giao.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
-            giao.screenshot(path=str(shots / "02-sender-scanned-out.png"), full_page=True)
+        # the sender scans out: codes typed, and one label URL as a phone camera reads it
+        for raw in [*codes[:1], f"{server}/s/{token}", *codes[2:]]:
+            giao.fill("#scan-out input[name=label]", raw)
+            giao.click("#scan-out button[type=submit]")
+            expect(giao.locator(".flash")).to_contain_text("đã ghi nhận")
+        expect(giao.locator("#n-out")).to_have_text("5")
+        assert giao.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+        giao.screenshot(path=str(shots / "02-sender-scanned-out.png"), full_page=True)
 
-            # the receiver scans in 4 of 5, into slots, and a box that is not on the list
-            for i, code in enumerate(codes[:4]):
-                nhan.fill("#scan-in input[name=label]", code)
-                nhan.fill("#scan-in input[name=slot]", f"K2-G01-T1-V0{i % 2 + 1}")
-                nhan.click("#scan-in button[type=submit]")
-                expect(nhan.locator(".flash")).to_contain_text(code)
-            nhan.fill("#scan-in input[name=label]", "P01-ML1-H009")
-            nhan.fill("#scan-in input[name=slot]", "")
+        # the receiver scans in 4 of 5, into slots, and a box that is not on the list
+        for i, code in enumerate(codes[:4]):
+            nhan.fill("#scan-in input[name=label]", code)
+            nhan.fill("#scan-in input[name=slot]", f"K2-G01-T1-V0{i % 2 + 1}")
             nhan.click("#scan-in button[type=submit]")
-            expect(nhan.locator(".flash")).to_contain_text("KHÔNG có trong danh sách")
-            expect(nhan.locator("#n-in")).to_have_text("4")
-            expect(nhan.locator("#missing")).to_contain_text(codes[4])
-            expect(nhan.locator("#unexpected")).to_contain_text("P01-ML1-H009")
-            nhan.screenshot(path=str(shots / "03-receiver-missing-unexpected.png"), full_page=True)
-            assert nhan.evaluate("document.documentElement.scrollWidth") <= 360
+            expect(nhan.locator(".flash")).to_contain_text(code)
+        nhan.fill("#scan-in input[name=label]", "P01-ML1-H009")
+        nhan.fill("#scan-in input[name=slot]", "")
+        nhan.click("#scan-in button[type=submit]")
+        expect(nhan.locator(".flash")).to_contain_text("KHÔNG có trong danh sách")
+        expect(nhan.locator("#n-in")).to_have_text("4")
+        expect(nhan.locator("#missing")).to_contain_text(codes[4])
+        expect(nhan.locator("#unexpected")).to_contain_text("P01-ML1-H009")
+        nhan.screenshot(path=str(shots / "03-receiver-missing-unexpected.png"), full_page=True)
+        assert nhan.evaluate("document.documentElement.scrollWidth") <= 360
 
-            # closing is refused and names the boxes
-            nhan.click("#close button")
-            expect(nhan.locator(".flash")).to_contain_text(codes[4])
-            expect(nhan.locator("#state")).to_have_text("Đang giao nhận")
-            # a typo keeps the typed code for correction
-            nhan.fill("#scan-in input[name=label]", "P01-ML1-H0055")
-            nhan.click("#scan-in button[type=submit]")
-            expect(nhan.locator(".flash")).to_contain_text("P01-ML1-H0055")
-            expect(nhan.locator("#scan-in input[name=label]")).to_have_value("P01-ML1-H0055")
-            nhan.screenshot(path=str(shots / "04-receiver-typo.png"), full_page=True)
+        # closing is refused and names the boxes
+        nhan.click("#close button")
+        expect(nhan.locator(".flash")).to_contain_text(codes[4])
+        expect(nhan.locator("#state")).to_have_text("Đang giao nhận")
+        # a typo keeps the typed code for correction
+        nhan.fill("#scan-in input[name=label]", "P01-ML1-H0055")
+        nhan.click("#scan-in button[type=submit]")
+        expect(nhan.locator(".flash")).to_contain_text("P01-ML1-H0055")
+        expect(nhan.locator("#scan-in input[name=label]")).to_have_value("P01-ML1-H0055")
+        nhan.screenshot(path=str(shots / "04-receiver-typo.png"), full_page=True)
 
-            # the unexpected box goes back, the last one turns up late; then the batch closes
-            nhan.goto(url)
-            nhan.click("#unexpected form:nth-of-type(2) button")
-            nhan.fill("#scan-in input[name=label]", codes[4])
-            nhan.click("#scan-in button[type=submit]")
-            nhan.click("#close button")
-            expect(nhan.locator(".flash")).to_contain_text(f"Đã hoàn tất lô {b.code}")
-            expect(nhan.locator("#state")).to_have_text("Đã hoàn tất")
-            nhan.screenshot(path=str(shots / "05-receiver-closed.png"), full_page=True)
-            giao.goto(url)
-            expect(giao.locator("#n-in")).to_have_text("5")
-            expect(giao.locator("#scan-out")).to_have_count(0)
-            giao.screenshot(path=str(shots / "06-sender-closed.png"), full_page=True)
-        finally:
-            browser.close()
+        # the unexpected box goes back, the last one turns up late; then the batch closes
+        nhan.goto(url)
+        nhan.click("#unexpected form:nth-of-type(2) button")
+        nhan.fill("#scan-in input[name=label]", codes[4])
+        nhan.click("#scan-in button[type=submit]")
+        nhan.click("#close button")
+        expect(nhan.locator(".flash")).to_contain_text(f"Đã hoàn tất lô {b.code}")
+        expect(nhan.locator("#state")).to_have_text("Đã hoàn tất")
+        nhan.screenshot(path=str(shots / "05-receiver-closed.png"), full_page=True)
+        giao.goto(url)
+        expect(giao.locator("#n-in")).to_have_text("5")
+        expect(giao.locator("#scan-out")).to_have_count(0)
+        giao.screenshot(path=str(shots / "06-sender-closed.png"), full_page=True)
 
     with sessions() as s:
         box = sv.get_box(s, codes[0])
@@ -120,7 +111,7 @@ def test_desk_pages_on_a_phone(server: str, sessions: sessionmaker[Session], req
     """The overview, due list, backlog, destruction and reconciliation pages at 360 px: no sideways scrolling."""
     from datetime import date, timedelta
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from inventory.archival import backlog as bl
     from inventory.archival import destruction as de
@@ -153,27 +144,20 @@ def test_desk_pages_on_a_phone(server: str, sessions: sessionmaker[Session], req
         s.commit()
         rid, reorg_id = r.id, reorg.id
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
-            page = ctx.new_page()
-            page.goto(f"{server}/login?next=/archival")
-            page.fill("input[name=username]", "tinh")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            expect(page.locator(".deadline")).to_contain_text("còn 3 ngày")
-            for name, path, check in (
-                ("10-overview", "/archival", "#batches"),
-                ("11-due", "/archival/due?org=SNV&year=2021", "#due-files"),
-                ("12-backlog", "/archival/backlog", ".province"),
-                ("13-destruction", f"/archival/destructions/{rid}", "#council"),
-                ("14-reconciliation", f"/archival/reorganisations/{reorg_id}", "#reconciliation"),
-            ):
-                page.goto(f"{server}{path}")
-                expect(page.locator(check)).to_be_visible()
-                assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path}: sideways scrolling"
-                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-            expect(page.locator("#reconciliation")).to_contain_text("Chưa hoàn tất")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        ctx = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+        page = ctx.new_page()
+        log_in(page, server, "tinh", PASSWORD, "/archival")
+        expect(page.locator(".deadline")).to_contain_text("còn 3 ngày")
+        for name, path, check in (
+            ("10-overview", "/archival", "#batches"),
+            ("11-due", "/archival/due?org=SNV&year=2021", "#due-files"),
+            ("12-backlog", "/archival/backlog", ".province"),
+            ("13-destruction", f"/archival/destructions/{rid}", "#council"),
+            ("14-reconciliation", f"/archival/reorganisations/{reorg_id}", "#reconciliation"),
+        ):
+            page.goto(f"{server}{path}")
+            expect(page.locator(check)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path}: sideways scrolling"
+            page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        expect(page.locator("#reconciliation")).to_contain_text("Chưa hoàn tất")

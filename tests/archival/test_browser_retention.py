@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import services as sv
 from inventory.archival import destruction as de
 from tests.archival.conftest import PASSWORD
-from tests.archival.test_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.archival.test_browser import ARTIFACTS
+from tests.browser import chromium, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +38,7 @@ def _shot(page: object, shots: Path, name: str) -> None:
 def test_retention_and_destruction_documents_on_a_phone(
     server: str, sessions: sessionmaker[Session], request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shots = ARTIFACTS / request.node.callspec.params.get("db_url", "db")
     shots.mkdir(parents=True, exist_ok=True)
@@ -83,65 +82,58 @@ def test_retention_and_destruction_documents_on_a_phone(
         rid = de.open_review(s, "STC", 2025, "khac").id
         s.commit()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            ctx = browser.new_context(
-                viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True, locale="vi-VN"
-            )
-            page = ctx.new_page()
-            page.goto(f"{server}/login?next=/archival")
-            page.fill("input[name=username]", "tinh")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.click("#retention-link")
-            expect(page.locator("h1")).to_have_text("Bảng thời hạn lưu trữ")
+    with chromium() as browser:
+        ctx = browser.new_context(
+            viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True, locale="vi-VN"
+        )
+        page = ctx.new_page()
+        log_in(page, server, "tinh", PASSWORD, "/archival")
+        page.click("#retention-link")
+        expect(page.locator("h1")).to_have_text("Bảng thời hạn lưu trữ")
 
-            page.fill("#upload input[name=table]", "Thông tư 10/2022/TT-BNV")
-            page.set_input_files("#upload input[name=file]", str(bad_csv))
-            page.click("#upload button[type=submit]")
-            expect(page.locator("#form-error")).to_contain_text("3 dòng bị từ chối")
-            expect(page.locator("#refused")).to_contain_text("mã 1.1 xuất hiện hai lần")
-            expect(page.locator("#upload input[name=table]")).to_have_value("Thông tư 10/2022/TT-BNV")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, "refused rows: sideways scrolling"
-            _shot(page, shots, "retention-refused-360")
+        page.fill("#upload input[name=table]", "Thông tư 10/2022/TT-BNV")
+        page.set_input_files("#upload input[name=file]", str(bad_csv))
+        page.click("#upload button[type=submit]")
+        expect(page.locator("#form-error")).to_contain_text("3 dòng bị từ chối")
+        expect(page.locator("#refused")).to_contain_text("mã 1.1 xuất hiện hai lần")
+        expect(page.locator("#upload input[name=table]")).to_have_value("Thông tư 10/2022/TT-BNV")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, "refused rows: sideways scrolling"
+        _shot(page, shots, "retention-refused-360")
 
-            page.set_input_files("#upload input[name=file]", str(good))
-            page.click("#upload button[type=submit]")
-            expect(page.locator("#rows-read")).to_have_text("6")
-            expect(page.locator("#confirm")).to_be_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, "dry run: sideways scrolling"
-            _shot(page, shots, "retention-360")
-            page.click("#confirm button")
-            expect(page.locator(".flash")).to_contain_text("Đã nhập 6 nhóm hồ sơ")
-            expect(page.locator("#rules")).to_contain_text("Chứng từ kế toán")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, "entries: sideways scrolling"
-            _shot(page, shots, "retention-table-360")
-            page.goto(f"{server}/archival/retention")
-            expect(page.locator("#tables")).to_contain_text("6 nhóm hồ sơ · 3 vĩnh viễn")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, "tables: sideways scrolling"
-            _shot(page, shots, "retention-list-360")
+        page.set_input_files("#upload input[name=file]", str(good))
+        page.click("#upload button[type=submit]")
+        expect(page.locator("#rows-read")).to_have_text("6")
+        expect(page.locator("#confirm")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, "dry run: sideways scrolling"
+        _shot(page, shots, "retention-360")
+        page.click("#confirm button")
+        expect(page.locator(".flash")).to_contain_text("Đã nhập 6 nhóm hồ sơ")
+        expect(page.locator("#rules")).to_contain_text("Chứng từ kế toán")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, "entries: sideways scrolling"
+        _shot(page, shots, "retention-table-360")
+        page.goto(f"{server}/archival/retention")
+        expect(page.locator("#tables")).to_contain_text("6 nhóm hồ sơ · 3 vĩnh viễn")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, "tables: sideways scrolling"
+        _shot(page, shots, "retention-list-360")
 
-            page.goto(f"{server}/archival/destructions/{rid}")
-            page.select_option("#doc-upload select[name=kind]", "appraisal")
-            page.set_input_files("#doc-upload input[name=file]", str(pdf_path))
-            page.click("#doc-upload button[type=submit]")
-            expect(page.locator(".flash")).to_contain_text("Đã đính kèm")
-            page.select_option("#doc-upload select[name=kind]", "decision")
-            page.set_input_files("#doc-upload input[name=file]", str(jpg))
-            page.click("#doc-upload button[type=submit]")
-            expect(page.locator("#doc-list li")).to_have_count(2)
-            page.locator("#documents").scroll_into_view_if_needed()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, "documents: sideways scrolling"
-            _shot(page, shots, "destruction-files-360")
-            with page.expect_download() as dl:
-                page.click("#doc-list li:first-child a")
-            assert dl.value.suggested_filename == pdf_path.name
-            page.set_input_files("#doc-upload input[name=file]", str(txt))
-            page.click("#doc-upload button[type=submit]")
-            expect(page.locator("#doc-error")).to_contain_text("Văn bản phải là tệp PDF hoặc ảnh")
-            expect(page.locator("#doc-error")).to_be_in_viewport()  # the answer opens at the form, not the top
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            _shot(page, shots, "destruction-files-refused-360")
-        finally:
-            browser.close()
+        page.goto(f"{server}/archival/destructions/{rid}")
+        page.select_option("#doc-upload select[name=kind]", "appraisal")
+        page.set_input_files("#doc-upload input[name=file]", str(pdf_path))
+        page.click("#doc-upload button[type=submit]")
+        expect(page.locator(".flash")).to_contain_text("Đã đính kèm")
+        page.select_option("#doc-upload select[name=kind]", "decision")
+        page.set_input_files("#doc-upload input[name=file]", str(jpg))
+        page.click("#doc-upload button[type=submit]")
+        expect(page.locator("#doc-list li")).to_have_count(2)
+        page.locator("#documents").scroll_into_view_if_needed()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, "documents: sideways scrolling"
+        _shot(page, shots, "destruction-files-360")
+        with page.expect_download() as dl:
+            page.click("#doc-list li:first-child a")
+        assert dl.value.suggested_filename == pdf_path.name
+        page.set_input_files("#doc-upload input[name=file]", str(txt))
+        page.click("#doc-upload button[type=submit]")
+        expect(page.locator("#doc-error")).to_contain_text("Văn bản phải là tệp PDF hoặc ảnh")
+        expect(page.locator("#doc-error")).to_be_in_viewport()  # the answer opens at the form, not the top
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        _shot(page, shots, "destruction-files-refused-360")

@@ -5,8 +5,8 @@ A backup directory holds:
 - ``registry.sqlite`` (SQLite's online backup API: one read transaction, so a consistent snapshot while
   keepers and the collector write) or ``registry.pgdump`` (``pg_dump --format=custom``, one snapshot);
   the alert tables live in the same database;
-- ``state/``: the secret key, damage photos, archival scans (destruction documents), broker and firmware files, and the collector's spool and dead
-  letters (SQLite files, copied with the backup API too);
+- ``state/``: the secret key, damage photos, archival scans (destruction documents), broker and firmware files,
+  and the collector's spool and dead letters (SQLite files, copied with the backup API too);
 - ``influx/``: ``influxd backup -portable`` of ``influx.database`` through influxd's RPC address;
 - ``manifest.json``: what is where, with the SHA-256 and size of every file (checked before a restore).
 

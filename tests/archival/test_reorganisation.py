@@ -21,6 +21,7 @@ from tests.archival.conftest import bulk_boxes, make_fonds, make_org, make_user
 N = 2000
 
 
+@pytest.mark.slow  # 4,000 boxes: the full suite runs it, `make check` does not
 def test_merger_of_two_agencies_with_2000_boxes_each(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
         make_org(s, "UBT", "UBND tỉnh Quảng Trị", "superior")

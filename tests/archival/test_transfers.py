@@ -33,6 +33,7 @@ def _world(s: Session) -> None:
     assert hist.id and snv.id
 
 
+@pytest.mark.slow  # 300 boxes scanned both ways: the full suite runs it, `make check` does not
 def test_transfer_of_300_boxes(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
         _world(s)

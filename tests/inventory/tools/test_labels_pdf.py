@@ -102,6 +102,7 @@ def test_pdf_text_is_vietnamese_with_embedded_fonts(tmp_path: Path) -> None:
         assert (emb, sub, uni) == ("yes", "yes", "yes"), ln
 
 
+@pytest.mark.slow  # a process pool: the full suite runs it, `make check` does not
 def test_symbols_in_parallel_match_serial() -> None:
     data = [f"{BASE}/s/{secrets.token_urlsafe(12)}" for _ in range(600)]
     assert list(make_symbols(data, workers=2, chunk=100)) == [make_symbol(d) for d in data]

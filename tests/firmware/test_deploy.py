@@ -7,6 +7,9 @@ import re
 import shutil
 import ssl
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
@@ -137,8 +140,20 @@ def _connect(port: int, user: str | None, password: str | None, ca: Path | None 
     return result[0]
 
 
-def test_hardened_mosquitto_conf_runs(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
-    from firmware_configs.esphome import read_secrets
+@dataclass
+class DeployedBroker:
+    """Mosquitto running ``deploy/mosquitto.conf`` with credentials from ``kho broker credentials``."""
+
+    plain: int
+    tls: int
+    ca: Path
+    broker_dir: Path
+    fw_dir: Path
+
+
+@contextmanager
+def deployed_broker(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeployedBroker]:
+    """The hardened broker config as shipped, on free ports, with a self-signed certificate; stopped at the end."""
     from kho.cli import app
 
     monkeypatch.setenv("KHO_DATABASE__URL", sqlite_url)
@@ -149,9 +164,10 @@ def test_hardened_mosquitto_conf_runs(node_sessions, sqlite_url: str, tmp_path: 
     crt, key = _self_signed(tmp_path)
     plain, tls = free_port(), free_port()
     (tmp_path / "data").mkdir()
-    conf = (DEPLOY / "mosquitto.conf").read_text()
     conf = (
-        conf.replace("/etc/mosquitto/kho/", f"{broker_dir}/")
+        (DEPLOY / "mosquitto.conf")
+        .read_text()
+        .replace("/etc/mosquitto/kho/", f"{broker_dir}/")
         .replace("/etc/mosquitto/certs/ca.crt", str(crt))
         .replace("/etc/mosquitto/certs/server.crt", str(crt))
         .replace("/etc/mosquitto/certs/server.key", str(key))
@@ -170,11 +186,19 @@ def test_hardened_mosquitto_conf_runs(node_sessions, sqlite_url: str, tmp_path: 
     )
     srv.start()
     try:
-        node_pw = read_secrets(fw_dir / "qt-sht" / "secrets.yaml")["mqtt_password"]
+        yield DeployedBroker(plain, tls, crt, broker_dir, fw_dir)
+    finally:
+        srv.stop()
+
+
+def test_hardened_mosquitto_conf_runs(node_sessions, sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
+    from firmware_configs.esphome import read_secrets
+
+    with deployed_broker(sqlite_url, tmp_path, monkeypatch) as b:
+        plain, tls, crt = b.plain, b.tls, b.ca
+        node_pw = read_secrets(b.fw_dir / "qt-sht" / "secrets.yaml")["mqtt_password"]
         assert _connect(plain, None, None).is_failure  # type: ignore[attr-defined]
         assert _connect(plain, "qt-sht", "wrong").is_failure  # type: ignore[attr-defined]
         assert _connect(plain, "qt-sht", node_pw) == 0
         assert _connect(tls, "qt-sht", node_pw, ca=crt) == 0  # TLS listener with the certificate
         assert _connect(tls, None, None, ca=crt).is_failure  # type: ignore[attr-defined]
-    finally:
-        srv.stop()

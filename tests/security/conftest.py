@@ -9,19 +9,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from kho.app import create_app
 from kho.settings import Settings
-from tests.inventory.conftest import World, fast_password_hashing, login, seed  # noqa: F401 (autouse fixture)
+from tests.inventory import conftest as inventory_conftest
+from tests.inventory.conftest import World, fast_password_hashing, login  # noqa: F401 (autouse fixture)
 
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session]) -> World:
-    with sessions() as s:
-        w = seed(s)
-        s.commit()
-    return w
+world = inventory_conftest.world  # the seeded registry, the same fixture as the keeper tests'
 
 
 @pytest.fixture

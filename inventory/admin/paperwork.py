@@ -4,7 +4,6 @@ printing (by fonds, shelf, room or a selection) returning the PDF, statistics wi
 from __future__ import annotations
 
 import re
-import secrets
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from inventory import pending_uploads
 from inventory.admin.common import Manager, form_error
 from inventory.charts import CHART_CSS, bar_chart
 from inventory.db import session_scope
@@ -30,13 +30,11 @@ from inventory.webutil import flash, lang_of, redirect, render, tx
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
-_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}\.(xlsx|csv)$")
+AREA = "import"  # pending_uploads: <state_dir>/uploads/import/
 
 
-def _uploads(request: Request) -> Path:
-    d = Path(request.app.state.settings.state_dir) / "uploads"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+def _state(request: Request) -> Path:
+    return Path(request.app.state.settings.state_dir)
 
 
 def _fonds_list(request: Request) -> list[tuple[str, str]]:
@@ -84,9 +82,8 @@ async def import_check(
     if not data or suffix not in (".xlsx", ".csv") or len(data) > MAX_UPLOAD:
         err = RegistryError(t(lang, "ad_import_file"))
         return form_error(request, "admin/import.html", err, form, report=None, fonds=_fonds_list(request))
-    upload_id = secrets.token_urlsafe(18) + suffix
-    path = _uploads(request) / upload_id
-    path.write_bytes(data)
+    path = pending_uploads.keep(_state(request), AREA, data, suffix)
+    upload_id = path.name
     try:
         report = await run_in_threadpool(_run, request, path, form, who.actor, True)
     except ImportRejected as e:
@@ -125,8 +122,8 @@ async def import_commit(
 ) -> Response:
     """Step 2: the import itself, of the file that was checked (all or nothing)."""
     form = {"fonds": fonds, "catalogue": catalogue, "fonds_name": fonds_name}
-    path = _uploads(request) / upload_id
-    if not _UPLOAD_ID.match(upload_id) or not path.is_file():
+    path = pending_uploads.path_of(_state(request), AREA, upload_id)
+    if path is None or path.suffix not in (".xlsx", ".csv"):
         err = RegistryError(t(lang_of(request), "ad_import_again"))
         return form_error(request, "admin/import.html", err, form, report=None, fonds=_fonds_list(request))
     try:

@@ -5,8 +5,6 @@ the table and organisation that were checked, not fields sent again."""
 
 from __future__ import annotations
 
-import secrets
-import time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -15,13 +13,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from inventory import pending_uploads
 from inventory.archival import orgs
 from inventory.archival import retention as rt
 from inventory.archival.messages import error_words
 from inventory.auth import Principal, require_role
 from inventory.errors import RegistryError
 from inventory.i18n import t
-from inventory.privatefiles import private_dir, write_private
 from inventory.webutil import flash, lang_of, redirect, render, status_of, tx
 
 router = APIRouter(include_in_schema=False)
@@ -29,38 +27,23 @@ Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Manager = Annotated[Principal, Depends(require_role("manager"))]  # as POST /api/archival/retention
 
 PENDING = "ar_retention"  # the session's checked upload: {"id", "table", "organisation", "filename"}
-KEEP_SECONDS = 24 * 3600  # a checked file not confirmed within a day is removed
 PREVIEW = 20
 
 
-def _uploads(request: Request) -> Path:
-    return private_dir(Path(request.app.state.settings.state_dir) / "uploads" / "retention")
+AREA = "retention"
 
 
-def _forget_old(folder: Path) -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for p in folder.iterdir():
-        try:
-            if p.stat().st_mtime < cutoff:
-                p.unlink(missing_ok=True)
-        except OSError:
-            continue
+def _state(request: Request) -> Path:
+    return Path(request.app.state.settings.state_dir)
 
 
-def _pending_path(request: Request) -> Path | None:
+def _pending_id(request: Request) -> str:
     pending = request.session.get(PENDING)
-    if not isinstance(pending, dict):
-        return None
-    upload_id = str(pending.get("id", ""))
-    if not upload_id.isascii() or not upload_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        return None
-    return _uploads(request) / upload_id
+    return str(pending.get("id", "")) if isinstance(pending, dict) else ""
 
 
 def _drop_pending(request: Request) -> None:
-    path = _pending_path(request)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    pending_uploads.forget(_state(request), AREA, _pending_id(request))
     request.session.pop(PENDING, None)
 
 
@@ -136,10 +119,7 @@ async def retention_check(
     ctx["preview"] = [(r["code"], r["title"], r["years"]) for r in result.rules[:PREVIEW]]
     if refused:
         return _page(request, who, 422, error=t(lang, "ar_rt_refused", n=len(refused)), **ctx)
-    folder = _uploads(request)
-    _forget_old(folder)
-    upload_id = secrets.token_urlsafe(18) + suffix
-    write_private(folder / upload_id, data)
+    upload_id = pending_uploads.keep(_state(request), AREA, data, suffix).name
     request.session[PENDING] = {
         "id": upload_id,
         "table": result.table_name,
@@ -154,8 +134,8 @@ def retention_confirm(request: Request, who: Manager, upload_id: Annotated[str, 
     """Step 2: import the file that was checked (all or nothing), into the table it was checked for."""
     lang = lang_of(request)
     pending = request.session.get(PENDING)
-    path = _pending_path(request)
-    if not isinstance(pending, dict) or path is None or pending.get("id") != upload_id or not path.is_file():
+    path = pending_uploads.path_of(_state(request), AREA, upload_id)
+    if not isinstance(pending, dict) or path is None or pending.get("id") != upload_id:
         return _page(request, who, 422, error=t(lang, "ar_rt_again"))
     form = {"table": str(pending.get("table", "")), "organisation": str(pending.get("organisation", ""))}
     try:

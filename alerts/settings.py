@@ -8,7 +8,7 @@ settings with it (``KHO_ALERTS__<SECTION>__…``).
 from __future__ import annotations
 
 from datetime import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
@@ -148,17 +148,8 @@ class GeneralAlertSettings(BaseModel):
         return v
 
 
-S = TypeVar("S", bound=BaseModel)
-
-
-class _Sections(GeneralAlertSettings):
-    # The typed way to a channel's section, whose field ``_with_channel_sections`` adds from the notifier.
-    def channel(self, notifier: type[Notifier[S]]) -> S:
-        """The settings section of ``notifier``'s channel (typed: ``settings.channel(WebhookNotifier).timeout_s``)."""
-        return notifier.settings_of(self)
-
-
-def _with_channel_sections() -> type[_Sections]:
+def _with_channel_sections() -> type[GeneralAlertSettings]:
+    """The alert settings with one section per registered notifier (its ``settings_of`` reads it, typed)."""
     from alerts.notifiers import NOTIFIERS  # the notifier modules import this one only for type checking
 
     fields: dict[str, Any] = {
@@ -166,13 +157,15 @@ def _with_channel_sections() -> type[_Sections]:
         for n in NOTIFIERS
     }
     return create_model(
-        "AlertSettings", __base__=_Sections, __module__=__name__, __doc__=GeneralAlertSettings.__doc__, **fields
+        "AlertSettings",
+        __base__=GeneralAlertSettings,
+        __module__=__name__,
+        __doc__=GeneralAlertSettings.__doc__,
+        **fields,
     )
 
 
 if TYPE_CHECKING:
-    from alerts.notifiers.base import Notifier
-
-    AlertSettings = _Sections
+    AlertSettings = GeneralAlertSettings
 else:
     AlertSettings = _with_channel_sections()

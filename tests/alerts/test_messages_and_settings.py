@@ -90,5 +90,5 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KHO_ALERTS__TELEGRAM__BOT_TOKEN", "1:secret")
     s = load_settings()
     assert s.alerts.repeat_critical_s == 120
-    assert s.alerts.channel(TelegramNotifier).bot_token.get_secret_value() == "1:secret"
+    assert TelegramNotifier.settings_of(s.alerts).bot_token.get_secret_value() == "1:secret"
     assert "secret" not in repr(s.alerts.telegram)

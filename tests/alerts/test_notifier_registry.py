@@ -81,7 +81,7 @@ def test_a_registered_notifier_is_offered_checked_and_built(sqlite_sessions, mon
     with_pager = alert_settings._with_channel_sections()  # what alerts.settings builds from the list at import
     assert "pager" in with_pager.model_fields and "pager" not in AlertSettings.model_fields
     cfg = with_pager.model_validate({"pager": {"gateway": "pager.example.org"}})
-    assert cfg.channel(PagerNotifier).gateway == "pager.example.org"
+    assert PagerNotifier.settings_of(cfg).gateway == "pager.example.org"
     pager = notifiers.build_notifiers(cfg)["pager"]
     assert isinstance(pager, PagerNotifier) and pager.s.gateway == "pager.example.org"
     pager.send("1234", Message("[kho] test", ""))

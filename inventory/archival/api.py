@@ -446,13 +446,19 @@ async def destruction_document_upload(request: Request, ref: str, who: Manager) 
         return document_json(d)
 
 
-@router.get("/destructions/{ref}/documents/{doc_id}")
-def destruction_document(request: Request, ref: str, doc_id: int, who: Viewer) -> Response:
+def document_download(request: Request, review: int | str, doc_id: int, actor: str) -> Response:
+    """A scanned document of a destruction file, with the type its bytes proved to be, to those who may see the
+    file (the page and the API)."""
     with tx(request) as s:
-        d = dd.get_document(s, de.get_review(s, int(ref) if ref.isdigit() else ref), doc_id, who.actor)
+        d = dd.get_document(s, de.get_review(s, review), doc_id, actor)
         path = dd.document_path(Path(request.app.state.settings.state_dir), d)
         mime, name = d.media_type, d.filename
     return FileResponse(path, media_type=mime, filename=name, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/destructions/{ref}/documents/{doc_id}")
+def destruction_document(request: Request, ref: str, doc_id: int, who: Viewer) -> Response:
+    return document_download(request, int(ref) if ref.isdigit() else ref, doc_id, who.actor)
 
 
 @router.get("/destruction-deadlines")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from inventory.archival import destruction_documents as dd
 from inventory.archival import orgs
 from inventory.archival import reorganisation as ro
 from inventory.archival import transfers as tr
-from inventory.archival.api import StepIn, apply_step, archival_settings, document_response
+from inventory.archival.api import StepIn, apply_step, archival_settings, document_download, document_response
 from inventory.archival.api import destruction_pdf as api_destruction_pdf
 from inventory.archival.batch_import import import_batch
 from inventory.archival.due import due_files, due_summary
@@ -425,12 +425,7 @@ async def destruction_document_upload(
 
 @router.get("/archival/destructions/{review_id}/documents/{doc_id}")
 def destruction_document(request: Request, review_id: int, doc_id: int, who: Viewer) -> Response:
-    """A scanned document, with the type its bytes proved to be, to those who may see the destruction file."""
-    with tx(request) as s:
-        d = dd.get_document(s, de.get_review(s, review_id), doc_id, who.actor)
-        path = dd.document_path(Path(request.app.state.settings.state_dir), d)
-        mime, name = d.media_type, d.filename
-    return FileResponse(path, media_type=mime, filename=name, headers={"Cache-Control": "private, max-age=3600"})
+    return document_download(request, review_id, doc_id, who.actor)
 
 
 @router.post("/archival/destructions/{review_id}/step")
